@@ -1,0 +1,785 @@
+//! Front matter: split it from the body, parse it, and check every rule of SPEC §2.
+//!
+//! All positions reported from here are lines of the file (not of the YAML block), so an editor
+//! can jump straight to them.
+
+use chrono::{DateTime, FixedOffset, NaiveDate};
+use serde::Deserialize;
+
+use super::yaml::{self, Spanned};
+use crate::diag;
+use crate::url;
+
+/// The front matter and body of one file, with the line the YAML starts on.
+#[derive(Debug)]
+pub struct Split<'a> {
+    pub yaml: &'a str,
+    /// 1-based line in the file of the first YAML line.
+    pub yaml_line: usize,
+    pub body: &'a str,
+    /// 1-based line in the file of the first body line.
+    pub body_line: usize,
+}
+
+/// Splits `---\n yaml \n---\n body`. Accepts a UTF-8 BOM and CRLF endings.
+pub fn split(text: &str) -> Result<Split<'_>, (usize, String)> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut lines = text.split_inclusive('\n');
+    let first = lines.next().unwrap_or("");
+    if first.trim_end() != "---" {
+        return Err((
+            1,
+            "the file does not start with front matter, expected a first line `---`".into(),
+        ));
+    }
+    let yaml_start = first.len();
+    let mut offset = yaml_start;
+    let mut line_no = 1;
+    for line in lines {
+        line_no += 1;
+        let trimmed = line.trim_end();
+        if trimmed == "---" || trimmed == "..." {
+            return Ok(Split {
+                yaml: &text[yaml_start..offset],
+                yaml_line: 2,
+                body: &text[offset + line.len()..],
+                body_line: line_no + 1,
+            });
+        }
+        offset += line.len();
+    }
+    Err((
+        1,
+        "the front matter is not closed, expected a line `---` after it".into(),
+    ))
+}
+
+/// Front matter as written, every field optional so that all problems can be reported at once.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Raw {
+    title: Option<Spanned<String>>,
+    date: Option<Spanned<String>>,
+    kind: Option<Spanned<String>>,
+    tags: Option<Vec<Spanned<String>>>,
+    slug: Option<Spanned<String>>,
+    summary: Option<Spanned<String>>,
+    updated: Option<Spanned<String>>,
+    draft: Option<bool>,
+    extra: Option<serde_json::Map<String, serde_json::Value>>,
+    id: Option<Spanned<String>>,
+    organization: Option<Spanned<String>>,
+    attack: Option<Spanned<String>>,
+    sector: Option<Spanned<String>>,
+    affected: Option<Spanned<serde_json::Value>>,
+    data: Option<Vec<Spanned<String>>>,
+    disclosed: Option<Spanned<String>>,
+    occurred: Option<Spanned<serde_json::Value>>,
+    sources: Option<Vec<Spanned<RawSource>>>,
+    follows: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSource {
+    title: String,
+    url: String,
+}
+
+/// Every front-matter key, for "did you mean" and for the field named in YAML errors.
+pub const FIELDS: &[&str] = &[
+    "title",
+    "date",
+    "kind",
+    "tags",
+    "slug",
+    "summary",
+    "updated",
+    "draft",
+    "extra",
+    "id",
+    "organization",
+    "attack",
+    "sector",
+    "affected",
+    "data",
+    "disclosed",
+    "occurred",
+    "sources",
+    "follows",
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    Incident,
+    Article,
+}
+
+/// A publication date: a calendar date, or a full RFC 3339 date-time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Date {
+    pub day: NaiveDate,
+    pub time: Option<DateTime<FixedOffset>>,
+}
+
+impl Date {
+    /// RFC 3339 form for feeds; a plain date is taken as midnight UTC.
+    pub fn rfc3339(&self) -> String {
+        match self.time {
+            Some(t) => t.to_rfc3339(),
+            None => format!("{}T00:00:00Z", self.day.format("%Y-%m-%d")),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Source {
+    pub title: String,
+    pub url: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Period {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+}
+
+/// A value with the (file) line and column it was written at, for site-level checks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct At<T> {
+    pub value: T,
+    pub line: usize,
+    pub column: usize,
+}
+
+/// Checked front matter.
+#[derive(Debug, Clone)]
+pub struct FrontMatter {
+    pub title: String,
+    pub date: Date,
+    pub kind: Kind,
+    pub tags: Vec<String>,
+    pub slug: Option<At<String>>,
+    pub summary: Option<String>,
+    pub updated: Option<NaiveDate>,
+    pub draft: bool,
+    pub extra: serde_json::Map<String, serde_json::Value>,
+    pub id: Option<At<String>>,
+    pub organization: Option<String>,
+    pub attack: Option<String>,
+    pub sector: Option<String>,
+    pub affected: Option<u64>,
+    pub data: Vec<String>,
+    pub disclosed: Option<NaiveDate>,
+    pub occurred: Option<Period>,
+    pub sources: Vec<Source>,
+    pub follows: Option<At<String>>,
+    /// Line of the `title` key, where whole-entry problems are reported.
+    pub title_line: usize,
+}
+
+/// A problem at a file position.
+pub type Problem = (usize, usize, String);
+
+/// Parses and checks the YAML of one entry. `default_kind` comes from the file's location.
+pub fn parse(split: &Split<'_>, default_kind: Kind) -> Result<FrontMatter, Vec<Problem>> {
+    let raw: Raw = yaml::from_str(split.yaml).map_err(|e| {
+        let line = e.line + split.yaml_line - 1;
+        vec![(
+            line,
+            e.column,
+            describe_yaml_error(split.yaml, e.line, &e.message),
+        )]
+    })?;
+    Checker {
+        offset: split.yaml_line - 1,
+        problems: Vec::new(),
+    }
+    .check(raw, default_kind)
+}
+
+struct Checker {
+    offset: usize,
+    problems: Vec<Problem>,
+}
+
+impl Checker {
+    fn at<T>(&self, v: &Spanned<T>) -> (usize, usize) {
+        let (l, c) = yaml::position(v);
+        (l + self.offset, c)
+    }
+
+    fn report<T>(&mut self, v: &Spanned<T>, message: String) {
+        let (l, c) = self.at(v);
+        self.problems.push((l, c, message));
+    }
+
+    fn text(&mut self, field: &str, v: Option<Spanned<String>>) -> Option<String> {
+        let v = v?;
+        if v.value.trim().is_empty() {
+            self.report(
+                &v,
+                format!("`{field}` is empty, expected a non-empty string"),
+            );
+            return None;
+        }
+        Some(v.value.trim().to_string())
+    }
+
+    fn list(&mut self, field: &str, v: Option<Vec<Spanned<String>>>) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for item in v.unwrap_or_default() {
+            let s = item.value.trim();
+            if s.is_empty() {
+                self.report(
+                    &item,
+                    format!("`{field}` has an empty item, expected non-empty strings"),
+                );
+            } else if !out.iter().any(|o| url::key(o) == url::key(s)) {
+                // The same term twice on one entry would count the entry twice.
+                out.push(s.to_string());
+            }
+        }
+        out
+    }
+
+    fn day(&mut self, field: &str, v: Option<Spanned<String>>) -> Option<NaiveDate> {
+        let v = v?;
+        match parse_date(&v.value) {
+            Some(d) => Some(d.day),
+            None => {
+                self.report(
+                    &v,
+                    format!("`{field}` is `{}`, expected a date YYYY-MM-DD", v.value),
+                );
+                None
+            }
+        }
+    }
+
+    fn check(mut self, raw: Raw, default_kind: Kind) -> Result<FrontMatter, Vec<Problem>> {
+        let title_line = raw.title.as_ref().map_or(self.offset + 1, |t| self.at(t).0);
+        let title = match raw.title {
+            None => {
+                self.problems.push((
+                    self.offset + 1,
+                    1,
+                    "`title` is missing, expected a title for the entry".into(),
+                ));
+                None
+            }
+            Some(t) => self.text("title", Some(t)),
+        };
+
+        let date = match raw.date {
+            None => {
+                self.problems.push((
+                    title_line,
+                    1,
+                    "`date` is missing, expected a date YYYY-MM-DD".into(),
+                ));
+                None
+            }
+            Some(d) => {
+                match parse_date(&d.value) {
+                    Some(date) => Some(date),
+                    None => {
+                        self.report(&d, format!("`date` is `{}`, expected a date YYYY-MM-DD or an RFC 3339 date-time", d.value));
+                        None
+                    }
+                }
+            }
+        };
+
+        let kind = match raw.kind {
+            None => default_kind,
+            Some(k) => match k.value.trim() {
+                "incident" => Kind::Incident,
+                "article" => Kind::Article,
+                other => {
+                    self.report(
+                        &k,
+                        format!("`kind` is `{other}`, expected `incident` or `article`"),
+                    );
+                    default_kind
+                }
+            },
+        };
+
+        let tags = self.list("tags", raw.tags);
+        let slug = raw.slug.and_then(|s| {
+            let (line, column) = self.at(&s);
+            let value = s.value.trim().to_string();
+            match url::check_segment(&value) {
+                Ok(()) => Some(At {
+                    value: url::key(&value),
+                    line,
+                    column,
+                }),
+                Err(why) => {
+                    self.report(
+                        &s,
+                        format!(
+                            "`slug` {why}, expected one URL path segment such as `verdy-store`"
+                        ),
+                    );
+                    None
+                }
+            }
+        });
+        let summary = self.text("summary", raw.summary);
+        let updated = self.day("updated", raw.updated);
+
+        // Incident-only fields on an article are most likely a missing `kind: incident`.
+        if kind == Kind::Article {
+            let present = [
+                raw.id.as_ref().map(|v| ("id", self.at(v))),
+                raw.organization
+                    .as_ref()
+                    .map(|v| ("organization", self.at(v))),
+                raw.attack.as_ref().map(|v| ("attack", self.at(v))),
+                raw.sector.as_ref().map(|v| ("sector", self.at(v))),
+                raw.affected.as_ref().map(|v| ("affected", self.at(v))),
+                raw.disclosed.as_ref().map(|v| ("disclosed", self.at(v))),
+                raw.occurred.as_ref().map(|v| ("occurred", self.at(v))),
+                raw.follows.as_ref().map(|v| ("follows", self.at(v))),
+            ];
+            for (field, (line, col)) in present.into_iter().flatten() {
+                self.problems.push((
+                    line,
+                    col,
+                    format!("`{field}` is a field of incidents but this entry is an article, expected `kind: incident` or no `{field}`"),
+                ));
+            }
+        }
+
+        let id = raw.id.and_then(|v| {
+            let (line, column) = self.at(&v);
+            let value = v.value.trim().to_string();
+            if is_series_id(&value) {
+                Some(At {
+                    value,
+                    line,
+                    column,
+                })
+            } else {
+                self.report(
+                    &v,
+                    format!("`id` is `{value}`, expected YYYY-NNN such as `2024-033`"),
+                );
+                None
+            }
+        });
+        let organization = self.text("organization", raw.organization);
+        if kind == Kind::Incident
+            && organization.is_none()
+            && self
+                .problems
+                .iter()
+                .all(|p| !p.2.starts_with("`organization`"))
+        {
+            self.problems.push((
+                title_line,
+                1,
+                "`organization` is missing, expected the organization an incident is about".into(),
+            ));
+        }
+        let attack = self.text("attack", raw.attack);
+        let sector = self.text("sector", raw.sector);
+        let affected = raw.affected.and_then(|v| match &v.value {
+            serde_json::Value::Number(n) if n.as_u64().is_some() => n.as_u64(),
+            other => {
+                let shown = match other {
+                    serde_json::Value::String(s) => s.clone(),
+                    v => v.to_string(),
+                };
+                self.report(&v, format!("`affected` is `{shown}`, expected a non-negative whole number without separators"));
+                None
+            }
+        });
+        let data = self.list("data", raw.data);
+        let disclosed = self.day("disclosed", raw.disclosed);
+        let occurred = raw.occurred.and_then(|v| self.period(&v));
+        let mut sources = Vec::new();
+        for s in raw.sources.unwrap_or_default() {
+            let url = s.value.url.trim();
+            if !is_http_url(url) {
+                self.report(&s, format!("`sources` url `{url}` is not an http(s) URL, expected one starting with https:// or http://"));
+            } else if s.value.title.trim().is_empty() {
+                self.report(
+                    &s,
+                    "`sources` item has an empty title, expected a title".into(),
+                );
+            } else {
+                sources.push(Source {
+                    title: s.value.title.trim().to_string(),
+                    url: url.to_string(),
+                });
+            }
+        }
+        let follows = raw.follows.and_then(|v| {
+            let (line, column) = self.at(&v);
+            let value = v.value.trim().to_string();
+            if value.is_empty() {
+                self.report(
+                    &v,
+                    "`follows` is empty, expected the id or slug of an earlier entry".into(),
+                );
+                None
+            } else {
+                Some(At {
+                    value,
+                    line,
+                    column,
+                })
+            }
+        });
+
+        match (title, date) {
+            (Some(title), Some(date)) if self.problems.is_empty() => Ok(FrontMatter {
+                title,
+                date,
+                kind,
+                tags,
+                slug,
+                summary,
+                updated,
+                draft: raw.draft.unwrap_or(false),
+                extra: raw.extra.unwrap_or_default(),
+                id,
+                organization,
+                attack,
+                sector,
+                affected,
+                data,
+                disclosed,
+                occurred,
+                sources,
+                follows,
+                title_line,
+            }),
+            _ => Err(self.problems),
+        }
+    }
+
+    fn period(&mut self, v: &Spanned<serde_json::Value>) -> Option<Period> {
+        use serde_json::Value;
+        let expected = "expected a date YYYY-MM-DD or `{ from: YYYY-MM-DD, to: YYYY-MM-DD }`";
+        let date_of = |v: Option<&Value>| {
+            v.and_then(Value::as_str)
+                .and_then(parse_date)
+                .map(|d| d.day)
+        };
+        match &v.value {
+            Value::String(s) => match parse_date(s) {
+                Some(d) => Some(Period {
+                    from: d.day,
+                    to: d.day,
+                }),
+                None => {
+                    self.report(v, format!("`occurred` is `{s}`, {expected}"));
+                    None
+                }
+            },
+            Value::Object(map) => {
+                if let Some(k) = map.keys().find(|k| *k != "from" && *k != "to") {
+                    let hint = diag::suggestion(k, ["from", "to"]);
+                    self.report(
+                        v,
+                        format!("`occurred` has an unknown key `{k}`{hint} {expected}"),
+                    );
+                    return None;
+                }
+                match (date_of(map.get("from")), date_of(map.get("to"))) {
+                    (Some(from), Some(to)) if from <= to => Some(Period { from, to }),
+                    (Some(from), Some(to)) => {
+                        self.report(v, format!("`occurred` runs from {from} to the earlier {to}, expected `from` on or before `to`"));
+                        None
+                    }
+                    _ => {
+                        self.report(
+                            v,
+                            format!("`occurred` needs both `from` and `to` as dates, {expected}"),
+                        );
+                        None
+                    }
+                }
+            }
+            other => {
+                self.report(v, format!("`occurred` is `{other}`, {expected}"));
+                None
+            }
+        }
+    }
+}
+
+/// `YYYY-MM-DD` or an RFC 3339 date-time.
+pub fn parse_date(s: &str) -> Option<Date> {
+    let s = s.trim();
+    if let Ok(day) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+        // chrono accepts one-digit months and days; the contract is the fixed-width form.
+        return (s.len() == 10).then_some(Date { day, time: None });
+    }
+    DateTime::parse_from_rfc3339(s).ok().map(|t| Date {
+        day: t.date_naive(),
+        time: Some(t),
+    })
+}
+
+/// `YYYY-NNN`: four digits, a hyphen, three or more digits.
+pub fn is_series_id(s: &str) -> bool {
+    let Some((year, num)) = s.split_once('-') else {
+        return false;
+    };
+    year.len() == 4
+        && num.len() >= 3
+        && year.bytes().all(|b| b.is_ascii_digit())
+        && num.bytes().all(|b| b.is_ascii_digit())
+}
+
+fn is_http_url(s: &str) -> bool {
+    let rest = s
+        .strip_prefix("https://")
+        .or_else(|| s.strip_prefix("http://"));
+    matches!(rest, Some(r) if !r.is_empty() && !r.starts_with('/') && !r.chars().any(|c| c.is_whitespace() || c.is_control()))
+}
+
+/// Rewrites a YAML error so it names the field and says what was expected.
+fn describe_yaml_error(yaml: &str, line: usize, message: &str) -> String {
+    if let Some(rest) = message.strip_prefix("unknown field `") {
+        let field = rest.split('`').next().unwrap_or("");
+        let hint = diag::suggestion(field, FIELDS.iter().copied());
+        return format!(
+            "unknown field `{field}`{hint} expected one of the fields of SPEC §2 (title, date, tags, ...)"
+        );
+    }
+    let field = field_at(yaml, line);
+    let expected = field.map_or("valid YAML front matter", expectation);
+    match field {
+        Some(f) if message.contains("expected") => format!("`{f}`: {message}"),
+        Some(f) => format!("`{f}`: {message}, expected {expected}"),
+        None if message.contains("expected") => message.to_string(),
+        None => format!("{message}, expected {expected}"),
+    }
+}
+
+/// The top-level key whose value contains `line` of the YAML text.
+fn field_at(yaml: &str, line: usize) -> Option<&'static str> {
+    let lines: Vec<&str> = yaml.lines().collect();
+    let upto = line.min(lines.len());
+    lines[..upto].iter().rev().find_map(|l| {
+        if l.starts_with([' ', '\t', '-', '#']) {
+            return None;
+        }
+        let key = l.split(':').next()?.trim();
+        FIELDS.iter().copied().find(|f| *f == key)
+    })
+}
+
+fn expectation(field: &str) -> &'static str {
+    match field {
+        "title" | "organization" | "attack" | "sector" | "summary" | "slug" | "follows" => {
+            "a string"
+        }
+        "date" | "updated" | "disclosed" => "a date YYYY-MM-DD",
+        "kind" => "`incident` or `article`",
+        "tags" | "data" => "a list of strings such as `[a, b]`",
+        "draft" => "true or false",
+        "extra" => "a map of keys and values",
+        "id" => "a string YYYY-NNN",
+        "affected" => "a non-negative whole number",
+        "occurred" => "a date or `{ from: date, to: date }`",
+        "sources" => "a list of `{ title, url }`",
+        _ => "a value of the documented type",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fm(text: &str) -> Result<FrontMatter, Vec<Problem>> {
+        let s = split(text).map_err(|(l, m)| vec![(l, 1, m)])?;
+        parse(&s, Kind::Incident)
+    }
+
+    fn first_error(text: &str) -> Problem {
+        fm(text).unwrap_err().into_iter().next().unwrap()
+    }
+
+    #[test]
+    fn split_accepts_bom_and_crlf() {
+        let s = split("\u{feff}---\r\ntitle: t\r\n---\r\nbody\r\n").unwrap();
+        assert_eq!(s.yaml, "title: t\r\n");
+        assert_eq!(s.body, "body\r\n");
+        assert_eq!(s.body_line, 4);
+        assert!(
+            fm("\u{feff}---\r\ntitle: t\r\ndate: 2024-01-30\r\norganization: X\r\n---\r\nb")
+                .is_ok()
+        );
+    }
+
+    #[test]
+    fn split_errors() {
+        assert!(
+            split("title: t\n")
+                .unwrap_err()
+                .1
+                .contains("expected a first line `---`")
+        );
+        assert!(
+            split("---\ntitle: t\n")
+                .unwrap_err()
+                .1
+                .contains("not closed")
+        );
+    }
+
+    #[test]
+    fn a_full_incident_parses() {
+        let f = fm("---\ntitle: \"「東京ヴェルディ」\"\nid: \"2024-033\"\ndate: 2024-01-30\norganization: 株式会社東京ヴェルディ\nattack: 不正アクセス\nsector: 小売\naffected: 2726\ndata: [カード名義人名, クレジットカード番号]\ndisclosed: 2024-01-30\noccurred: { from: 2023-08-22, to: 2023-12-20 }\ntags: [ECサイト]\nsources:\n  - title: リリース\n    url: https://example.org/a.pdf\nfollows: \"2023-301\"\nextra: {x: 1}\n---\n").unwrap();
+        assert_eq!(f.id.unwrap().value, "2024-033");
+        assert_eq!(f.affected, Some(2726));
+        assert_eq!(f.data.len(), 2);
+        assert_eq!(f.occurred.unwrap().from.to_string(), "2023-08-22");
+        assert_eq!(f.sources[0].url, "https://example.org/a.pdf");
+        assert_eq!(f.follows.unwrap().line, 16);
+        assert_eq!(f.extra["x"], 1);
+    }
+
+    #[test]
+    fn dates_and_datetimes() {
+        assert!(parse_date("2024-01-30").is_some());
+        assert!(parse_date("2024-1-3").is_none());
+        assert!(parse_date("2024-02-30").is_none());
+        let d = parse_date("2024-01-30T09:15:00+09:00").unwrap();
+        assert_eq!(d.day.to_string(), "2024-01-30");
+        assert_eq!(d.rfc3339(), "2024-01-30T09:15:00+09:00");
+        assert_eq!(
+            parse_date("2024-01-30").unwrap().rfc3339(),
+            "2024-01-30T00:00:00Z"
+        );
+    }
+
+    #[test]
+    fn series_ids() {
+        assert!(is_series_id("2024-033"));
+        assert!(is_series_id("2023-1001"));
+        assert!(!is_series_id("24-033"));
+        assert!(!is_series_id("2024-33"));
+        assert!(!is_series_id("2024_033"));
+    }
+
+    #[test]
+    fn lines_are_file_lines() {
+        let e = first_error("---\ntitle: t\ndate: 2024-13-01\norganization: X\n---\n");
+        assert_eq!((e.0, e.1), (3, 7));
+        assert!(
+            e.2.contains("`date`") && e.2.contains("expected a date"),
+            "{}",
+            e.2
+        );
+    }
+
+    #[test]
+    fn unknown_field_suggests() {
+        let e = first_error("---\ntitle: t\ndate: 2024-01-30\norganisation: X\n---\n");
+        assert_eq!(e.0, 4);
+        assert!(
+            e.2.contains("unknown field `organisation`; did you mean `organization`?"),
+            "{}",
+            e.2
+        );
+    }
+
+    #[test]
+    fn all_problems_of_one_file_are_reported() {
+        let errs = fm("---\ntitle: \"\"\ndate: nope\naffected: -3\n---\n").unwrap_err();
+        let fields: Vec<_> = errs
+            .iter()
+            .map(|e| e.2.split('`').nth(1).unwrap().to_string())
+            .collect();
+        assert_eq!(fields, ["title", "date", "organization", "affected"]);
+    }
+
+    #[test]
+    fn affected_must_be_a_plain_number() {
+        assert!(
+            first_error(
+                "---\ntitle: t\ndate: 2024-01-30\norganization: X\naffected: \"2,726\"\n---\n"
+            )
+            .2
+            .contains("non-negative")
+        );
+        assert!(
+            first_error("---\ntitle: t\ndate: 2024-01-30\norganization: X\naffected: 1.5\n---\n")
+                .2
+                .contains("non-negative")
+        );
+    }
+
+    #[test]
+    fn occurred_forms() {
+        let base = "---\ntitle: t\ndate: 2024-01-30\norganization: X\n";
+        assert!(fm(&format!("{base}occurred: 2024-01-01\n---\n")).is_ok());
+        let e = first_error(&format!(
+            "{base}occurred: {{ from: 2024-02-01, to: 2024-01-01 }}\n---\n"
+        ));
+        assert!(e.2.contains("expected `from` on or before `to`"), "{}", e.2);
+        let e = first_error(&format!(
+            "{base}occurred: {{ form: 2024-02-01, to: 2024-03-01 }}\n---\n"
+        ));
+        assert!(e.2.contains("did you mean `from`?"), "{}", e.2);
+    }
+
+    #[test]
+    fn sources_must_be_http() {
+        let e = first_error(
+            "---\ntitle: t\ndate: 2024-01-30\norganization: X\nsources:\n  - title: a\n    url: javascript:alert(1)\n---\n",
+        );
+        assert_eq!(e.0, 6);
+        assert!(e.2.contains("not an http(s) URL"));
+    }
+
+    #[test]
+    fn kind_and_article_fields() {
+        let e = first_error("---\ntitle: t\ndate: 2024-01-30\nkind: essay\n---\n");
+        assert!(e.2.contains("expected `incident` or `article`"));
+        let s = split("---\ntitle: t\ndate: 2024-01-30\norganization: X\n---\n").unwrap();
+        let e = parse(&s, Kind::Article).unwrap_err();
+        assert!(e[0].2.contains("field of incidents"));
+    }
+
+    #[test]
+    fn slug_and_id_rules() {
+        let e = first_error("---\ntitle: t\ndate: 2024-01-30\norganization: X\nslug: a/b\n---\n");
+        assert!(e.2.starts_with("`slug`"));
+        let e = first_error("---\ntitle: t\ndate: 2024-01-30\norganization: X\nid: 2024-33\n---\n");
+        assert!(e.2.contains("expected YYYY-NNN"));
+    }
+
+    #[test]
+    fn type_errors_name_the_field() {
+        let e =
+            first_error("---\ntitle: t\ndate: 2024-01-30\norganization: X\ndraft: maybe\n---\n");
+        assert_eq!(e.0, 5);
+        assert!(
+            e.2.starts_with("`draft`") && e.2.contains("expected true or false"),
+            "{}",
+            e.2
+        );
+        let e =
+            first_error("---\ntitle: t\ndate: 2024-01-30\norganization: X\ntags:\n  - [a]\n---\n");
+        assert!(e.2.starts_with("`tags`"), "{}", e.2);
+    }
+
+    #[test]
+    fn duplicate_terms_on_one_entry_collapse() {
+        let f = fm(
+            "---\ntitle: t\ndate: 2024-01-30\norganization: X\ntags: [DDoS, ＤＤｏＳ, ddos]\n---\n",
+        )
+        .unwrap();
+        assert_eq!(f.tags, ["DDoS"]);
+    }
+}

@@ -1,0 +1,294 @@
+//! Markdown bodies to HTML, with what the site needs from them on the way: the summary, heading
+//! anchors, the links (for `check`) and a character count (for reading time).
+
+use pulldown_cmark::{CowStr, Event, Options, Parser, Tag, TagEnd};
+use unicode_normalization::UnicodeNormalization;
+
+const MORE: &str = "<!-- more -->";
+
+#[derive(Debug, Clone, Copy)]
+pub struct MarkdownOptions {
+    /// A soft line break between two CJK characters renders as nothing instead of a space.
+    pub east_asian_line_breaks: bool,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Rendered {
+    pub html: String,
+    /// HTML of the part before `<!-- more -->`, else of the first paragraph.
+    pub summary_html: String,
+    /// Characters of text, whitespace excluded: the basis of reading time in Japanese.
+    pub char_count: usize,
+    /// Heading ids, in document order.
+    pub anchors: Vec<String>,
+    /// Link and image destinations with their byte offsets in the body.
+    pub links: Vec<(String, usize)>,
+}
+
+fn parser_options() -> Options {
+    Options::ENABLE_TABLES
+        | Options::ENABLE_FOOTNOTES
+        | Options::ENABLE_STRIKETHROUGH
+        | Options::ENABLE_TASKLISTS
+        | Options::ENABLE_HEADING_ATTRIBUTES
+}
+
+pub fn render(body: &str, opts: MarkdownOptions) -> Rendered {
+    let mut out = Rendered::default();
+    let mut events: Vec<Event<'_>> = Vec::new();
+    let mut first_paragraph: Option<(usize, usize)> = None;
+    let mut paragraph_start = None;
+    let mut depth = 0usize;
+    let mut heading: Option<usize> = None;
+    let mut used_ids: Vec<String> = Vec::new();
+
+    for (event, range) in Parser::new_ext(body, parser_options()).into_offset_iter() {
+        match &event {
+            Event::Start(tag) => {
+                if let Tag::Link { dest_url, .. } | Tag::Image { dest_url, .. } = tag {
+                    out.links.push((dest_url.to_string(), range.start));
+                }
+                if matches!(tag, Tag::Heading { .. }) {
+                    heading = Some(events.len());
+                }
+                if depth == 0 && matches!(tag, Tag::Paragraph) && first_paragraph.is_none() {
+                    paragraph_start = Some(events.len());
+                }
+                depth += 1;
+            }
+            Event::End(end) => {
+                depth = depth.saturating_sub(1);
+                if let (TagEnd::Heading(_), Some(start)) = (end, heading.take()) {
+                    let id = heading_id(&events[start + 1..], &mut used_ids);
+                    if let Event::Start(Tag::Heading { id: slot, .. }) = &mut events[start] {
+                        match slot {
+                            // An explicit `{#id}` wins; it still counts as used.
+                            Some(explicit) => out.anchors.push(explicit.to_string()),
+                            None => {
+                                out.anchors.push(id.clone());
+                                *slot = Some(CowStr::from(id));
+                            }
+                        }
+                    }
+                }
+                if depth == 0 && matches!(end, TagEnd::Paragraph) {
+                    if let Some(start) = paragraph_start.take() {
+                        first_paragraph = Some((start, events.len() + 1));
+                    }
+                }
+            }
+            Event::Text(t) | Event::Code(t) => {
+                out.char_count += t.chars().filter(|c| !c.is_whitespace()).count()
+            }
+            _ => {}
+        }
+        events.push(event);
+    }
+
+    if opts.east_asian_line_breaks {
+        join_cjk_soft_breaks(&mut events);
+    }
+
+    out.html.reserve(body.len() + body.len() / 4);
+    pulldown_cmark::html::push_html(&mut out.html, events.iter().cloned());
+
+    if let Some(pos) = more_marker(body) {
+        let mut summary = render(
+            &body[..pos],
+            MarkdownOptions {
+                east_asian_line_breaks: opts.east_asian_line_breaks,
+            },
+        );
+        out.summary_html = std::mem::take(&mut summary.html);
+    } else if let Some((a, b)) = first_paragraph {
+        pulldown_cmark::html::push_html(&mut out.summary_html, events[a..b].iter().cloned());
+    }
+    out
+}
+
+/// Byte offset of a `<!-- more -->` line, if the body has one.
+fn more_marker(body: &str) -> Option<usize> {
+    let mut offset = 0;
+    for line in body.split_inclusive('\n') {
+        if line.trim() == MORE {
+            return Some(offset);
+        }
+        offset += line.len();
+    }
+    None
+}
+
+/// A heading id that keeps Japanese: NFKC, ASCII lowercased, spaces to `-`, ASCII punctuation
+/// dropped; `-1`, `-2`... when repeated on the page.
+fn heading_id(inner: &[Event<'_>], used: &mut Vec<String>) -> String {
+    let mut text = String::new();
+    for e in inner {
+        if let Event::Text(t) | Event::Code(t) = e {
+            text.push_str(t);
+        }
+    }
+    let mut id = String::with_capacity(text.len());
+    for c in text.trim().nfkc() {
+        if c.is_whitespace() {
+            if !id.ends_with('-') {
+                id.push('-');
+            }
+        } else if c.is_ascii_punctuation() && c != '-' && c != '_' {
+            continue;
+        } else if !c.is_control() {
+            id.push(c.to_ascii_lowercase());
+        }
+    }
+    let id = id.trim_matches('-').to_string();
+    let base = if id.is_empty() {
+        "section".to_string()
+    } else {
+        id
+    };
+    let mut candidate = base.clone();
+    let mut n = 1;
+    while used.contains(&candidate) {
+        candidate = format!("{base}-{n}");
+        n += 1;
+    }
+    used.push(candidate.clone());
+    candidate
+}
+
+/// Whether a character belongs to a script written without spaces between words.
+pub fn is_cjk(c: char) -> bool {
+    matches!(c as u32,
+        0x2E80..=0x2FDF      // radicals
+        | 0x3000..=0x303F    // CJK punctuation: 、。「」
+        | 0x3040..=0x30FF    // hiragana, katakana
+        | 0x31F0..=0x31FF    // katakana extensions
+        | 0x3400..=0x4DBF    // CJK extension A
+        | 0x4E00..=0x9FFF    // CJK unified ideographs
+        | 0xF900..=0xFAFF    // compatibility ideographs
+        | 0xFF01..=0xFF60    // full-width forms
+        | 0xFF61..=0xFF9F    // half-width katakana
+        | 0x20000..=0x3134F) // extensions B..G
+}
+
+/// Drops soft breaks between two CJK characters, looking through inline markup on either side
+/// (`**強調**\n次` still joins).
+fn join_cjk_soft_breaks(events: &mut [Event<'_>]) {
+    let transparent = |e: &Event<'_>| {
+        matches!(
+            e,
+            Event::Start(Tag::Emphasis | Tag::Strong | Tag::Strikethrough | Tag::Link { .. })
+                | Event::End(
+                    TagEnd::Emphasis | TagEnd::Strong | TagEnd::Strikethrough | TagEnd::Link
+                )
+        )
+    };
+    let text_edge = |e: &Event<'_>, last: bool| match e {
+        Event::Text(t) | Event::Code(t) => {
+            if last {
+                t.chars().next_back()
+            } else {
+                t.chars().next()
+            }
+        }
+        _ => None,
+    };
+    // Joined breaks become empty text rather than being removed, so event indices (the
+    // summary's range) stay valid.
+    for i in 0..events.len() {
+        if !matches!(events[i], Event::SoftBreak) {
+            continue;
+        }
+        let before = events[..i]
+            .iter()
+            .rev()
+            .find(|e| !transparent(e))
+            .and_then(|e| text_edge(e, true));
+        let after = events[i + 1..]
+            .iter()
+            .find(|e| !transparent(e))
+            .and_then(|e| text_edge(e, false));
+        if let (Some(a), Some(b)) = (before, after) {
+            if is_cjk(a) && is_cjk(b) {
+                events[i] = Event::Text(CowStr::Borrowed(""));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn md(s: &str) -> Rendered {
+        render(
+            s,
+            MarkdownOptions {
+                east_asian_line_breaks: true,
+            },
+        )
+    }
+
+    #[test]
+    fn extensions_are_on() {
+        let r =
+            md("| a | b |\n|---|---|\n| 1 | 2 |\n\n~~x~~\n\n- [x] done\n\n本文[^1]\n\n[^1]: 注\n");
+        assert!(r.html.contains("<table>"));
+        assert!(r.html.contains("<del>x</del>"));
+        assert!(r.html.contains("type=\"checkbox\""));
+        assert!(r.html.contains("footnote-definition"));
+    }
+
+    #[test]
+    fn heading_ids_keep_japanese_and_are_unique() {
+        let r = md(
+            "## 1.経緯\n\n## 原因 と 対策\n\n## 原因 と 対策\n\n## Root Cause!\n\n## {#custom}\n",
+        );
+        assert_eq!(
+            r.anchors[..4],
+            ["1経緯", "原因-と-対策", "原因-と-対策-1", "root-cause"]
+        );
+        assert!(r.html.contains("<h2 id=\"1経緯\">1.経緯</h2>"));
+    }
+
+    #[test]
+    fn cjk_soft_breaks_join_but_latin_ones_do_not() {
+        let r = md("日本語の\n文章です。\nEnglish\nwords\n");
+        assert!(r.html.contains("日本語の文章です。"), "{}", r.html);
+        assert!(r.html.contains("English\nwords"));
+        let r = md("**強調**\n次の文\n");
+        assert!(r.html.contains("</strong>次の文"), "{}", r.html);
+        let off = render(
+            "日本語の\n文章",
+            MarkdownOptions {
+                east_asian_line_breaks: false,
+            },
+        );
+        assert!(off.html.contains("日本語の\n文章"));
+    }
+
+    #[test]
+    fn summary_is_first_paragraph_or_before_more() {
+        let r = md("## 見出し\n\n最初の段落。\n\n次の段落。\n");
+        assert_eq!(r.summary_html, "<p>最初の段落。</p>\n");
+        let r = md("一段落目。\n\n二段落目。\n<!-- more -->\n\n三段落目。\n");
+        assert_eq!(r.summary_html, "<p>一段落目。</p>\n<p>二段落目。</p>\n");
+        assert!(md("## only a heading\n").summary_html.is_empty());
+    }
+
+    #[test]
+    fn counts_characters_and_collects_links() {
+        let r = md("あい う\n\n[x](/tags/a/) ![i](/img.png)\n");
+        assert_eq!(r.char_count, 5);
+        let links: Vec<_> = r.links.iter().map(|l| l.0.as_str()).collect();
+        assert_eq!(links, ["/tags/a/", "/img.png"]);
+    }
+
+    #[test]
+    fn raw_html_passes_through() {
+        assert!(
+            md("<div class=\"note\">x</div>\n")
+                .html
+                .contains("<div class=\"note\">x</div>")
+        );
+    }
+}

@@ -1,0 +1,343 @@
+//! Content: every `*.md` file under `content/` becomes one immutable [`Entry`].
+//!
+//! Loading walks the tree once, then reads, splits, parses and renders each file in parallel:
+//! the files are independent, so nothing here needs a lock.
+
+pub mod frontmatter;
+pub mod markdown;
+mod yaml;
+
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+
+use crate::diag::{self, Diagnostic};
+use crate::url;
+pub use frontmatter::{At, Date, FrontMatter, Kind, Period, Source};
+pub use markdown::MarkdownOptions;
+
+/// One entry: an incident or an article, fully parsed and rendered.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    /// Path shown in diagnostics, relative to the site root (`content/incidents/2024/x.md`).
+    pub path: PathBuf,
+    pub meta: FrontMatter,
+    /// The URL segment under `/incidents/` or `/articles/`.
+    pub slug: String,
+    pub html: String,
+    pub summary_html: String,
+    pub char_count: usize,
+    pub anchors: Vec<String>,
+    /// Link destinations in the body with their (file) line and column.
+    pub links: Vec<At<String>>,
+}
+
+impl Entry {
+    pub fn kind(&self) -> Kind {
+        self.meta.kind
+    }
+
+    pub fn id(&self) -> Option<&str> {
+        self.meta.id.as_ref().map(|a| a.value.as_str())
+    }
+
+    pub fn is_incident(&self) -> bool {
+        self.meta.kind == Kind::Incident
+    }
+
+    /// Reading time in minutes: Japanese is counted by characters, about 600 a minute.
+    pub fn reading_minutes(&self) -> usize {
+        self.char_count.div_ceil(600).max(1)
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct LoadOptions {
+    pub markdown: MarkdownOptions,
+    pub drafts: bool,
+}
+
+/// Finds every Markdown file under `content_dir`, sorted, so that the order of everything
+/// downstream does not depend on the file system.
+pub fn walk(root: &Path, content_dir: &Path) -> Result<Vec<PathBuf>, Vec<Diagnostic>> {
+    let mut files = Vec::new();
+    let mut diags = Vec::new();
+    if !content_dir.is_dir() {
+        return Err(vec![Diagnostic::file(
+            shown(root, content_dir),
+            "the content directory does not exist, expected a directory of Markdown entries",
+        )]);
+    }
+    // Following links lets editors link entries in; walkdir detects loops and reports them.
+    for item in walkdir::WalkDir::new(content_dir)
+        .follow_links(true)
+        .sort_by_file_name()
+    {
+        match item {
+            Ok(e) if e.file_type().is_file() && e.path().extension().is_some_and(|x| x == "md") => {
+                files.push(e.into_path());
+            }
+            Ok(_) => {}
+            Err(e) => {
+                let path = e
+                    .path()
+                    .map_or_else(|| content_dir.to_path_buf(), Path::to_path_buf);
+                let what = if e.loop_ancestor().is_some() {
+                    "is a symbolic link that loops back to a parent directory, expected a link to a file or a directory outside this branch".to_string()
+                } else {
+                    format!(
+                        "cannot be read ({}), expected a readable file or directory",
+                        e.io_error()
+                            .map_or_else(|| e.to_string(), |io| io.to_string())
+                    )
+                };
+                diags.push(Diagnostic::file(shown(root, &path), what));
+            }
+        }
+    }
+    if diags.is_empty() {
+        Ok(files)
+    } else {
+        Err(diags)
+    }
+}
+
+/// Reads and parses `files` in parallel. Returns every entry, or every problem of every file.
+pub fn load(
+    root: &Path,
+    content_dir: &Path,
+    files: &[PathBuf],
+    opts: LoadOptions,
+) -> Result<Vec<Entry>, Vec<Diagnostic>> {
+    let results: Vec<Result<Option<Entry>, Vec<Diagnostic>>> = files
+        .par_iter()
+        .map(|f| load_one(root, content_dir, f, opts))
+        .collect();
+    let mut entries = Vec::with_capacity(results.len());
+    let mut diags = Vec::new();
+    for r in results {
+        match r {
+            Ok(Some(e)) => entries.push(e),
+            Ok(None) => {}
+            Err(d) => diags.extend(d),
+        }
+    }
+    if diags.is_empty() {
+        Ok(entries)
+    } else {
+        diag::sort(&mut diags);
+        Err(diags)
+    }
+}
+
+/// A path as the user should see it: relative to the site root when it is inside it.
+pub fn shown(root: &Path, path: &Path) -> PathBuf {
+    path.strip_prefix(root)
+        .map_or_else(|_| path.to_path_buf(), Path::to_path_buf)
+}
+
+/// Loads one file; `Ok(None)` for a draft when drafts are not built.
+fn load_one(
+    root: &Path,
+    content_dir: &Path,
+    file: &Path,
+    opts: LoadOptions,
+) -> Result<Option<Entry>, Vec<Diagnostic>> {
+    let path = shown(root, file);
+    let bytes = std::fs::read(file)
+        .map_err(|e| vec![Diagnostic::file(&path, format!("cannot be read: {e}"))])?;
+    let text = match String::from_utf8(bytes) {
+        Ok(t) => t,
+        Err(e) => {
+            let at = e.utf8_error().valid_up_to();
+            let valid = String::from_utf8_lossy(&e.as_bytes()[..at]).into_owned();
+            let (line, col) = diag::line_col(&valid, at);
+            return Err(vec![Diagnostic::new(
+                &path,
+                line,
+                col,
+                "the file is not valid UTF-8, expected UTF-8 text",
+            )]);
+        }
+    };
+    parse_entry(&path, content_dir, file, &text, opts)
+}
+
+/// Parses the text of one entry; separated from I/O so it can be tested and fuzzed directly.
+pub fn parse_entry(
+    path: &Path,
+    content_dir: &Path,
+    file: &Path,
+    text: &str,
+    opts: LoadOptions,
+) -> Result<Option<Entry>, Vec<Diagnostic>> {
+    let problem = |(line, col, msg): (usize, usize, String)| {
+        Diagnostic::new(path, line, col, msg).with_source(text)
+    };
+    let split = frontmatter::split(text).map_err(|(line, msg)| vec![problem((line, 1, msg))])?;
+    let rel = file.strip_prefix(content_dir).unwrap_or(file);
+    let default_kind = match rel.components().next() {
+        Some(c) if c.as_os_str() == "incidents" && rel.components().count() > 1 => Kind::Incident,
+        _ => Kind::Article,
+    };
+    let meta = frontmatter::parse(&split, default_kind)
+        .map_err(|ps| ps.into_iter().map(problem).collect::<Vec<_>>())?;
+    if meta.draft && !opts.drafts {
+        return Ok(None);
+    }
+
+    let slug = match (&meta.slug, &meta.id) {
+        (Some(s), _) => s.value.clone(),
+        (None, Some(id)) if meta.kind == Kind::Incident => id.value.clone(),
+        _ => url::key(
+            &file
+                .file_stem()
+                .map(|s| s.to_string_lossy())
+                .unwrap_or_default(),
+        ),
+    };
+
+    let body = markdown::render(split.body, opts.markdown);
+    let links = body
+        .links
+        .into_iter()
+        .map(|(value, offset)| {
+            let (l, column) = diag::line_col(split.body, offset);
+            At {
+                value,
+                line: l + split.body_line - 1,
+                column,
+            }
+        })
+        .collect();
+    let summary_html = match &meta.summary {
+        // Front-matter text is never markup: escape it.
+        Some(s) => format!("<p>{}</p>\n", escape_html(s)),
+        None => body.summary_html,
+    };
+    Ok(Some(Entry {
+        path: path.to_path_buf(),
+        meta,
+        slug,
+        html: body.html,
+        summary_html,
+        char_count: body.char_count,
+        anchors: body.anchors,
+        links,
+    }))
+}
+
+/// Escapes text for HTML element content and attribute values.
+pub fn escape_html(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const OPTS: LoadOptions = LoadOptions {
+        markdown: MarkdownOptions {
+            east_asian_line_breaks: true,
+        },
+        drafts: false,
+    };
+
+    fn parse(rel: &str, text: &str) -> Result<Option<Entry>, Vec<Diagnostic>> {
+        let content = Path::new("/site/content");
+        let file = content.join(rel);
+        parse_entry(
+            &shown(Path::new("/site"), &file),
+            content,
+            &file,
+            text,
+            OPTS,
+        )
+    }
+
+    #[test]
+    fn kind_follows_the_directory() {
+        let e = parse(
+            "incidents/2024/2024-033.md",
+            "---\ntitle: t\nid: \"2024-033\"\ndate: 2024-01-30\norganization: X\n---\n本文",
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(e.kind(), Kind::Incident);
+        assert_eq!(e.slug, "2024-033");
+        assert_eq!(e.path, Path::new("content/incidents/2024/2024-033.md"));
+        let e = parse(
+            "articles/Hello World.md",
+            "---\ntitle: t\ndate: 2024-01-30\n---\n本文",
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(e.kind(), Kind::Article);
+        assert_eq!(e.slug, "hello-world");
+    }
+
+    #[test]
+    fn slug_field_wins_and_drafts_are_skipped() {
+        let e = parse("a.md", "---\ntitle: t\ndate: 2024-01-30\nslug: Mine\n---\n")
+            .unwrap()
+            .unwrap();
+        assert_eq!(e.slug, "mine");
+        assert!(
+            parse(
+                "a.md",
+                "---\ntitle: t\ndate: 2024-01-30\ndraft: true\n---\n"
+            )
+            .unwrap()
+            .is_none()
+        );
+    }
+
+    #[test]
+    fn errors_name_file_and_file_line() {
+        let err = parse("incidents/x.md", "---\ntitle: t\ndate: 2024-01-30\n---\n").unwrap_err();
+        assert_eq!(err[0].path, Path::new("content/incidents/x.md"));
+        assert!(err[0].message.contains("`organization` is missing"));
+        assert_eq!(err[0].line, 2);
+        assert_eq!(err[0].source_line.as_deref(), Some("title: t"));
+    }
+
+    #[test]
+    fn summary_from_front_matter_is_escaped() {
+        let e = parse(
+            "a.md",
+            "---\ntitle: t\ndate: 2024-01-30\nsummary: \"<script>x</script>\"\n---\n",
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(e.summary_html, "<p>&lt;script&gt;x&lt;/script&gt;</p>\n");
+    }
+
+    #[test]
+    fn link_lines_are_file_lines() {
+        let e = parse("a.md", "---\ntitle: t\ndate: 2024-01-30\n---\n\n[a](/x/)\n")
+            .unwrap()
+            .unwrap();
+        assert_eq!((e.links[0].line, e.links[0].column), (6, 1));
+    }
+
+    #[test]
+    fn reading_time_rounds_up() {
+        let mut e = parse("a.md", "---\ntitle: t\ndate: 2024-01-30\n---\n")
+            .unwrap()
+            .unwrap();
+        assert_eq!(e.reading_minutes(), 1);
+        e.char_count = 601;
+        assert_eq!(e.reading_minutes(), 2);
+    }
+}

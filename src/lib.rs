@@ -1,0 +1,4 @@
+pub mod config;
+pub mod content;
+pub mod diag;
+pub mod url;

@@ -1,0 +1,210 @@
+//! URL pieces: term keys, slugs, percent-encoding and the site's base URL.
+//!
+//! Path segments keep their Unicode on disk (`public/tags/ランサムウェア/index.html`) and are
+//! percent-encoded only inside hrefs, which is what browsers and feed readers expect.
+
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use unicode_normalization::UnicodeNormalization;
+
+/// Characters left as they are in an encoded path segment: RFC 3986 unreserved.
+const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// The key of a term or a slug: NFKC, ASCII-lowercased, with characters that cannot stand in a
+/// path segment turned into `-`. Never empty, `.` or `..`.
+///
+/// `ＤＤｏＳ`, `DDoS` and `ddos` share the key `ddos`; Japanese text is kept as written.
+pub fn key(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.trim().nfkc() {
+        if c.is_whitespace() || c.is_control() || matches!(c, '/' | '\\' | '?' | '#' | '%') {
+            out.push('-');
+        } else {
+            out.push(c.to_ascii_lowercase());
+        }
+    }
+    match out.as_str() {
+        "" => "-".into(),
+        "." | ".." => out.replace('.', "-"),
+        _ => out,
+    }
+}
+
+/// Why `slug` cannot be one path segment, if it cannot.
+pub fn check_segment(slug: &str) -> Result<(), &'static str> {
+    if slug.is_empty() {
+        return Err("is empty");
+    }
+    if slug == "." || slug == ".." {
+        return Err("is `.` or `..`");
+    }
+    if slug
+        .chars()
+        .any(|c| matches!(c, '/' | '\\' | '?' | '#' | '%') || c.is_whitespace() || c.is_control())
+    {
+        return Err("contains `/`, `\\`, `?`, `#`, `%`, whitespace or a control character");
+    }
+    Ok(())
+}
+
+/// Percent-encodes one path segment for use in an href.
+pub fn encode_segment(segment: &str) -> String {
+    utf8_percent_encode(segment, SEGMENT).to_string()
+}
+
+/// The parsed `base_url`: an optional origin (`https://example.org`) and a path that starts and
+/// ends with `/`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BaseUrl {
+    origin: String,
+    path: String,
+}
+
+impl BaseUrl {
+    pub fn parse(raw: &str) -> Result<BaseUrl, String> {
+        let raw = raw.trim();
+        let (origin, path) = if let Some(rest) = raw
+            .strip_prefix("https://")
+            .or_else(|| raw.strip_prefix("http://"))
+        {
+            let scheme_len = raw.len() - rest.len();
+            let host_end = rest.find('/').unwrap_or(rest.len());
+            if host_end == 0 {
+                return Err(format!(
+                    "`{raw}` has no host, expected e.g. `https://example.org/`"
+                ));
+            }
+            (raw[..scheme_len + host_end].to_string(), &rest[host_end..])
+        } else if raw.starts_with('/') {
+            (String::new(), raw)
+        } else {
+            return Err(format!(
+                "`{raw}` is neither an http(s) URL nor a path, expected e.g. `https://example.org/` or `/`"
+            ));
+        };
+        if path.contains(['?', '#']) || path.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(format!(
+                "`{raw}` has a query, fragment or space in its path, expected a plain path"
+            ));
+        }
+        let mut path = if path.is_empty() {
+            "/".to_string()
+        } else {
+            path.to_string()
+        };
+        if !path.ends_with('/') {
+            path.push('/');
+        }
+        Ok(BaseUrl { origin, path })
+    }
+
+    /// The path prefix of every internal link, e.g. `/casebook/`.
+    pub fn root(&self) -> &str {
+        &self.path
+    }
+
+    /// Whether links can be made absolute (feeds and sitemaps want that).
+    pub fn has_origin(&self) -> bool {
+        !self.origin.is_empty()
+    }
+
+    /// The absolute form of a root-relative URL produced by [`BaseUrl::url`].
+    pub fn absolute(&self, url: &str) -> String {
+        format!("{}{}", self.origin, url)
+    }
+
+    /// `base_url` itself, as given (normalized to end with `/`).
+    pub fn full(&self) -> String {
+        self.absolute(&self.path)
+    }
+
+    /// The href of a page from its unencoded segments, ending with `/`.
+    pub fn url(&self, segments: &[&str]) -> String {
+        let mut s = self.path.clone();
+        for seg in segments {
+            s.push_str(&encode_segment(seg));
+            s.push('/');
+        }
+        s
+    }
+
+    /// The href of a file (no trailing slash) from its unencoded segments.
+    pub fn file_url(&self, segments: &[&str]) -> String {
+        let mut s = self.url(segments);
+        s.pop();
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_fold_width_and_ascii_case() {
+        assert_eq!(key("ＤＤｏＳ"), "ddos");
+        assert_eq!(key("DDoS"), "ddos");
+        assert_eq!(key("ランサムウェア"), "ランサムウェア");
+        // Half-width katakana becomes full width under NFKC.
+        assert_eq!(key("ﾗﾝｻﾑｳｪｱ"), "ランサムウェア");
+        // Non-ASCII letters keep their case: only ASCII is lowercased.
+        assert_eq!(key("Ärger"), "Ärger");
+    }
+
+    #[test]
+    fn keys_replace_unsafe_characters_and_are_never_empty_or_dots() {
+        assert_eq!(key("a/b\\c?d#e%f g"), "a-b-c-d-e-f-g");
+        assert_eq!(key("全角　スペース"), "全角-スペース");
+        assert_eq!(key("tab\tx"), "tab-x");
+        assert_eq!(key(""), "-");
+        assert_eq!(key("   "), "-");
+        assert_eq!(key("."), "-");
+        assert_eq!(key(".."), "--");
+        assert_eq!(key("．．"), "--");
+        assert_eq!(key("a.b"), "a.b");
+    }
+
+    #[test]
+    fn segments_are_checked() {
+        assert!(check_segment("2024-033").is_ok());
+        assert!(check_segment("東京ヴェルディ").is_ok());
+        assert!(check_segment("a/b").is_err());
+        assert!(check_segment("..").is_err());
+        assert!(check_segment("").is_err());
+        assert!(check_segment("a b").is_err());
+    }
+
+    #[test]
+    fn encoding_keeps_unreserved_ascii() {
+        assert_eq!(encode_segment("2024-033"), "2024-033");
+        assert_eq!(
+            encode_segment("ランサム"),
+            "%E3%83%A9%E3%83%B3%E3%82%B5%E3%83%A0"
+        );
+        assert_eq!(encode_segment("a&b"), "a%26b");
+    }
+
+    #[test]
+    fn base_urls() {
+        let b = BaseUrl::parse("https://example.org/casebook").unwrap();
+        assert_eq!(b.root(), "/casebook/");
+        assert_eq!(
+            b.url(&["tags", "ランサム"]),
+            "/casebook/tags/%E3%83%A9%E3%83%B3%E3%82%B5%E3%83%A0/"
+        );
+        assert_eq!(
+            b.absolute(&b.file_url(&["feed.xml"])),
+            "https://example.org/casebook/feed.xml"
+        );
+        assert_eq!(b.full(), "https://example.org/casebook/");
+        let b = BaseUrl::parse("/").unwrap();
+        assert!(!b.has_origin());
+        assert_eq!(b.url(&[]), "/");
+        assert!(BaseUrl::parse("ftp://x/").is_err());
+        assert!(BaseUrl::parse("https:///x").is_err());
+        assert!(BaseUrl::parse("relative/").is_err());
+    }
+}
