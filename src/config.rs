@@ -54,12 +54,7 @@ pub struct BuildConfig {
 
 impl Default for BuildConfig {
     fn default() -> Self {
-        BuildConfig {
-            content: "content".into(),
-            output: "public".into(),
-            drafts: false,
-            per_page: 20,
-        }
+        BuildConfig { content: "content".into(), output: "public".into(), drafts: false, per_page: 20 }
     }
 }
 
@@ -71,9 +66,7 @@ pub struct SeriesConfig {
 
 impl Default for SeriesConfig {
     fn default() -> Self {
-        SeriesConfig {
-            label: "セキュリティ事件簿".into(),
-        }
+        SeriesConfig { label: "セキュリティ事件簿".into() }
     }
 }
 
@@ -85,9 +78,7 @@ pub struct MarkdownConfig {
 
 impl Default for MarkdownConfig {
     fn default() -> Self {
-        MarkdownConfig {
-            east_asian_line_breaks: true,
-        }
+        MarkdownConfig { east_asian_line_breaks: true }
     }
 }
 
@@ -142,11 +133,7 @@ fn default_theme() -> String {
 }
 
 pub fn default_taxonomies() -> Vec<TaxonomyConfig> {
-    let t = |field, path: &str, title: &str| TaxonomyConfig {
-        field,
-        path: path.into(),
-        title: title.into(),
-    };
+    let t = |field, path: &str, title: &str| TaxonomyConfig { field, path: path.into(), title: title.into() };
     vec![
         t(TaxonomyField::Tags, "tags", "タグ"),
         t(TaxonomyField::Attack, "attacks", "攻撃種別"),
@@ -157,29 +144,12 @@ pub fn default_taxonomies() -> Vec<TaxonomyConfig> {
 }
 
 /// Paths the site's own pages use; a taxonomy may not take them.
-const RESERVED_PATHS: &[&str] = &[
-    "incidents",
-    "articles",
-    "years",
-    "series",
-    "stats",
-    "search",
-    "page",
-    "feed.xml",
-    "sitemap.xml",
-    "404.html",
-];
+const RESERVED_PATHS: &[&str] =
+    &["incidents", "articles", "years", "series", "stats", "search", "page", "feed.xml", "sitemap.xml", "404.html"];
 
 /// The known keys of each table, for unknown-key errors and suggestions.
 const TOP_KEYS: &[&str] = &["book", "build", "series", "markdown", "taxonomies"];
-const BOOK_KEYS: &[&str] = &[
-    "title",
-    "description",
-    "language",
-    "base_url",
-    "authors",
-    "theme",
-];
+const BOOK_KEYS: &[&str] = &["title", "description", "language", "base_url", "authors", "theme"];
 const BUILD_KEYS: &[&str] = &["content", "output", "drafts", "per_page"];
 const SERIES_KEYS: &[&str] = &["label"];
 const MARKDOWN_KEYS: &[&str] = &["east_asian_line_breaks"];
@@ -189,12 +159,8 @@ impl Config {
     /// Reads and validates `book.toml` under `root`.
     pub fn load(root: &Path) -> Result<Config, Vec<Diagnostic>> {
         let path = root.join(CONFIG_FILE);
-        let text = std::fs::read_to_string(&path).map_err(|e| {
-            vec![Diagnostic::file(
-                CONFIG_FILE,
-                format!("cannot read the configuration: {e}"),
-            )]
-        })?;
+        let text = std::fs::read_to_string(&path)
+            .map_err(|e| vec![Diagnostic::file(CONFIG_FILE, format!("cannot read the configuration: {e}"))])?;
         Config::parse(&text, Path::new(CONFIG_FILE))
     }
 
@@ -206,19 +172,11 @@ impl Config {
         };
         let table = DeTable::parse(text).map_err(|e| {
             let offset = e.span().map_or(0, |s| s.start);
-            vec![at(
-                offset,
-                format!(
-                    "invalid TOML: {}, expected a valid TOML document",
-                    first_line(e.message())
-                ),
-            )]
+            vec![at(offset, format!("invalid TOML: {}, expected a valid TOML document", first_line(e.message())))]
         })?;
 
         let mut diags = Vec::new();
-        check_keys(table.get_ref(), TOP_KEYS, "", &mut |off, msg| {
-            diags.push(at(off, msg))
-        });
+        check_keys(table.get_ref(), TOP_KEYS, "", &mut |off, msg| diags.push(at(off, msg)));
         for (key, value) in table.get_ref() {
             let keys = match key.get_ref().as_ref() {
                 "book" => BOOK_KEYS,
@@ -230,9 +188,7 @@ impl Config {
             };
             let section = key.get_ref().to_string();
             match value.get_ref() {
-                DeValue::Table(t) => {
-                    check_keys(t, keys, &section, &mut |off, msg| diags.push(at(off, msg)))
-                }
+                DeValue::Table(t) => check_keys(t, keys, &section, &mut |off, msg| diags.push(at(off, msg))),
                 DeValue::Array(items) => {
                     for item in items.iter() {
                         if let DeValue::Table(t) = item.get_ref() {
@@ -259,23 +215,15 @@ impl Config {
         let mut diags = Vec::new();
         // Typed values no longer carry spans; find the key's line textually for the message.
         let at_key = |key: &str, message: String| {
-            let line = text
-                .lines()
-                .position(|l| l.trim_start().starts_with(key) && l.contains('='))
-                .map_or(0, |i| i + 1);
+            let line =
+                text.lines().position(|l| l.trim_start().starts_with(key) && l.contains('=')).map_or(0, |i| i + 1);
             Diagnostic::new(shown, line, 1, message).with_source(text)
         };
         if self.book.title.trim().is_empty() {
-            diags.push(at_key(
-                "title",
-                "`book.title` is empty, expected the site's title".into(),
-            ));
+            diags.push(at_key("title", "`book.title` is empty, expected the site's title".into()));
         }
         if self.build.per_page == 0 {
-            diags.push(at_key(
-                "per_page",
-                "`build.per_page` is 0, expected a positive number".into(),
-            ));
+            diags.push(at_key("per_page", "`build.per_page` is 0, expected a positive number".into()));
         }
         if let Err(msg) = crate::url::BaseUrl::parse(&self.book.base_url) {
             diags.push(at_key("base_url", format!("`book.base_url` {msg}")));
@@ -291,34 +239,25 @@ impl Config {
             if !path_ok {
                 diags.push(at_key(
                     "path",
-                    format!("taxonomy path `{}` is not a single URL path segment, expected a name such as `tags`", t.path),
+                    format!(
+                        "taxonomy path `{}` is not a single URL path segment, expected a name such as `tags`",
+                        t.path
+                    ),
                 ));
             } else if RESERVED_PATHS.contains(&t.path.as_str()) {
                 diags.push(at_key(
                     "path",
-                    format!(
-                        "taxonomy path `{}` is used by the site's own pages, expected another name",
-                        t.path
-                    ),
+                    format!("taxonomy path `{}` is used by the site's own pages, expected another name", t.path),
                 ));
             }
             if seen_fields.contains(&t.field) {
                 diags.push(at_key(
                     "field",
-                    format!(
-                        "taxonomy field `{}` is listed twice, expected each field once",
-                        t.field.name()
-                    ),
+                    format!("taxonomy field `{}` is listed twice, expected each field once", t.field.name()),
                 ));
             }
             if seen_paths.contains(&&t.path) {
-                diags.push(at_key(
-                    "path",
-                    format!(
-                        "taxonomy path `{}` is used twice, expected a unique path",
-                        t.path
-                    ),
-                ));
+                diags.push(at_key("path", format!("taxonomy path `{}` is used twice, expected a unique path", t.path)));
             }
             seen_fields.push(t.field);
             seen_paths.push(&t.path);
@@ -331,26 +270,14 @@ impl Config {
     }
 }
 
-fn check_keys(
-    table: &DeTable<'_>,
-    known: &[&str],
-    section: &str,
-    report: &mut dyn FnMut(usize, String),
-) {
+fn check_keys(table: &DeTable<'_>, known: &[&str], section: &str, report: &mut dyn FnMut(usize, String)) {
     for key in table.keys() {
         let name: &str = key.get_ref().as_ref();
         if !known.contains(&name) {
-            let full = if section.is_empty() {
-                name.to_string()
-            } else {
-                format!("{section}.{name}")
-            };
+            let full = if section.is_empty() { name.to_string() } else { format!("{section}.{name}") };
             let hint = diag::suggestion(name, known.iter().copied());
             let expected = known.join("`, `");
-            report(
-                key.span().start,
-                format!("unknown key `{full}`{hint} expected one of `{expected}`"),
-            );
+            report(key.span().start, format!("unknown key `{full}`{hint} expected one of `{expected}`"));
         }
     }
 }
@@ -358,11 +285,7 @@ fn check_keys(
 /// Turns toml's serde message into our "what is wrong, expected what" form.
 fn describe_toml_error(message: &str) -> String {
     let msg = first_line(message);
-    if msg.contains("expected") {
-        msg.to_string()
-    } else {
-        format!("{msg}, expected a value of the documented type")
-    }
+    if msg.contains("expected") { msg.to_string() } else { format!("{msg}, expected a value of the documented type") }
 }
 
 fn first_line(s: &str) -> &str {
@@ -387,10 +310,7 @@ mod tests {
         assert!(c.markdown.east_asian_line_breaks);
         assert_eq!(c.series.label, "セキュリティ事件簿");
         let paths: Vec<_> = c.taxonomies.iter().map(|t| t.path.as_str()).collect();
-        assert_eq!(
-            paths,
-            ["tags", "attacks", "sectors", "organizations", "data-types"]
-        );
+        assert_eq!(paths, ["tags", "attacks", "sectors", "organizations", "data-types"]);
     }
 
     #[test]
@@ -398,25 +318,16 @@ mod tests {
         let err = parse("[book]\ntitel = \"x\"\n[build]\nper_pages = 3\n").unwrap_err();
         assert_eq!(err.len(), 2);
         assert_eq!((err[0].line, err[0].column), (2, 1));
-        assert!(
-            err[0]
-                .message
-                .contains("unknown key `book.titel`; did you mean `title`?"),
-            "{}",
-            err[0].message
-        );
+        assert!(err[0].message.contains("unknown key `book.titel`; did you mean `title`?"), "{}", err[0].message);
         assert_eq!(err[1].line, 4);
         assert!(err[1].message.contains("did you mean `per_page`?"));
     }
 
     #[test]
     fn unknown_key_in_taxonomy_array() {
-        let err = parse("[book]\ntitle = \"x\"\n[[taxonomies]]\nfeild = \"tags\"\npath = \"t\"\ntitle = \"T\"\n").unwrap_err();
-        assert!(
-            err[0]
-                .message
-                .contains("`taxonomies.feild`; did you mean `field`?")
-        );
+        let err = parse("[book]\ntitle = \"x\"\n[[taxonomies]]\nfeild = \"tags\"\npath = \"t\"\ntitle = \"T\"\n")
+            .unwrap_err();
+        assert!(err[0].message.contains("`taxonomies.feild`; did you mean `field`?"));
     }
 
     #[test]
@@ -430,11 +341,14 @@ mod tests {
 
     #[test]
     fn taxonomy_paths_are_checked() {
-        let err = parse("[book]\ntitle = \"x\"\n[[taxonomies]]\nfield = \"tags\"\npath = \"a/b\"\ntitle = \"T\"\n").unwrap_err();
+        let err = parse("[book]\ntitle = \"x\"\n[[taxonomies]]\nfield = \"tags\"\npath = \"a/b\"\ntitle = \"T\"\n")
+            .unwrap_err();
         assert!(err[0].message.contains("single URL path segment"));
-        let err = parse("[book]\ntitle = \"x\"\n[[taxonomies]]\nfield = \"tags\"\npath = \"years\"\ntitle = \"T\"\n").unwrap_err();
+        let err = parse("[book]\ntitle = \"x\"\n[[taxonomies]]\nfield = \"tags\"\npath = \"years\"\ntitle = \"T\"\n")
+            .unwrap_err();
         assert!(err[0].message.contains("site's own pages"));
-        let err = parse("[book]\ntitle = \"x\"\n[[taxonomies]]\nfield = \"colour\"\npath = \"c\"\ntitle = \"T\"\n").unwrap_err();
+        let err = parse("[book]\ntitle = \"x\"\n[[taxonomies]]\nfield = \"colour\"\npath = \"c\"\ntitle = \"T\"\n")
+            .unwrap_err();
         assert!(err[0].message.contains("colour"));
     }
 

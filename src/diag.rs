@@ -21,19 +21,8 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
-    pub fn new(
-        path: impl Into<PathBuf>,
-        line: usize,
-        column: usize,
-        message: impl Into<String>,
-    ) -> Self {
-        Diagnostic {
-            path: path.into(),
-            line,
-            column,
-            message: message.into(),
-            source_line: None,
-        }
+    pub fn new(path: impl Into<PathBuf>, line: usize, column: usize, message: impl Into<String>) -> Self {
+        Diagnostic { path: path.into(), line, column, message: message.into(), source_line: None }
     }
 
     /// A diagnostic about the whole file (no position inside it).
@@ -44,10 +33,7 @@ impl Diagnostic {
     /// Attaches the text of `line` from `source` so the reader sees it without opening the file.
     pub fn with_source(mut self, source: &str) -> Self {
         if self.line > 0 {
-            self.source_line = source
-                .lines()
-                .nth(self.line - 1)
-                .map(|l| l.trim_end_matches('\r').to_string());
+            self.source_line = source.lines().nth(self.line - 1).map(|l| l.trim_end_matches('\r').to_string());
         }
         self
     }
@@ -57,12 +43,7 @@ impl Diagnostic {
         if self.line == 0 {
             self.path.display().to_string()
         } else {
-            format!(
-                "{}:{}:{}",
-                self.path.display(),
-                self.line,
-                self.column.max(1)
-            )
+            format!("{}:{}:{}", self.path.display(), self.line, self.column.max(1))
         }
     }
 
@@ -79,11 +60,8 @@ impl fmt::Display for Diagnostic {
             let pad = " ".repeat(num.len());
             // The caret column counts characters, not bytes, so it lines up under Japanese text
             // in a terminal only approximately (wide glyphs); it still points at the right token.
-            let caret_pad: String = src
-                .chars()
-                .take(self.column.saturating_sub(1))
-                .map(|c| if c == '\t' { '\t' } else { ' ' })
-                .collect();
+            let caret_pad: String =
+                src.chars().take(self.column.saturating_sub(1)).map(|c| if c == '\t' { '\t' } else { ' ' }).collect();
             write!(f, "\n{pad} |\n{num} | {src}\n{pad} | {caret_pad}^")?;
         }
         Ok(())
@@ -111,10 +89,7 @@ pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
 }
 
 /// The closest candidate to `word`, if it is close enough to be a plausible typo.
-pub fn did_you_mean<'a>(
-    word: &str,
-    candidates: impl IntoIterator<Item = &'a str>,
-) -> Option<&'a str> {
+pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     candidates
         .into_iter()
         .map(|c| (strsim::jaro_winkler(word, c), c))

@@ -1,4 +1,201 @@
+//! casebook: a static site generator for security-incident casebooks.
+//!
+//! The pipeline, top to bottom: [`config`] (book.toml) → [`content`] (load every entry in
+//! parallel) → [`site`] (the whole-site model, built once) → [`render`] (pages through Tera) →
+//! [`output`] (written into a staging directory and swapped in whole). Data flows one way;
+//! writing is the only side effect.
+
 pub mod config;
 pub mod content;
 pub mod diag;
+pub mod output;
+pub mod render;
+pub mod site;
 pub mod url;
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use config::Config;
+use content::{LoadOptions, MarkdownOptions};
+use diag::Diagnostic;
+use output::{OutputError, Staging};
+use render::{RenderError, Theme};
+use site::Site;
+use url::BaseUrl;
+
+/// Everything that can stop a build. Each variant maps to exit status 1.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Problems in the input (book.toml, entries, templates), sorted by file and position.
+    #[error("{} error(s) in the input", .0.len())]
+    Input(Vec<Diagnostic>),
+    #[error(transparent)]
+    Output(#[from] OutputError),
+    #[error("{0}")]
+    Setup(String),
+}
+
+impl Error {
+    /// Diagnostics to print, one per problem.
+    pub fn diagnostics(&self) -> Vec<Diagnostic> {
+        match self {
+            Error::Input(d) => d.clone(),
+            Error::Output(e) => vec![e.diagnostic()],
+            Error::Setup(msg) => vec![Diagnostic::file("casebook", msg.clone())],
+        }
+    }
+}
+
+/// The nearest directory at or above `start` that holds `book.toml`.
+pub fn find_root(start: &Path) -> Option<PathBuf> {
+    let start = output::absolute(start);
+    start.ancestors().find(|d| d.join(config::CONFIG_FILE).is_file()).map(Path::to_path_buf)
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct BuildOptions {
+    pub root: PathBuf,
+    /// Overrides `build.output` (relative paths are taken from the current directory).
+    pub output: Option<PathBuf>,
+    pub drafts: bool,
+    pub base_url: Option<String>,
+    /// Worker threads; the default is one per core.
+    pub jobs: Option<usize>,
+}
+
+/// Time spent in each phase, for `--timings` and the benchmark.
+#[derive(Debug, Clone, Default)]
+pub struct Timings {
+    pub config: Duration,
+    pub walk: Duration,
+    pub parse: Duration,
+    pub model: Duration,
+    /// Wall time of rendering, including the writes it hands off.
+    pub render: Duration,
+    /// Time spent writing files, summed over threads.
+    pub write: Duration,
+    pub commit: Duration,
+    pub total: Duration,
+}
+
+#[derive(Debug, Clone)]
+pub struct BuildReport {
+    pub entries: usize,
+    pub pages: usize,
+    pub bytes: u64,
+    pub output: PathBuf,
+    pub timings: Timings,
+}
+
+/// A loaded, checked site: what `build`, `check` and `serve` all start from.
+pub struct Loaded {
+    pub root: PathBuf,
+    pub config: Config,
+    pub base: BaseUrl,
+    pub site: Site,
+    pub theme: Theme,
+    pub tera: tera::Tera,
+}
+
+/// Reads the configuration, every entry and the theme, and builds the site model. Every problem
+/// found in any of them is returned together.
+pub fn load(root: &Path, drafts: bool, base_url: Option<&str>, timings: &mut Timings) -> Result<Loaded, Error> {
+    let t = Instant::now();
+    let mut config = Config::load(root).map_err(Error::Input)?;
+    if drafts {
+        config.build.drafts = true;
+    }
+    let base_raw = base_url.map_or_else(|| config.book.base_url.clone(), str::to_string);
+    let base = BaseUrl::parse(&base_raw).map_err(|m| Error::Input(vec![Diagnostic::file("--base-url", m)]))?;
+    timings.config = t.elapsed();
+
+    let t = Instant::now();
+    let content_dir = root.join(&config.build.content);
+    let files = content::walk(root, &content_dir).map_err(Error::Input)?;
+    timings.walk = t.elapsed();
+
+    let t = Instant::now();
+    let opts = LoadOptions {
+        markdown: MarkdownOptions { east_asian_line_breaks: config.markdown.east_asian_line_breaks },
+        drafts: config.build.drafts,
+    };
+    let (entries, mut diags) = content::load(root, &content_dir, &files, opts);
+    timings.parse = t.elapsed();
+
+    let theme = Theme::load(root, &config.book.theme);
+    let tera = theme.as_ref().map_err(Clone::clone).and_then(|t| t.tera());
+
+    let t = Instant::now();
+    let site = Site::build(&config, entries);
+    timings.model = t.elapsed();
+
+    match (site, theme, tera) {
+        (Ok(site), Ok(theme), Ok(tera)) if diags.is_empty() => {
+            Ok(Loaded { root: root.to_path_buf(), config, base, site, theme, tera })
+        }
+        (site, theme, tera) => {
+            diags.extend(site.err().unwrap_or_default());
+            diags.extend(theme.err().unwrap_or_default());
+            diags.extend(tera.err().unwrap_or_default());
+            diag::sort(&mut diags);
+            diags.dedup();
+            Err(Error::Input(diags))
+        }
+    }
+}
+
+/// Builds the site into its output directory. On any error the previous output is untouched.
+pub fn build(opts: &BuildOptions) -> Result<BuildReport, Error> {
+    let mut pool = rayon::ThreadPoolBuilder::new();
+    if let Some(n) = opts.jobs {
+        pool = pool.num_threads(n.max(1));
+    }
+    let pool = pool.build().map_err(|e| Error::Setup(format!("cannot start worker threads: {e}")))?;
+    pool.install(|| build_in_pool(opts))
+}
+
+fn build_in_pool(opts: &BuildOptions) -> Result<BuildReport, Error> {
+    let started = Instant::now();
+    let mut timings = Timings::default();
+    let mut loaded = load(&opts.root, opts.drafts, opts.base_url.as_deref(), &mut timings)?;
+    let output = opts.output.clone().unwrap_or_else(|| loaded.root.join(&loaded.config.build.output));
+    output::check_target(&loaded.root, &loaded.root.join(&loaded.config.build.content), &output)?;
+
+    let staging = Staging::begin(&output)?;
+    let write_ns = AtomicU64::new(0);
+    let bytes = AtomicU64::new(0);
+    let write = |path: &str, data: &[u8]| -> std::io::Result<()> {
+        let t = Instant::now();
+        staging.write(path, data).map_err(|e| std::io::Error::new(e.kind(), format!("{path}: {e}")))?;
+        write_ns.fetch_add(t.elapsed().as_nanos() as u64, Ordering::Relaxed);
+        bytes.fetch_add(data.len() as u64, Ordering::Relaxed);
+        Ok(())
+    };
+
+    let t = Instant::now();
+    for (rel, source) in &loaded.theme.statics {
+        staging.copy_static(rel, source).map_err(|e| OutputError::Io { path: PathBuf::from(rel), source: e })?;
+    }
+    let sink = |page: render::Page| write(&page.path, &page.bytes);
+    let pages = render::render(&loaded.site, &loaded.config, &loaded.base, &mut loaded.tera, &loaded.theme, &sink)
+        .map_err(|e| match e {
+            RenderError::Templates(d) => Error::Input(d),
+            RenderError::Write(io) => Error::Output(OutputError::Io { path: staging.dir().to_path_buf(), source: io }),
+        })?;
+    timings.render = t.elapsed();
+    timings.write = Duration::from_nanos(write_ns.load(Ordering::Relaxed));
+
+    let t = Instant::now();
+    staging.commit()?;
+    timings.commit = t.elapsed();
+    timings.total = started.elapsed();
+    Ok(BuildReport {
+        entries: loaded.site.entries.len(),
+        pages: pages + loaded.theme.statics.len(),
+        bytes: bytes.load(Ordering::Relaxed),
+        output,
+        timings,
+    })
+}

@@ -7,11 +7,7 @@ use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use unicode_normalization::UnicodeNormalization;
 
 /// Characters left as they are in an encoded path segment: RFC 3986 unreserved.
-const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'.')
-    .remove(b'_')
-    .remove(b'~');
+const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
 
 /// The key of a term or a slug: NFKC, ASCII-lowercased, with characters that cannot stand in a
 /// path segment turned into `-`. Never empty, `.` or `..`.
@@ -41,10 +37,7 @@ pub fn check_segment(slug: &str) -> Result<(), &'static str> {
     if slug == "." || slug == ".." {
         return Err("is `.` or `..`");
     }
-    if slug
-        .chars()
-        .any(|c| matches!(c, '/' | '\\' | '?' | '#' | '%') || c.is_whitespace() || c.is_control())
-    {
+    if slug.chars().any(|c| matches!(c, '/' | '\\' | '?' | '#' | '%') || c.is_whitespace() || c.is_control()) {
         return Err("contains `/`, `\\`, `?`, `#`, `%`, whitespace or a control character");
     }
     Ok(())
@@ -66,16 +59,11 @@ pub struct BaseUrl {
 impl BaseUrl {
     pub fn parse(raw: &str) -> Result<BaseUrl, String> {
         let raw = raw.trim();
-        let (origin, path) = if let Some(rest) = raw
-            .strip_prefix("https://")
-            .or_else(|| raw.strip_prefix("http://"))
-        {
+        let (origin, path) = if let Some(rest) = raw.strip_prefix("https://").or_else(|| raw.strip_prefix("http://")) {
             let scheme_len = raw.len() - rest.len();
             let host_end = rest.find('/').unwrap_or(rest.len());
             if host_end == 0 {
-                return Err(format!(
-                    "`{raw}` has no host, expected e.g. `https://example.org/`"
-                ));
+                return Err(format!("`{raw}` has no host, expected e.g. `https://example.org/`"));
             }
             (raw[..scheme_len + host_end].to_string(), &rest[host_end..])
         } else if raw.starts_with('/') {
@@ -86,15 +74,9 @@ impl BaseUrl {
             ));
         };
         if path.contains(['?', '#']) || path.chars().any(|c| c.is_whitespace() || c.is_control()) {
-            return Err(format!(
-                "`{raw}` has a query, fragment or space in its path, expected a plain path"
-            ));
+            return Err(format!("`{raw}` has a query, fragment or space in its path, expected a plain path"));
         }
-        let mut path = if path.is_empty() {
-            "/".to_string()
-        } else {
-            path.to_string()
-        };
+        let mut path = if path.is_empty() { "/".to_string() } else { path.to_string() };
         if !path.ends_with('/') {
             path.push('/');
         }
@@ -180,10 +162,7 @@ mod tests {
     #[test]
     fn encoding_keeps_unreserved_ascii() {
         assert_eq!(encode_segment("2024-033"), "2024-033");
-        assert_eq!(
-            encode_segment("ランサム"),
-            "%E3%83%A9%E3%83%B3%E3%82%B5%E3%83%A0"
-        );
+        assert_eq!(encode_segment("ランサム"), "%E3%83%A9%E3%83%B3%E3%82%B5%E3%83%A0");
         assert_eq!(encode_segment("a&b"), "a%26b");
     }
 
@@ -191,14 +170,8 @@ mod tests {
     fn base_urls() {
         let b = BaseUrl::parse("https://example.org/casebook").unwrap();
         assert_eq!(b.root(), "/casebook/");
-        assert_eq!(
-            b.url(&["tags", "ランサム"]),
-            "/casebook/tags/%E3%83%A9%E3%83%B3%E3%82%B5%E3%83%A0/"
-        );
-        assert_eq!(
-            b.absolute(&b.file_url(&["feed.xml"])),
-            "https://example.org/casebook/feed.xml"
-        );
+        assert_eq!(b.url(&["tags", "ランサム"]), "/casebook/tags/%E3%83%A9%E3%83%B3%E3%82%B5%E3%83%A0/");
+        assert_eq!(b.absolute(&b.file_url(&["feed.xml"])), "https://example.org/casebook/feed.xml");
         assert_eq!(b.full(), "https://example.org/casebook/");
         let b = BaseUrl::parse("/").unwrap();
         assert!(!b.has_origin());

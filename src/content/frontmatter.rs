@@ -27,10 +27,7 @@ pub fn split(text: &str) -> Result<Split<'_>, (usize, String)> {
     let mut lines = text.split_inclusive('\n');
     let first = lines.next().unwrap_or("");
     if first.trim_end() != "---" {
-        return Err((
-            1,
-            "the file does not start with front matter, expected a first line `---`".into(),
-        ));
+        return Err((1, "the file does not start with front matter, expected a first line `---`".into()));
     }
     let yaml_start = first.len();
     let mut offset = yaml_start;
@@ -48,10 +45,7 @@ pub fn split(text: &str) -> Result<Split<'_>, (usize, String)> {
         }
         offset += line.len();
     }
-    Err((
-        1,
-        "the front matter is not closed, expected a line `---` after it".into(),
-    ))
+    Err((1, "the front matter is not closed, expected a line `---` after it".into()))
 }
 
 /// Front matter as written, every field optional so that all problems can be reported at once.
@@ -186,17 +180,9 @@ pub type Problem = (usize, usize, String);
 pub fn parse(split: &Split<'_>, default_kind: Kind) -> Result<FrontMatter, Vec<Problem>> {
     let raw: Raw = yaml::from_str(split.yaml).map_err(|e| {
         let line = e.line + split.yaml_line - 1;
-        vec![(
-            line,
-            e.column,
-            describe_yaml_error(split.yaml, e.line, &e.message),
-        )]
+        vec![(line, e.column, describe_yaml_error(split.yaml, e.line, &e.message))]
     })?;
-    Checker {
-        offset: split.yaml_line - 1,
-        problems: Vec::new(),
-    }
-    .check(raw, default_kind)
+    Checker { offset: split.yaml_line - 1, problems: Vec::new() }.check(raw, default_kind)
 }
 
 struct Checker {
@@ -218,10 +204,7 @@ impl Checker {
     fn text(&mut self, field: &str, v: Option<Spanned<String>>) -> Option<String> {
         let v = v?;
         if v.value.trim().is_empty() {
-            self.report(
-                &v,
-                format!("`{field}` is empty, expected a non-empty string"),
-            );
+            self.report(&v, format!("`{field}` is empty, expected a non-empty string"));
             return None;
         }
         Some(v.value.trim().to_string())
@@ -232,10 +215,7 @@ impl Checker {
         for item in v.unwrap_or_default() {
             let s = item.value.trim();
             if s.is_empty() {
-                self.report(
-                    &item,
-                    format!("`{field}` has an empty item, expected non-empty strings"),
-                );
+                self.report(&item, format!("`{field}` has an empty item, expected non-empty strings"));
             } else if !out.iter().any(|o| url::key(o) == url::key(s)) {
                 // The same term twice on one entry would count the entry twice.
                 out.push(s.to_string());
@@ -249,10 +229,7 @@ impl Checker {
         match parse_date(&v.value) {
             Some(d) => Some(d.day),
             None => {
-                self.report(
-                    &v,
-                    format!("`{field}` is `{}`, expected a date YYYY-MM-DD", v.value),
-                );
+                self.report(&v, format!("`{field}` is `{}`, expected a date YYYY-MM-DD", v.value));
                 None
             }
         }
@@ -262,11 +239,7 @@ impl Checker {
         let title_line = raw.title.as_ref().map_or(self.offset + 1, |t| self.at(t).0);
         let title = match raw.title {
             None => {
-                self.problems.push((
-                    self.offset + 1,
-                    1,
-                    "`title` is missing, expected a title for the entry".into(),
-                ));
+                self.problems.push((self.offset + 1, 1, "`title` is missing, expected a title for the entry".into()));
                 None
             }
             Some(t) => self.text("title", Some(t)),
@@ -274,22 +247,19 @@ impl Checker {
 
         let date = match raw.date {
             None => {
-                self.problems.push((
-                    title_line,
-                    1,
-                    "`date` is missing, expected a date YYYY-MM-DD".into(),
-                ));
+                self.problems.push((title_line, 1, "`date` is missing, expected a date YYYY-MM-DD".into()));
                 None
             }
-            Some(d) => {
-                match parse_date(&d.value) {
-                    Some(date) => Some(date),
-                    None => {
-                        self.report(&d, format!("`date` is `{}`, expected a date YYYY-MM-DD or an RFC 3339 date-time", d.value));
-                        None
-                    }
+            Some(d) => match parse_date(&d.value) {
+                Some(date) => Some(date),
+                None => {
+                    self.report(
+                        &d,
+                        format!("`date` is `{}`, expected a date YYYY-MM-DD or an RFC 3339 date-time", d.value),
+                    );
+                    None
                 }
-            }
+            },
         };
 
         let kind = match raw.kind {
@@ -298,10 +268,7 @@ impl Checker {
                 "incident" => Kind::Incident,
                 "article" => Kind::Article,
                 other => {
-                    self.report(
-                        &k,
-                        format!("`kind` is `{other}`, expected `incident` or `article`"),
-                    );
+                    self.report(&k, format!("`kind` is `{other}`, expected `incident` or `article`"));
                     default_kind
                 }
             },
@@ -312,18 +279,9 @@ impl Checker {
             let (line, column) = self.at(&s);
             let value = s.value.trim().to_string();
             match url::check_segment(&value) {
-                Ok(()) => Some(At {
-                    value: url::key(&value),
-                    line,
-                    column,
-                }),
+                Ok(()) => Some(At { value: url::key(&value), line, column }),
                 Err(why) => {
-                    self.report(
-                        &s,
-                        format!(
-                            "`slug` {why}, expected one URL path segment such as `verdy-store`"
-                        ),
-                    );
+                    self.report(&s, format!("`slug` {why}, expected one URL path segment such as `verdy-store`"));
                     None
                 }
             }
@@ -335,9 +293,7 @@ impl Checker {
         if kind == Kind::Article {
             let present = [
                 raw.id.as_ref().map(|v| ("id", self.at(v))),
-                raw.organization
-                    .as_ref()
-                    .map(|v| ("organization", self.at(v))),
+                raw.organization.as_ref().map(|v| ("organization", self.at(v))),
                 raw.attack.as_ref().map(|v| ("attack", self.at(v))),
                 raw.sector.as_ref().map(|v| ("sector", self.at(v))),
                 raw.affected.as_ref().map(|v| ("affected", self.at(v))),
@@ -358,26 +314,16 @@ impl Checker {
             let (line, column) = self.at(&v);
             let value = v.value.trim().to_string();
             if is_series_id(&value) {
-                Some(At {
-                    value,
-                    line,
-                    column,
-                })
+                Some(At { value, line, column })
             } else {
-                self.report(
-                    &v,
-                    format!("`id` is `{value}`, expected YYYY-NNN such as `2024-033`"),
-                );
+                self.report(&v, format!("`id` is `{value}`, expected YYYY-NNN such as `2024-033`"));
                 None
             }
         });
         let organization = self.text("organization", raw.organization);
         if kind == Kind::Incident
             && organization.is_none()
-            && self
-                .problems
-                .iter()
-                .all(|p| !p.2.starts_with("`organization`"))
+            && self.problems.iter().all(|p| !p.2.starts_with("`organization`"))
         {
             self.problems.push((
                 title_line,
@@ -394,7 +340,10 @@ impl Checker {
                     serde_json::Value::String(s) => s.clone(),
                     v => v.to_string(),
                 };
-                self.report(&v, format!("`affected` is `{shown}`, expected a non-negative whole number without separators"));
+                self.report(
+                    &v,
+                    format!("`affected` is `{shown}`, expected a non-negative whole number without separators"),
+                );
                 None
             }
         });
@@ -405,34 +354,26 @@ impl Checker {
         for s in raw.sources.unwrap_or_default() {
             let url = s.value.url.trim();
             if !is_http_url(url) {
-                self.report(&s, format!("`sources` url `{url}` is not an http(s) URL, expected one starting with https:// or http://"));
-            } else if s.value.title.trim().is_empty() {
                 self.report(
                     &s,
-                    "`sources` item has an empty title, expected a title".into(),
+                    format!(
+                        "`sources` url `{url}` is not an http(s) URL, expected one starting with https:// or http://"
+                    ),
                 );
+            } else if s.value.title.trim().is_empty() {
+                self.report(&s, "`sources` item has an empty title, expected a title".into());
             } else {
-                sources.push(Source {
-                    title: s.value.title.trim().to_string(),
-                    url: url.to_string(),
-                });
+                sources.push(Source { title: s.value.title.trim().to_string(), url: url.to_string() });
             }
         }
         let follows = raw.follows.and_then(|v| {
             let (line, column) = self.at(&v);
             let value = v.value.trim().to_string();
             if value.is_empty() {
-                self.report(
-                    &v,
-                    "`follows` is empty, expected the id or slug of an earlier entry".into(),
-                );
+                self.report(&v, "`follows` is empty, expected the id or slug of an earlier entry".into());
                 None
             } else {
-                Some(At {
-                    value,
-                    line,
-                    column,
-                })
+                Some(At { value, line, column })
             }
         });
 
@@ -466,17 +407,10 @@ impl Checker {
     fn period(&mut self, v: &Spanned<serde_json::Value>) -> Option<Period> {
         use serde_json::Value;
         let expected = "expected a date YYYY-MM-DD or `{ from: YYYY-MM-DD, to: YYYY-MM-DD }`";
-        let date_of = |v: Option<&Value>| {
-            v.and_then(Value::as_str)
-                .and_then(parse_date)
-                .map(|d| d.day)
-        };
+        let date_of = |v: Option<&Value>| v.and_then(Value::as_str).and_then(parse_date).map(|d| d.day);
         match &v.value {
             Value::String(s) => match parse_date(s) {
-                Some(d) => Some(Period {
-                    from: d.day,
-                    to: d.day,
-                }),
+                Some(d) => Some(Period { from: d.day, to: d.day }),
                 None => {
                     self.report(v, format!("`occurred` is `{s}`, {expected}"));
                     None
@@ -485,23 +419,22 @@ impl Checker {
             Value::Object(map) => {
                 if let Some(k) = map.keys().find(|k| *k != "from" && *k != "to") {
                     let hint = diag::suggestion(k, ["from", "to"]);
-                    self.report(
-                        v,
-                        format!("`occurred` has an unknown key `{k}`{hint} {expected}"),
-                    );
+                    self.report(v, format!("`occurred` has an unknown key `{k}`{hint} {expected}"));
                     return None;
                 }
                 match (date_of(map.get("from")), date_of(map.get("to"))) {
                     (Some(from), Some(to)) if from <= to => Some(Period { from, to }),
                     (Some(from), Some(to)) => {
-                        self.report(v, format!("`occurred` runs from {from} to the earlier {to}, expected `from` on or before `to`"));
+                        self.report(
+                            v,
+                            format!(
+                                "`occurred` runs from {from} to the earlier {to}, expected `from` on or before `to`"
+                            ),
+                        );
                         None
                     }
                     _ => {
-                        self.report(
-                            v,
-                            format!("`occurred` needs both `from` and `to` as dates, {expected}"),
-                        );
+                        self.report(v, format!("`occurred` needs both `from` and `to` as dates, {expected}"));
                         None
                     }
                 }
@@ -521,10 +454,7 @@ pub fn parse_date(s: &str) -> Option<Date> {
         // chrono accepts one-digit months and days; the contract is the fixed-width form.
         return (s.len() == 10).then_some(Date { day, time: None });
     }
-    DateTime::parse_from_rfc3339(s).ok().map(|t| Date {
-        day: t.date_naive(),
-        time: Some(t),
-    })
+    DateTime::parse_from_rfc3339(s).ok().map(|t| Date { day: t.date_naive(), time: Some(t) })
 }
 
 /// `YYYY-NNN`: four digits, a hyphen, three or more digits.
@@ -539,9 +469,7 @@ pub fn is_series_id(s: &str) -> bool {
 }
 
 fn is_http_url(s: &str) -> bool {
-    let rest = s
-        .strip_prefix("https://")
-        .or_else(|| s.strip_prefix("http://"));
+    let rest = s.strip_prefix("https://").or_else(|| s.strip_prefix("http://"));
     matches!(rest, Some(r) if !r.is_empty() && !r.starts_with('/') && !r.chars().any(|c| c.is_whitespace() || c.is_control()))
 }
 
@@ -550,9 +478,7 @@ fn describe_yaml_error(yaml: &str, line: usize, message: &str) -> String {
     if let Some(rest) = message.strip_prefix("unknown field `") {
         let field = rest.split('`').next().unwrap_or("");
         let hint = diag::suggestion(field, FIELDS.iter().copied());
-        return format!(
-            "unknown field `{field}`{hint} expected one of the fields of SPEC §2 (title, date, tags, ...)"
-        );
+        return format!("unknown field `{field}`{hint} expected one of the fields of SPEC §2 (title, date, tags, ...)");
     }
     let field = field_at(yaml, line);
     let expected = field.map_or("valid YAML front matter", expectation);
@@ -579,9 +505,7 @@ fn field_at(yaml: &str, line: usize) -> Option<&'static str> {
 
 fn expectation(field: &str) -> &'static str {
     match field {
-        "title" | "organization" | "attack" | "sector" | "summary" | "slug" | "follows" => {
-            "a string"
-        }
+        "title" | "organization" | "attack" | "sector" | "summary" | "slug" | "follows" => "a string",
         "date" | "updated" | "disclosed" => "a date YYYY-MM-DD",
         "kind" => "`incident` or `article`",
         "tags" | "data" => "a list of strings such as `[a, b]`",
@@ -614,26 +538,13 @@ mod tests {
         assert_eq!(s.yaml, "title: t\r\n");
         assert_eq!(s.body, "body\r\n");
         assert_eq!(s.body_line, 4);
-        assert!(
-            fm("\u{feff}---\r\ntitle: t\r\ndate: 2024-01-30\r\norganization: X\r\n---\r\nb")
-                .is_ok()
-        );
+        assert!(fm("\u{feff}---\r\ntitle: t\r\ndate: 2024-01-30\r\norganization: X\r\n---\r\nb").is_ok());
     }
 
     #[test]
     fn split_errors() {
-        assert!(
-            split("title: t\n")
-                .unwrap_err()
-                .1
-                .contains("expected a first line `---`")
-        );
-        assert!(
-            split("---\ntitle: t\n")
-                .unwrap_err()
-                .1
-                .contains("not closed")
-        );
+        assert!(split("title: t\n").unwrap_err().1.contains("expected a first line `---`"));
+        assert!(split("---\ntitle: t\n").unwrap_err().1.contains("not closed"));
     }
 
     #[test]
@@ -656,10 +567,7 @@ mod tests {
         let d = parse_date("2024-01-30T09:15:00+09:00").unwrap();
         assert_eq!(d.day.to_string(), "2024-01-30");
         assert_eq!(d.rfc3339(), "2024-01-30T09:15:00+09:00");
-        assert_eq!(
-            parse_date("2024-01-30").unwrap().rfc3339(),
-            "2024-01-30T00:00:00Z"
-        );
+        assert_eq!(parse_date("2024-01-30").unwrap().rfc3339(), "2024-01-30T00:00:00Z");
     }
 
     #[test]
@@ -675,42 +583,29 @@ mod tests {
     fn lines_are_file_lines() {
         let e = first_error("---\ntitle: t\ndate: 2024-13-01\norganization: X\n---\n");
         assert_eq!((e.0, e.1), (3, 7));
-        assert!(
-            e.2.contains("`date`") && e.2.contains("expected a date"),
-            "{}",
-            e.2
-        );
+        assert!(e.2.contains("`date`") && e.2.contains("expected a date"), "{}", e.2);
     }
 
     #[test]
     fn unknown_field_suggests() {
         let e = first_error("---\ntitle: t\ndate: 2024-01-30\norganisation: X\n---\n");
         assert_eq!(e.0, 4);
-        assert!(
-            e.2.contains("unknown field `organisation`; did you mean `organization`?"),
-            "{}",
-            e.2
-        );
+        assert!(e.2.contains("unknown field `organisation`; did you mean `organization`?"), "{}", e.2);
     }
 
     #[test]
     fn all_problems_of_one_file_are_reported() {
         let errs = fm("---\ntitle: \"\"\ndate: nope\naffected: -3\n---\n").unwrap_err();
-        let fields: Vec<_> = errs
-            .iter()
-            .map(|e| e.2.split('`').nth(1).unwrap().to_string())
-            .collect();
+        let fields: Vec<_> = errs.iter().map(|e| e.2.split('`').nth(1).unwrap().to_string()).collect();
         assert_eq!(fields, ["title", "date", "organization", "affected"]);
     }
 
     #[test]
     fn affected_must_be_a_plain_number() {
         assert!(
-            first_error(
-                "---\ntitle: t\ndate: 2024-01-30\norganization: X\naffected: \"2,726\"\n---\n"
-            )
-            .2
-            .contains("non-negative")
+            first_error("---\ntitle: t\ndate: 2024-01-30\norganization: X\naffected: \"2,726\"\n---\n")
+                .2
+                .contains("non-negative")
         );
         assert!(
             first_error("---\ntitle: t\ndate: 2024-01-30\norganization: X\naffected: 1.5\n---\n")
@@ -723,13 +618,9 @@ mod tests {
     fn occurred_forms() {
         let base = "---\ntitle: t\ndate: 2024-01-30\norganization: X\n";
         assert!(fm(&format!("{base}occurred: 2024-01-01\n---\n")).is_ok());
-        let e = first_error(&format!(
-            "{base}occurred: {{ from: 2024-02-01, to: 2024-01-01 }}\n---\n"
-        ));
+        let e = first_error(&format!("{base}occurred: {{ from: 2024-02-01, to: 2024-01-01 }}\n---\n"));
         assert!(e.2.contains("expected `from` on or before `to`"), "{}", e.2);
-        let e = first_error(&format!(
-            "{base}occurred: {{ form: 2024-02-01, to: 2024-03-01 }}\n---\n"
-        ));
+        let e = first_error(&format!("{base}occurred: {{ form: 2024-02-01, to: 2024-03-01 }}\n---\n"));
         assert!(e.2.contains("did you mean `from`?"), "{}", e.2);
     }
 
@@ -761,25 +652,16 @@ mod tests {
 
     #[test]
     fn type_errors_name_the_field() {
-        let e =
-            first_error("---\ntitle: t\ndate: 2024-01-30\norganization: X\ndraft: maybe\n---\n");
+        let e = first_error("---\ntitle: t\ndate: 2024-01-30\norganization: X\ndraft: maybe\n---\n");
         assert_eq!(e.0, 5);
-        assert!(
-            e.2.starts_with("`draft`") && e.2.contains("expected true or false"),
-            "{}",
-            e.2
-        );
-        let e =
-            first_error("---\ntitle: t\ndate: 2024-01-30\norganization: X\ntags:\n  - [a]\n---\n");
+        assert!(e.2.starts_with("`draft`") && e.2.contains("expected true or false"), "{}", e.2);
+        let e = first_error("---\ntitle: t\ndate: 2024-01-30\norganization: X\ntags:\n  - [a]\n---\n");
         assert!(e.2.starts_with("`tags`"), "{}", e.2);
     }
 
     #[test]
     fn duplicate_terms_on_one_entry_collapse() {
-        let f = fm(
-            "---\ntitle: t\ndate: 2024-01-30\norganization: X\ntags: [DDoS, ＤＤｏＳ, ddos]\n---\n",
-        )
-        .unwrap();
+        let f = fm("---\ntitle: t\ndate: 2024-01-30\norganization: X\ntags: [DDoS, ＤＤｏＳ, ddos]\n---\n").unwrap();
         assert_eq!(f.tags, ["DDoS"]);
     }
 }

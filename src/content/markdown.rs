@@ -71,15 +71,12 @@ pub fn render(body: &str, opts: MarkdownOptions) -> Rendered {
                         }
                     }
                 }
-                if depth == 0 && matches!(end, TagEnd::Paragraph) {
-                    if let Some(start) = paragraph_start.take() {
+                if depth == 0 && matches!(end, TagEnd::Paragraph)
+                    && let Some(start) = paragraph_start.take() {
                         first_paragraph = Some((start, events.len() + 1));
                     }
-                }
             }
-            Event::Text(t) | Event::Code(t) => {
-                out.char_count += t.chars().filter(|c| !c.is_whitespace()).count()
-            }
+            Event::Text(t) | Event::Code(t) => out.char_count += t.chars().filter(|c| !c.is_whitespace()).count(),
             _ => {}
         }
         events.push(event);
@@ -93,12 +90,7 @@ pub fn render(body: &str, opts: MarkdownOptions) -> Rendered {
     pulldown_cmark::html::push_html(&mut out.html, events.iter().cloned());
 
     if let Some(pos) = more_marker(body) {
-        let mut summary = render(
-            &body[..pos],
-            MarkdownOptions {
-                east_asian_line_breaks: opts.east_asian_line_breaks,
-            },
-        );
+        let mut summary = render(&body[..pos], MarkdownOptions { east_asian_line_breaks: opts.east_asian_line_breaks });
         out.summary_html = std::mem::take(&mut summary.html);
     } else if let Some((a, b)) = first_paragraph {
         pulldown_cmark::html::push_html(&mut out.summary_html, events[a..b].iter().cloned());
@@ -140,11 +132,7 @@ fn heading_id(inner: &[Event<'_>], used: &mut Vec<String>) -> String {
         }
     }
     let id = id.trim_matches('-').to_string();
-    let base = if id.is_empty() {
-        "section".to_string()
-    } else {
-        id
-    };
+    let base = if id.is_empty() { "section".to_string() } else { id };
     let mut candidate = base.clone();
     let mut n = 1;
     while used.contains(&candidate) {
@@ -177,9 +165,7 @@ fn join_cjk_soft_breaks(events: &mut [Event<'_>]) {
         matches!(
             e,
             Event::Start(Tag::Emphasis | Tag::Strong | Tag::Strikethrough | Tag::Link { .. })
-                | Event::End(
-                    TagEnd::Emphasis | TagEnd::Strong | TagEnd::Strikethrough | TagEnd::Link
-                )
+                | Event::End(TagEnd::Emphasis | TagEnd::Strong | TagEnd::Strikethrough | TagEnd::Link)
         )
     };
     let text_edge = |e: &Event<'_>, last: bool| match e {
@@ -198,20 +184,12 @@ fn join_cjk_soft_breaks(events: &mut [Event<'_>]) {
         if !matches!(events[i], Event::SoftBreak) {
             continue;
         }
-        let before = events[..i]
-            .iter()
-            .rev()
-            .find(|e| !transparent(e))
-            .and_then(|e| text_edge(e, true));
-        let after = events[i + 1..]
-            .iter()
-            .find(|e| !transparent(e))
-            .and_then(|e| text_edge(e, false));
-        if let (Some(a), Some(b)) = (before, after) {
-            if is_cjk(a) && is_cjk(b) {
+        let before = events[..i].iter().rev().find(|e| !transparent(e)).and_then(|e| text_edge(e, true));
+        let after = events[i + 1..].iter().find(|e| !transparent(e)).and_then(|e| text_edge(e, false));
+        if let (Some(a), Some(b)) = (before, after)
+            && is_cjk(a) && is_cjk(b) {
                 events[i] = Event::Text(CowStr::Borrowed(""));
             }
-        }
     }
 }
 
@@ -220,18 +198,12 @@ mod tests {
     use super::*;
 
     fn md(s: &str) -> Rendered {
-        render(
-            s,
-            MarkdownOptions {
-                east_asian_line_breaks: true,
-            },
-        )
+        render(s, MarkdownOptions { east_asian_line_breaks: true })
     }
 
     #[test]
     fn extensions_are_on() {
-        let r =
-            md("| a | b |\n|---|---|\n| 1 | 2 |\n\n~~x~~\n\n- [x] done\n\n本文[^1]\n\n[^1]: 注\n");
+        let r = md("| a | b |\n|---|---|\n| 1 | 2 |\n\n~~x~~\n\n- [x] done\n\n本文[^1]\n\n[^1]: 注\n");
         assert!(r.html.contains("<table>"));
         assert!(r.html.contains("<del>x</del>"));
         assert!(r.html.contains("type=\"checkbox\""));
@@ -240,13 +212,8 @@ mod tests {
 
     #[test]
     fn heading_ids_keep_japanese_and_are_unique() {
-        let r = md(
-            "## 1.経緯\n\n## 原因 と 対策\n\n## 原因 と 対策\n\n## Root Cause!\n\n## {#custom}\n",
-        );
-        assert_eq!(
-            r.anchors[..4],
-            ["1経緯", "原因-と-対策", "原因-と-対策-1", "root-cause"]
-        );
+        let r = md("## 1.経緯\n\n## 原因 と 対策\n\n## 原因 と 対策\n\n## Root Cause!\n\n## {#custom}\n");
+        assert_eq!(r.anchors[..4], ["1経緯", "原因-と-対策", "原因-と-対策-1", "root-cause"]);
         assert!(r.html.contains("<h2 id=\"1経緯\">1.経緯</h2>"));
     }
 
@@ -257,12 +224,7 @@ mod tests {
         assert!(r.html.contains("English\nwords"));
         let r = md("**強調**\n次の文\n");
         assert!(r.html.contains("</strong>次の文"), "{}", r.html);
-        let off = render(
-            "日本語の\n文章",
-            MarkdownOptions {
-                east_asian_line_breaks: false,
-            },
-        );
+        let off = render("日本語の\n文章", MarkdownOptions { east_asian_line_breaks: false });
         assert!(off.html.contains("日本語の\n文章"));
     }
 
@@ -285,10 +247,6 @@ mod tests {
 
     #[test]
     fn raw_html_passes_through() {
-        assert!(
-            md("<div class=\"note\">x</div>\n")
-                .html
-                .contains("<div class=\"note\">x</div>")
-        );
+        assert!(md("<div class=\"note\">x</div>\n").html.contains("<div class=\"note\">x</div>"));
     }
 }

@@ -69,50 +69,35 @@ pub fn walk(root: &Path, content_dir: &Path) -> Result<Vec<PathBuf>, Vec<Diagnos
         )]);
     }
     // Following links lets editors link entries in; walkdir detects loops and reports them.
-    for item in walkdir::WalkDir::new(content_dir)
-        .follow_links(true)
-        .sort_by_file_name()
-    {
+    for item in walkdir::WalkDir::new(content_dir).follow_links(true).sort_by_file_name() {
         match item {
             Ok(e) if e.file_type().is_file() && e.path().extension().is_some_and(|x| x == "md") => {
                 files.push(e.into_path());
             }
             Ok(_) => {}
             Err(e) => {
-                let path = e
-                    .path()
-                    .map_or_else(|| content_dir.to_path_buf(), Path::to_path_buf);
+                let path = e.path().map_or_else(|| content_dir.to_path_buf(), Path::to_path_buf);
                 let what = if e.loop_ancestor().is_some() {
                     "is a symbolic link that loops back to a parent directory, expected a link to a file or a directory outside this branch".to_string()
                 } else {
                     format!(
                         "cannot be read ({}), expected a readable file or directory",
-                        e.io_error()
-                            .map_or_else(|| e.to_string(), |io| io.to_string())
+                        e.io_error().map_or_else(|| e.to_string(), |io| io.to_string())
                     )
                 };
                 diags.push(Diagnostic::file(shown(root, &path), what));
             }
         }
     }
-    if diags.is_empty() {
-        Ok(files)
-    } else {
-        Err(diags)
-    }
+    if diags.is_empty() { Ok(files) } else { Err(diags) }
 }
 
-/// Reads and parses `files` in parallel. Returns every entry, or every problem of every file.
-pub fn load(
-    root: &Path,
-    content_dir: &Path,
-    files: &[PathBuf],
-    opts: LoadOptions,
-) -> Result<Vec<Entry>, Vec<Diagnostic>> {
-    let results: Vec<Result<Option<Entry>, Vec<Diagnostic>>> = files
-        .par_iter()
-        .map(|f| load_one(root, content_dir, f, opts))
-        .collect();
+/// Reads and parses `files` in parallel. Returns the entries that parsed and every problem of
+/// every file, sorted; the caller fails the build if there is any problem, but can still check
+/// the good entries against each other so that one run reports everything.
+pub fn load(root: &Path, content_dir: &Path, files: &[PathBuf], opts: LoadOptions) -> (Vec<Entry>, Vec<Diagnostic>) {
+    let results: Vec<Result<Option<Entry>, Vec<Diagnostic>>> =
+        files.par_iter().map(|f| load_one(root, content_dir, f, opts)).collect();
     let mut entries = Vec::with_capacity(results.len());
     let mut diags = Vec::new();
     for r in results {
@@ -122,42 +107,26 @@ pub fn load(
             Err(d) => diags.extend(d),
         }
     }
-    if diags.is_empty() {
-        Ok(entries)
-    } else {
-        diag::sort(&mut diags);
-        Err(diags)
-    }
+    diag::sort(&mut diags);
+    (entries, diags)
 }
 
 /// A path as the user should see it: relative to the site root when it is inside it.
 pub fn shown(root: &Path, path: &Path) -> PathBuf {
-    path.strip_prefix(root)
-        .map_or_else(|_| path.to_path_buf(), Path::to_path_buf)
+    path.strip_prefix(root).map_or_else(|_| path.to_path_buf(), Path::to_path_buf)
 }
 
 /// Loads one file; `Ok(None)` for a draft when drafts are not built.
-fn load_one(
-    root: &Path,
-    content_dir: &Path,
-    file: &Path,
-    opts: LoadOptions,
-) -> Result<Option<Entry>, Vec<Diagnostic>> {
+fn load_one(root: &Path, content_dir: &Path, file: &Path, opts: LoadOptions) -> Result<Option<Entry>, Vec<Diagnostic>> {
     let path = shown(root, file);
-    let bytes = std::fs::read(file)
-        .map_err(|e| vec![Diagnostic::file(&path, format!("cannot be read: {e}"))])?;
+    let bytes = std::fs::read(file).map_err(|e| vec![Diagnostic::file(&path, format!("cannot be read: {e}"))])?;
     let text = match String::from_utf8(bytes) {
         Ok(t) => t,
         Err(e) => {
             let at = e.utf8_error().valid_up_to();
             let valid = String::from_utf8_lossy(&e.as_bytes()[..at]).into_owned();
             let (line, col) = diag::line_col(&valid, at);
-            return Err(vec![Diagnostic::new(
-                &path,
-                line,
-                col,
-                "the file is not valid UTF-8, expected UTF-8 text",
-            )]);
+            return Err(vec![Diagnostic::new(&path, line, col, "the file is not valid UTF-8, expected UTF-8 text")]);
         }
     };
     parse_entry(&path, content_dir, file, &text, opts)
@@ -171,17 +140,15 @@ pub fn parse_entry(
     text: &str,
     opts: LoadOptions,
 ) -> Result<Option<Entry>, Vec<Diagnostic>> {
-    let problem = |(line, col, msg): (usize, usize, String)| {
-        Diagnostic::new(path, line, col, msg).with_source(text)
-    };
+    let problem = |(line, col, msg): (usize, usize, String)| Diagnostic::new(path, line, col, msg).with_source(text);
     let split = frontmatter::split(text).map_err(|(line, msg)| vec![problem((line, 1, msg))])?;
     let rel = file.strip_prefix(content_dir).unwrap_or(file);
     let default_kind = match rel.components().next() {
         Some(c) if c.as_os_str() == "incidents" && rel.components().count() > 1 => Kind::Incident,
         _ => Kind::Article,
     };
-    let meta = frontmatter::parse(&split, default_kind)
-        .map_err(|ps| ps.into_iter().map(problem).collect::<Vec<_>>())?;
+    let meta =
+        frontmatter::parse(&split, default_kind).map_err(|ps| ps.into_iter().map(problem).collect::<Vec<_>>())?;
     if meta.draft && !opts.drafts {
         return Ok(None);
     }
@@ -189,12 +156,7 @@ pub fn parse_entry(
     let slug = match (&meta.slug, &meta.id) {
         (Some(s), _) => s.value.clone(),
         (None, Some(id)) if meta.kind == Kind::Incident => id.value.clone(),
-        _ => url::key(
-            &file
-                .file_stem()
-                .map(|s| s.to_string_lossy())
-                .unwrap_or_default(),
-        ),
+        _ => url::key(&file.file_stem().map(|s| s.to_string_lossy()).unwrap_or_default()),
     };
 
     let body = markdown::render(split.body, opts.markdown);
@@ -203,11 +165,7 @@ pub fn parse_entry(
         .into_iter()
         .map(|(value, offset)| {
             let (l, column) = diag::line_col(split.body, offset);
-            At {
-                value,
-                line: l + split.body_line - 1,
-                column,
-            }
+            At { value, line: l + split.body_line - 1, column }
         })
         .collect();
     let summary_html = match &meta.summary {
@@ -247,23 +205,12 @@ pub fn escape_html(s: &str) -> String {
 mod tests {
     use super::*;
 
-    const OPTS: LoadOptions = LoadOptions {
-        markdown: MarkdownOptions {
-            east_asian_line_breaks: true,
-        },
-        drafts: false,
-    };
+    const OPTS: LoadOptions = LoadOptions { markdown: MarkdownOptions { east_asian_line_breaks: true }, drafts: false };
 
     fn parse(rel: &str, text: &str) -> Result<Option<Entry>, Vec<Diagnostic>> {
         let content = Path::new("/site/content");
         let file = content.join(rel);
-        parse_entry(
-            &shown(Path::new("/site"), &file),
-            content,
-            &file,
-            text,
-            OPTS,
-        )
+        parse_entry(&shown(Path::new("/site"), &file), content, &file, text, OPTS)
     }
 
     #[test]
@@ -277,30 +224,16 @@ mod tests {
         assert_eq!(e.kind(), Kind::Incident);
         assert_eq!(e.slug, "2024-033");
         assert_eq!(e.path, Path::new("content/incidents/2024/2024-033.md"));
-        let e = parse(
-            "articles/Hello World.md",
-            "---\ntitle: t\ndate: 2024-01-30\n---\n本文",
-        )
-        .unwrap()
-        .unwrap();
+        let e = parse("articles/Hello World.md", "---\ntitle: t\ndate: 2024-01-30\n---\n本文").unwrap().unwrap();
         assert_eq!(e.kind(), Kind::Article);
         assert_eq!(e.slug, "hello-world");
     }
 
     #[test]
     fn slug_field_wins_and_drafts_are_skipped() {
-        let e = parse("a.md", "---\ntitle: t\ndate: 2024-01-30\nslug: Mine\n---\n")
-            .unwrap()
-            .unwrap();
+        let e = parse("a.md", "---\ntitle: t\ndate: 2024-01-30\nslug: Mine\n---\n").unwrap().unwrap();
         assert_eq!(e.slug, "mine");
-        assert!(
-            parse(
-                "a.md",
-                "---\ntitle: t\ndate: 2024-01-30\ndraft: true\n---\n"
-            )
-            .unwrap()
-            .is_none()
-        );
+        assert!(parse("a.md", "---\ntitle: t\ndate: 2024-01-30\ndraft: true\n---\n").unwrap().is_none());
     }
 
     #[test]
@@ -314,28 +247,20 @@ mod tests {
 
     #[test]
     fn summary_from_front_matter_is_escaped() {
-        let e = parse(
-            "a.md",
-            "---\ntitle: t\ndate: 2024-01-30\nsummary: \"<script>x</script>\"\n---\n",
-        )
-        .unwrap()
-        .unwrap();
+        let e =
+            parse("a.md", "---\ntitle: t\ndate: 2024-01-30\nsummary: \"<script>x</script>\"\n---\n").unwrap().unwrap();
         assert_eq!(e.summary_html, "<p>&lt;script&gt;x&lt;/script&gt;</p>\n");
     }
 
     #[test]
     fn link_lines_are_file_lines() {
-        let e = parse("a.md", "---\ntitle: t\ndate: 2024-01-30\n---\n\n[a](/x/)\n")
-            .unwrap()
-            .unwrap();
+        let e = parse("a.md", "---\ntitle: t\ndate: 2024-01-30\n---\n\n[a](/x/)\n").unwrap().unwrap();
         assert_eq!((e.links[0].line, e.links[0].column), (6, 1));
     }
 
     #[test]
     fn reading_time_rounds_up() {
-        let mut e = parse("a.md", "---\ntitle: t\ndate: 2024-01-30\n---\n")
-            .unwrap()
-            .unwrap();
+        let mut e = parse("a.md", "---\ntitle: t\ndate: 2024-01-30\n---\n").unwrap().unwrap();
         assert_eq!(e.reading_minutes(), 1);
         e.char_count = 601;
         assert_eq!(e.reading_minutes(), 2);

@@ -20,23 +20,14 @@ pub struct YamlError {
 pub fn from_str<T: DeserializeOwned>(yaml: &str) -> Result<T, YamlError> {
     let options = serde_saphyr::options! { with_snippet: false };
     serde_saphyr::from_str_with_options(yaml, options).map_err(|e| {
-        let (line, column) = e
-            .location()
-            .map_or((1, 1), |l| (l.line() as usize, l.column() as usize));
-        YamlError {
-            line: line.max(1),
-            column: column.max(1),
-            message: short_message(&e.to_string()),
-        }
+        let (line, column) = e.location().map_or((1, 1), |l| (l.line() as usize, l.column() as usize));
+        YamlError { line: line.max(1), column: column.max(1), message: short_message(&e.to_string()) }
     })
 }
 
 /// Line and column (1-based, in the YAML text) of a spanned value.
 pub fn position<T>(value: &Spanned<T>) -> (usize, usize) {
-    (
-        value.referenced.line() as usize,
-        value.referenced.column() as usize,
-    )
+    (value.referenced.line() as usize, value.referenced.column() as usize)
 }
 
 /// `error: line 2 column 8: invalid boolean` and its snippet → `invalid boolean`.
@@ -49,14 +40,8 @@ fn short_message(rendered: &str) -> String {
         None => first,
     };
     // Advice meant for programmers using the library is noise for an editor.
-    let cleaned = without_pos
-        .split(", set DuplicateKeyPolicy")
-        .next()
-        .unwrap_or(without_pos);
-    let cleaned = cleaned
-        .split("; use from_str_multiple")
-        .next()
-        .unwrap_or(cleaned);
+    let cleaned = without_pos.split(", set DuplicateKeyPolicy").next().unwrap_or(without_pos);
+    let cleaned = cleaned.split("; use from_str_multiple").next().unwrap_or(cleaned);
     // Without a snippet the library appends the position instead: "... at line 2, column 4".
     let cleaned = match cleaned.rfind(" at line ") {
         Some(i) if cleaned[i..].contains(", column ") => &cleaned[..i],

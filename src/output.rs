@@ -1,0 +1,296 @@
+//! Writing the output directory, atomically.
+//!
+//! A build writes into a fresh directory beside the output (`.public.casebook-tmp-PID`). Only
+//! when every page is written is it swapped in, with one atomic `renameat2(RENAME_EXCHANGE)`
+//! where the file system supports it; the old tree is then removed. A failed or killed build
+//! therefore never touches the published output, and its leftovers are removed by the next one.
+
+use std::path::{Component, Path, PathBuf};
+
+use crate::diag::Diagnostic;
+use crate::render::theme::StaticSource;
+
+#[derive(Debug, thiserror::Error)]
+pub enum OutputError {
+    #[error("{0}")]
+    Refused(String),
+    #[error("{path}: {source}")]
+    Io { path: PathBuf, source: std::io::Error },
+}
+
+impl OutputError {
+    fn io(path: &Path, source: std::io::Error) -> OutputError {
+        OutputError::Io { path: path.to_path_buf(), source }
+    }
+
+    pub fn diagnostic(&self) -> Diagnostic {
+        match self {
+            OutputError::Refused(msg) => Diagnostic::file("output", msg.clone()),
+            OutputError::Io { path, source } => Diagnostic::file(path, format!("cannot be written: {source}")),
+        }
+    }
+}
+
+/// The absolute, normalized form of `p` without requiring it to exist (`..` resolved textually
+/// after canonicalizing the longest existing prefix, so links in that prefix are followed).
+pub fn absolute(p: &Path) -> PathBuf {
+    let abs = if p.is_absolute() { p.to_path_buf() } else { std::env::current_dir().unwrap_or_default().join(p) };
+    let mut existing = abs.clone();
+    let mut rest = Vec::new();
+    while !existing.exists() {
+        match (existing.file_name().map(|n| n.to_os_string()), existing.parent()) {
+            (Some(name), Some(parent)) => {
+                rest.push(name);
+                existing = parent.to_path_buf();
+            }
+            _ => break,
+        }
+    }
+    let mut out = std::fs::canonicalize(&existing).unwrap_or(existing);
+    for name in rest.into_iter().rev() {
+        out.push(name);
+    }
+    let mut normal = PathBuf::new();
+    for c in out.components() {
+        match c {
+            Component::ParentDir => {
+                normal.pop();
+            }
+            Component::CurDir => {}
+            c => normal.push(c),
+        }
+    }
+    normal
+}
+
+/// Refuses an output directory that is, or contains, the site root or the content directory, or
+/// lies inside the content directory (it would be read back as content).
+pub fn check_target(root: &Path, content: &Path, output: &Path) -> Result<(), OutputError> {
+    let (root, content, output) = (absolute(root), absolute(content), absolute(output));
+    if root.starts_with(&output) {
+        return Err(OutputError::Refused(format!(
+            "the output directory {} is or contains the site root {}, expected a directory inside it such as `public`",
+            output.display(),
+            root.display()
+        )));
+    }
+    if content.starts_with(&output) || output.starts_with(&content) {
+        return Err(OutputError::Refused(format!(
+            "the output directory {} overlaps the content directory {}, expected a separate directory such as `public`",
+            output.display(),
+            content.display()
+        )));
+    }
+    if output.exists() && !output.is_dir() {
+        return Err(OutputError::Refused(format!(
+            "the output path {} is a file, expected a directory",
+            output.display()
+        )));
+    }
+    Ok(())
+}
+
+/// A build in progress: pages go into a temporary directory until [`Staging::commit`].
+#[derive(Debug)]
+pub struct Staging {
+    output: PathBuf,
+    temp: PathBuf,
+    committed: bool,
+}
+
+const TMP_MARK: &str = ".casebook-tmp-";
+const OLD_MARK: &str = ".casebook-old-";
+
+impl Staging {
+    /// Creates the temporary directory beside `output`, after removing what killed builds left.
+    pub fn begin(output: &Path) -> Result<Staging, OutputError> {
+        let output = absolute(output);
+        let parent =
+            output.parent().ok_or_else(|| OutputError::Refused("the output directory has no parent".into()))?;
+        std::fs::create_dir_all(parent).map_err(|e| OutputError::io(parent, e))?;
+        let name = output.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        recover(parent, &name, &output)?;
+        let temp = parent.join(format!(".{name}{TMP_MARK}{}", std::process::id()));
+        if temp.exists() {
+            std::fs::remove_dir_all(&temp).map_err(|e| OutputError::io(&temp, e))?;
+        }
+        std::fs::create_dir(&temp).map_err(|e| OutputError::io(&temp, e))?;
+        Ok(Staging { output, temp, committed: false })
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.temp
+    }
+
+    /// Writes one file at `rel` (a `/`-separated path from the renderer) inside the staging tree.
+    pub fn write(&self, rel: &str, bytes: &[u8]) -> std::io::Result<()> {
+        let path = self.resolve(rel)?;
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        std::fs::write(&path, bytes)
+    }
+
+    pub fn copy_static(&self, rel: &str, source: &StaticSource) -> std::io::Result<()> {
+        match source {
+            StaticSource::Embedded(bytes) => self.write(rel, bytes),
+            StaticSource::File(src) => {
+                let path = self.resolve(rel)?;
+                if let Some(parent) = path.parent() {
+                    std::fs::create_dir_all(parent)?;
+                }
+                std::fs::copy(src, &path).map(|_| ())
+            }
+        }
+    }
+
+    /// Maps a relative output path into the staging directory; anything that could escape it
+    /// (`..`, a root, a drive prefix) is refused, whatever produced the path.
+    fn resolve(&self, rel: &str) -> std::io::Result<PathBuf> {
+        let mut path = self.temp.clone();
+        for part in rel.split('/') {
+            match part {
+                "" | "." => continue,
+                ".." => {
+                    return Err(std::io::Error::other(format!(
+                        "refusing to write `{rel}`: it leaves the output directory"
+                    )));
+                }
+                p if p.contains('\\') || p.contains('\0') || Path::new(p).is_absolute() => {
+                    return Err(std::io::Error::other(format!("refusing to write `{rel}`: not a plain relative path")));
+                }
+                p => path.push(p),
+            }
+        }
+        Ok(path)
+    }
+
+    /// Swaps the staging tree in as the output and removes the previous one.
+    pub fn commit(mut self) -> Result<(), OutputError> {
+        self.committed = true;
+        if self.output.exists() {
+            if exchange(&self.temp, &self.output).is_ok() {
+                // `temp` now holds the previous output.
+                return std::fs::remove_dir_all(&self.temp).map_err(|e| OutputError::io(&self.temp, e));
+            }
+            // No atomic exchange on this file system: two renames, with the old tree kept under a
+            // marked name until the new one is in place, so a crash between them is recoverable.
+            let name = self.output.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let old = self.output.with_file_name(format!(".{name}{OLD_MARK}{}", std::process::id()));
+            std::fs::rename(&self.output, &old).map_err(|e| OutputError::io(&self.output, e))?;
+            std::fs::rename(&self.temp, &self.output).map_err(|e| OutputError::io(&self.output, e))?;
+            std::fs::remove_dir_all(&old).map_err(|e| OutputError::io(&old, e))
+        } else {
+            std::fs::rename(&self.temp, &self.output).map_err(|e| OutputError::io(&self.output, e))
+        }
+    }
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = std::fs::remove_dir_all(&self.temp);
+        }
+    }
+}
+
+/// Removes temporary trees of builds that are no longer running, and puts back an old output
+/// that a build killed mid-swap left aside.
+fn recover(parent: &Path, name: &str, output: &Path) -> Result<(), OutputError> {
+    let Ok(read) = std::fs::read_dir(parent) else { return Ok(()) };
+    let tmp_prefix = format!(".{name}{TMP_MARK}");
+    let old_prefix = format!(".{name}{OLD_MARK}");
+    for entry in read.flatten() {
+        let file = entry.file_name().to_string_lossy().into_owned();
+        let pid = file.strip_prefix(&tmp_prefix).or_else(|| file.strip_prefix(&old_prefix));
+        let Some(pid) = pid.and_then(|p| p.parse::<u32>().ok()) else { continue };
+        if pid != std::process::id() && Path::new(&format!("/proc/{pid}")).exists() {
+            continue; // another build is running
+        }
+        let path = entry.path();
+        if file.starts_with(&old_prefix) && !output.exists() {
+            std::fs::rename(&path, output).map_err(|e| OutputError::io(&path, e))?;
+        } else {
+            std::fs::remove_dir_all(&path).map_err(|e| OutputError::io(&path, e))?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(target_os = "linux")]
+fn exchange(a: &Path, b: &Path) -> std::io::Result<()> {
+    use std::ffi::CString;
+    use std::os::unix::ffi::OsStrExt;
+    let ca = CString::new(a.as_os_str().as_bytes())?;
+    let cb = CString::new(b.as_os_str().as_bytes())?;
+    // SAFETY: both pointers are valid NUL-terminated strings for the duration of the call.
+    let r = unsafe { libc::renameat2(libc::AT_FDCWD, ca.as_ptr(), libc::AT_FDCWD, cb.as_ptr(), libc::RENAME_EXCHANGE) };
+    if r == 0 { Ok(()) } else { Err(std::io::Error::last_os_error()) }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn exchange(_: &Path, _: &Path) -> std::io::Result<()> {
+    Err(std::io::Error::from(std::io::ErrorKind::Unsupported))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tmpdir(name: &str) -> PathBuf {
+        let d = std::env::temp_dir().join(format!("casebook-output-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        std::fs::create_dir_all(&d).unwrap();
+        d
+    }
+
+    #[test]
+    fn refuses_outputs_that_hold_the_input() {
+        let root = tmpdir("refuse");
+        let content = root.join("content");
+        assert!(check_target(&root, &content, &root).is_err());
+        assert!(check_target(&root, &content, root.parent().unwrap()).is_err());
+        assert!(check_target(&root, &content, &content).is_err());
+        assert!(check_target(&root, &content, &content.join("x")).is_err());
+        assert!(check_target(&root, &content, &root.join("public/../content")).is_err());
+        assert!(check_target(&root, &content, &root.join("public")).is_ok());
+    }
+
+    #[test]
+    fn commit_replaces_whole_and_drop_leaves_nothing() {
+        let d = tmpdir("commit");
+        let out = d.join("public");
+        std::fs::create_dir_all(out.join("stale")).unwrap();
+        std::fs::write(out.join("stale/x.html"), "old").unwrap();
+        let s = Staging::begin(&out).unwrap();
+        s.write("a/index.html", b"new").unwrap();
+        assert!(s.write("../evil", b"x").is_err());
+        s.commit().unwrap();
+        assert_eq!(std::fs::read_to_string(out.join("a/index.html")).unwrap(), "new");
+        assert!(!out.join("stale").exists());
+
+        let s = Staging::begin(&out).unwrap();
+        s.write("b.html", b"x").unwrap();
+        drop(s);
+        assert!(!out.join("b.html").exists());
+        let names: Vec<_> = std::fs::read_dir(&d).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert_eq!(names, ["public"]);
+    }
+
+    #[test]
+    fn recovers_from_a_killed_build() {
+        let d = tmpdir("recover");
+        let out = d.join("public");
+        // A build killed while writing (pid 0 never runs) and one killed mid-swap.
+        std::fs::create_dir_all(d.join(format!(".public{TMP_MARK}999999999"))).unwrap();
+        std::fs::create_dir_all(d.join(format!(".public{OLD_MARK}999999998"))).unwrap();
+        std::fs::write(d.join(format!(".public{OLD_MARK}999999998/index.html")), "kept").unwrap();
+        let s = Staging::begin(&out).unwrap();
+        assert_eq!(std::fs::read_to_string(out.join("index.html")).unwrap(), "kept");
+        drop(s);
+        let mut names: Vec<_> =
+            std::fs::read_dir(&d).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+        names.sort();
+        assert_eq!(names, ["public"]);
+    }
+}

@@ -1,0 +1,360 @@
+//! Rendering: the site model in, pages out.
+//!
+//! Every output file is one [`Job`]. The jobs are listed first (which also gives the sitemap),
+//! then rendered in parallel; each finished [`Page`] goes to a sink, so `build` can write it at
+//! once and `serve` can keep it in memory. The site-wide values (`site`, `nav`) go into Tera's
+//! global context once: no page re-serializes the whole site.
+
+pub mod theme;
+pub mod values;
+pub mod xml;
+
+use std::sync::Mutex;
+
+use rayon::prelude::*;
+use tera::{Context, Tera, Value};
+
+use crate::config::Config;
+use crate::diag::{self, Diagnostic};
+use crate::site::{Site, paginate};
+use crate::url::BaseUrl;
+pub use theme::Theme;
+use values::{Links, Values, entry_segments, obj, page_url, paginator};
+use xml::{FeedSpec, SitemapUrl};
+
+/// One output file: its path relative to the output root (`/`-separated, Unicode kept).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Page {
+    pub path: String,
+    pub bytes: Vec<u8>,
+}
+
+/// What to render for one output file.
+#[derive(Debug, Clone)]
+enum Job {
+    Entry(usize),
+    Home { page: usize },
+    Years,
+    Year { year: usize, page: usize },
+    Taxonomy(usize),
+    Term { taxonomy: usize, term: usize, page: usize },
+    Series,
+    NotFound,
+    Feed,
+    Robots,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RenderError {
+    #[error("template errors")]
+    Templates(Vec<Diagnostic>),
+    #[error("{0}")]
+    Write(#[from] std::io::Error),
+}
+
+/// Renders the whole site, handing each page to `sink` (called from many threads).
+pub fn render(
+    site: &Site,
+    config: &Config,
+    base: &BaseUrl,
+    tera: &mut Tera,
+    theme: &Theme,
+    sink: &(dyn Fn(Page) -> std::io::Result<()> + Sync),
+) -> Result<usize, RenderError> {
+    let links = Links::new(site, base.clone());
+    let values = Values::new(site, config, &links);
+    let (site_value, nav) = values.global();
+    tera.global_context().insert_value("site", site_value);
+    tera.global_context().insert_value("nav", nav);
+    let tera: &Tera = tera;
+
+    let per_page = config.build.per_page;
+    let mut jobs: Vec<Job> = (0..site.entries.len()).map(Job::Entry).collect();
+    jobs.extend(paginate(site.entries.len(), per_page).iter().map(|p| Job::Home { page: p.number }));
+    jobs.push(Job::Years);
+    for (y, year) in site.years.iter().enumerate() {
+        jobs.extend(paginate(year.entries.len(), per_page).iter().map(|p| Job::Year { year: y, page: p.number }));
+    }
+    for (t, tax) in site.taxonomies.iter().enumerate() {
+        jobs.push(Job::Taxonomy(t));
+        for (k, term) in tax.terms.iter().enumerate() {
+            jobs.extend(paginate(term.entries.len(), per_page).iter().map(|p| Job::Term {
+                taxonomy: t,
+                term: k,
+                page: p.number,
+            }));
+        }
+    }
+    jobs.extend([Job::Series, Job::NotFound, Job::Feed, Job::Robots]);
+
+    let renderer = Renderer { site, config, links: &links, values: &values, tera, theme };
+    let errors: Mutex<Vec<Diagnostic>> = Mutex::new(Vec::new());
+    let io_error: Mutex<Option<std::io::Error>> = Mutex::new(None);
+    let emit = |page: Page| {
+        if let Err(e) = sink(page)
+            && let Ok(mut slot) = io_error.lock() {
+                slot.get_or_insert(e);
+            }
+    };
+    jobs.par_iter().for_each(|job| match renderer.job(job) {
+        Ok(page) => emit(page),
+        Err(e) => {
+            if let Ok(mut v) = errors.lock() {
+                v.push(e);
+            }
+        }
+    });
+
+    let sitemap_urls = renderer.sitemap_urls(&jobs);
+    let sitemaps = xml::sitemaps(&links, &sitemap_urls);
+    let count = jobs.len() + sitemaps.len();
+    for (name, text) in sitemaps {
+        emit(Page { path: name, bytes: text.into_bytes() });
+    }
+
+    let mut errors = errors.into_inner().unwrap_or_default();
+    if !errors.is_empty() {
+        // The same template mistake fails every page that uses it: report it once.
+        diag::sort(&mut errors);
+        errors.dedup();
+        return Err(RenderError::Templates(errors));
+    }
+    if let Some(e) = io_error.into_inner().ok().flatten() {
+        return Err(RenderError::Write(e));
+    }
+    Ok(count)
+}
+
+struct Renderer<'a> {
+    site: &'a Site,
+    config: &'a Config,
+    links: &'a Links,
+    values: &'a Values<'a>,
+    tera: &'a Tera,
+    theme: &'a Theme,
+}
+
+/// `a/b/index.html` for the segments `[a, b]`.
+fn index_path(segments: &[&str]) -> String {
+    let mut p = String::new();
+    for s in segments {
+        p.push_str(s);
+        p.push('/');
+    }
+    p.push_str("index.html");
+    p
+}
+
+fn paged_segments<'s>(segments: &[&'s str], page: usize, num: &'s str) -> Vec<&'s str> {
+    let mut s = segments.to_vec();
+    if page > 1 {
+        s.extend(["page", num]);
+    }
+    s
+}
+
+impl Renderer<'_> {
+    fn job(&self, job: &Job) -> Result<Page, Diagnostic> {
+        let site = self.site;
+        let base = &self.links.base;
+        let per_page = self.config.build.per_page;
+        let mut ctx = Context::new();
+        let list = |ctx: &mut Context, segments: &[&str], indices: &[usize], page: usize, grouped: bool| {
+            let pages = paginate(indices.len(), per_page);
+            let pager = &pages[page - 1];
+            let slice = &indices[pager.start..pager.end];
+            if grouped {
+                ctx.insert_value("groups", self.values.groups_by_year(slice));
+            }
+            ctx.insert_value("entries", self.values.cards_of(slice));
+            ctx.insert_value("paginator", paginator(base, segments, pager, indices.len(), per_page));
+            let num = page.to_string();
+            index_path(&paged_segments(segments, page, &num))
+        };
+        let (template, kind, title, url, path): (&str, &str, String, String, String) = match *job {
+            Job::Entry(i) => {
+                let e = &site.entries[i];
+                let template = if e.is_incident() { "incident.html" } else { "article.html" };
+                ctx.insert_value("page", self.values.page(i));
+                let title = format!("{}{}", values::series_label(self.config, e), e.meta.title);
+                let url = self.links.entry[i].clone();
+                (
+                    template,
+                    if e.is_incident() { "incident" } else { "article" },
+                    title,
+                    url,
+                    index_path(&entry_segments(e)),
+                )
+            }
+            Job::Home { page } => {
+                let all: Vec<usize> = (0..site.entries.len()).collect();
+                let path = list(&mut ctx, &[], &all, page, false);
+                let title = if page > 1 { format!("{page}ページ目") } else { self.config.book.title.clone() };
+                ("index.html", "home", title, page_url(base, &[], page), path)
+            }
+            Job::Years => {
+                let years: Vec<Value> = site
+                    .years
+                    .iter()
+                    .map(|y| {
+                        obj(vec![
+                            ("year", y.year.into()),
+                            ("count", y.entries.len().into()),
+                            ("url", self.links.year_url(y.year).into()),
+                            ("incidents", y.incidents.into()),
+                            ("articles", y.articles.into()),
+                            ("affected", y.affected.into()),
+                        ])
+                    })
+                    .collect();
+                ctx.insert_value("years", Value::from(years));
+                ("years.html", "years", "年別一覧".into(), base.url(&["years"]), index_path(&["years"]))
+            }
+            Job::Year { year, page } => {
+                let y = &site.years[year];
+                let ys = y.year.to_string();
+                let segments = ["years", ys.as_str()];
+                let path = list(&mut ctx, &segments, &y.entries, page, false);
+                ctx.insert_value(
+                    "year",
+                    obj(vec![
+                        ("year", y.year.into()),
+                        ("count", y.entries.len().into()),
+                        ("url", self.links.year_url(y.year).into()),
+                    ]),
+                );
+                let title =
+                    if page > 1 { format!("{}年 ({page}ページ目)", y.year) } else { format!("{}年", y.year) };
+                ("year.html", "year", title, page_url(base, &segments, page), path)
+            }
+            Job::Taxonomy(t) => {
+                let tax = &site.taxonomies[t];
+                let terms: Vec<Value> = tax
+                    .terms
+                    .iter()
+                    .enumerate()
+                    .map(|(k, term)| {
+                        obj(vec![
+                            ("name", term.name.as_str().into()),
+                            ("url", self.links.term[t][k].as_str().into()),
+                            ("count", term.entries.len().into()),
+                        ])
+                    })
+                    .collect();
+                ctx.insert_value("taxonomy", self.taxonomy_value(t, Some(Value::from(terms))));
+                let url = self.links.taxonomy[t].clone();
+                ("taxonomy.html", "taxonomy", tax.config.title.clone(), url, index_path(&[&tax.config.path]))
+            }
+            Job::Term { taxonomy: t, term: k, page } => {
+                let tax = &site.taxonomies[t];
+                let term = &tax.terms[k];
+                let segments = [tax.config.path.as_str(), term.key.as_str()];
+                let path = list(&mut ctx, &segments, &term.entries, page, true);
+                ctx.insert_value("taxonomy", self.taxonomy_value(t, None));
+                ctx.insert_value(
+                    "term",
+                    obj(vec![
+                        ("name", term.name.as_str().into()),
+                        ("url", self.links.term[t][k].as_str().into()),
+                        ("count", term.entries.len().into()),
+                        ("feed_url", Value::none()),
+                    ]),
+                );
+                let title = match page {
+                    1 => format!("{}: {}", tax.config.title, term.name),
+                    n => format!("{}: {} ({n}ページ目)", tax.config.title, term.name),
+                };
+                ("term.html", "term", title, page_url(base, &segments, page), path)
+            }
+            Job::Series => {
+                // Newest year first; by number within each year.
+                let mut order: Vec<usize> = Vec::with_capacity(site.series.len());
+                let mut years: Vec<&[usize]> = site.series.chunk_by(|&a, &b| same_series_year(site, a, b)).collect();
+                years.reverse();
+                for chunk in years {
+                    order.extend_from_slice(chunk);
+                }
+                let series_year = |e: &crate::content::Entry| e.id().and_then(|id| id[..4].parse().ok()).unwrap_or(0);
+                ctx.insert_value("groups", self.values.groups_by(&order, series_year));
+                ctx.insert_value("count", site.series.len().into());
+                let title = format!("{} 連番一覧", self.config.series.label);
+                ("series.html", "series", title, base.url(&["series"]), index_path(&["series"]))
+            }
+            Job::NotFound => {
+                ("404.html", "404", "ページが見つかりません".into(), base.file_url(&["404.html"]), "404.html".into())
+            }
+            Job::Feed => {
+                let all: Vec<usize> = (0..site.entries.len().min(xml::FEED_ENTRIES)).collect();
+                let self_url = base.file_url(&["feed.xml"]);
+                let spec = FeedSpec {
+                    title: self.config.book.title.clone(),
+                    self_url: &self_url,
+                    page_url: &base.url(&[]),
+                    entries: &all,
+                };
+                return Ok(Page {
+                    path: "feed.xml".into(),
+                    bytes: xml::atom(site, self.config, self.links, &spec).into_bytes(),
+                });
+            }
+            Job::Robots => return Ok(Page { path: "robots.txt".into(), bytes: xml::robots(self.links).into_bytes() }),
+        };
+        ctx.insert_value("page_kind", kind.into());
+        ctx.insert_value("page_title", title.into());
+        ctx.insert_value("page_permalink", self.links.permalink(&url).into());
+        ctx.insert_value("page_url", url.into());
+        let mut bytes = Vec::with_capacity(16 * 1024);
+        self.tera.render_to(template, &ctx, &mut bytes).map_err(|e| self.theme.diagnostic(&e))?;
+        Ok(Page { path, bytes })
+    }
+
+    fn taxonomy_value(&self, t: usize, terms: Option<Value>) -> Value {
+        let tax = &self.site.taxonomies[t];
+        let mut fields = vec![
+            ("field", tax.config.field.name().into()),
+            ("path", tax.config.path.as_str().into()),
+            ("title", tax.config.title.as_str().into()),
+            ("url", self.links.taxonomy[t].as_str().into()),
+            ("term_count", tax.terms.len().into()),
+        ];
+        if let Some(terms) = terms {
+            fields.push(("terms", terms));
+        }
+        obj(fields)
+    }
+
+    /// Every HTML page but the 404, with a last-modified date for entries.
+    fn sitemap_urls(&self, jobs: &[Job]) -> Vec<SitemapUrl> {
+        let base = &self.links.base;
+        jobs.iter()
+            .filter_map(|job| {
+                let (url, lastmod) = match *job {
+                    Job::Entry(i) => {
+                        let m = &self.site.entries[i].meta;
+                        let day = m.updated.filter(|u| *u > m.date.day).unwrap_or(m.date.day);
+                        (self.links.entry[i].clone(), Some(day.format("%Y-%m-%d").to_string()))
+                    }
+                    Job::Home { page } => (page_url(base, &[], page), None),
+                    Job::Years => (base.url(&["years"]), None),
+                    Job::Year { year, page } => {
+                        let ys = self.site.years[year].year.to_string();
+                        (page_url(base, &["years", &ys], page), None)
+                    }
+                    Job::Taxonomy(t) => (self.links.taxonomy[t].clone(), None),
+                    Job::Term { taxonomy: t, term: k, page } => {
+                        let tax = &self.site.taxonomies[t];
+                        (page_url(base, &[&tax.config.path, &tax.terms[k].key], page), None)
+                    }
+                    Job::Series => (base.url(&["series"]), None),
+                    Job::NotFound | Job::Feed | Job::Robots => return None,
+                };
+                Some(SitemapUrl { url, lastmod })
+            })
+            .collect()
+    }
+}
+
+fn same_series_year(site: &Site, a: usize, b: usize) -> bool {
+    let year = |i: usize| site.entries[i].id().map(|id| &id[..4]);
+    year(a) == year(b)
+}

@@ -1,0 +1,387 @@
+//! Template values: the site-wide context and the per-page objects of docs/templates.md.
+//!
+//! Values are built directly as Tera values rather than through serde: it is faster, and it lets
+//! `body` and `summary` be marked safe while every front-matter string stays escaped. Tera's
+//! arrays and maps are reference-counted, so a card built once is shared by every list page
+//! that shows it at the cost of a pointer copy.
+
+use std::collections::{BTreeMap, HashMap};
+
+use tera::Value;
+
+use super::theme::{date_ja, group_digits};
+use crate::config::Config;
+use crate::content::{Entry, Kind};
+use crate::site::{Pager, Site, window};
+use crate::url::BaseUrl;
+
+/// How many of each taxonomy's terms the navigation shows.
+const NAV_TERMS: usize = 12;
+
+pub fn obj(pairs: Vec<(&'static str, Value)>) -> Value {
+    Value::from(pairs.into_iter().collect::<BTreeMap<&'static str, Value>>())
+}
+
+fn link(name: &str, url: &str) -> Value {
+    obj(vec![("name", name.into()), ("url", url.into())])
+}
+
+/// Every URL of the site, computed once.
+pub struct Links {
+    pub base: BaseUrl,
+    pub entry: Vec<String>,
+    /// `term[taxonomy][term]`.
+    pub term: Vec<Vec<String>>,
+    pub taxonomy: Vec<String>,
+    pub year: HashMap<i32, String>,
+}
+
+impl Links {
+    pub fn new(site: &Site, base: BaseUrl) -> Links {
+        let entry = site.entries.iter().map(|e| base.url(&entry_segments(e))).collect();
+        let taxonomy = site.taxonomies.iter().map(|t| base.url(&[&t.config.path])).collect();
+        let term = site
+            .taxonomies
+            .iter()
+            .map(|t| t.terms.iter().map(|term| base.url(&[&t.config.path, &term.key])).collect())
+            .collect();
+        let year = site.years.iter().map(|y| (y.year, base.url(&["years", &y.year.to_string()]))).collect();
+        Links { base, entry, term, taxonomy, year }
+    }
+
+    pub fn permalink(&self, url: &str) -> String {
+        self.base.absolute(url)
+    }
+
+    pub fn year_url(&self, year: i32) -> &str {
+        self.year.get(&year).map_or("", String::as_str)
+    }
+}
+
+/// `["incidents", slug]` or `["articles", slug]`.
+pub fn entry_segments(e: &Entry) -> [&str; 2] {
+    match e.kind() {
+        Kind::Incident => ["incidents", &e.slug],
+        Kind::Article => ["articles", &e.slug],
+    }
+}
+
+/// The series label shown before an incident's title: `【セキュリティ事件簿#2024-033】`.
+pub fn series_label(config: &Config, e: &Entry) -> String {
+    match (e.kind(), e.id()) {
+        (Kind::Incident, Some(id)) => format!("【{}#{}】", config.series.label, id),
+        _ => String::new(),
+    }
+}
+
+pub struct Values<'a> {
+    pub site: &'a Site,
+    pub config: &'a Config,
+    pub links: &'a Links,
+    /// One card per entry, in site order.
+    pub cards: Vec<Value>,
+}
+
+impl<'a> Values<'a> {
+    pub fn new(site: &'a Site, config: &'a Config, links: &'a Links) -> Values<'a> {
+        use rayon::prelude::*;
+        let mut v = Values { site, config, links, cards: Vec::new() };
+        v.cards = (0..site.entries.len()).into_par_iter().map(|i| obj(v.card_fields(i))).collect();
+        v
+    }
+
+    fn term_link(&self, t: usize, term: usize) -> Value {
+        link(&self.site.taxonomies[t].terms[term].name, &self.links.term[t][term])
+    }
+
+    /// The first term of the taxonomy built from `field`, if the entry has one.
+    fn single(&self, i: usize, field: crate::config::TaxonomyField, fallback: Option<&str>) -> Value {
+        let t = self.site.taxonomies.iter().position(|t| t.config.field == field);
+        match (t, fallback) {
+            (Some(t), _) if !self.site.entry_terms[i][t].is_empty() => {
+                self.term_link(t, self.site.entry_terms[i][t][0])
+            }
+            // A field with no taxonomy configured is still shown, unlinked.
+            (None, Some(name)) => obj(vec![("name", name.into()), ("url", Value::none())]),
+            _ => Value::none(),
+        }
+    }
+
+    fn list(&self, i: usize, field: crate::config::TaxonomyField, fallback: &[String]) -> Value {
+        match self.site.taxonomies.iter().position(|t| t.config.field == field) {
+            Some(t) => {
+                Value::from(self.site.entry_terms[i][t].iter().map(|&term| self.term_link(t, term)).collect::<Vec<_>>())
+            }
+            None => Value::from(
+                fallback
+                    .iter()
+                    .map(|n| obj(vec![("name", n.as_str().into()), ("url", Value::none())]))
+                    .collect::<Vec<_>>(),
+            ),
+        }
+    }
+
+    fn card_fields(&self, i: usize) -> Vec<(&'static str, Value)> {
+        use crate::config::TaxonomyField as F;
+        let e = &self.site.entries[i];
+        let m = &e.meta;
+        let url = &self.links.entry[i];
+        let year = chrono::Datelike::year(&m.date.day);
+        vec![
+            ("kind", if e.is_incident() { "incident" } else { "article" }.into()),
+            ("url", url.as_str().into()),
+            ("permalink", self.links.permalink(url).into()),
+            ("title", m.title.as_str().into()),
+            ("series_label", series_label(self.config, e).into()),
+            ("id", e.id().into()),
+            ("date", m.date.day.format("%Y-%m-%d").to_string().into()),
+            ("date_ja", date_ja(m.date.day).into()),
+            ("year", year.into()),
+            ("year_url", self.links.year_url(year).into()),
+            ("organization", self.single(i, F::Organization, m.organization.as_deref())),
+            ("attack", self.single(i, F::Attack, m.attack.as_deref())),
+            ("sector", self.single(i, F::Sector, m.sector.as_deref())),
+            ("affected", m.affected.into()),
+            ("affected_fmt", m.affected.map(group_digits).unwrap_or_default().into()),
+            ("summary", Value::safe_string(&e.summary_html)),
+            ("tags", self.list(i, F::Tags, &m.tags)),
+        ]
+    }
+
+    /// The full object of an incident or article page.
+    pub fn page(&self, i: usize) -> Value {
+        use crate::config::TaxonomyField as F;
+        let site = self.site;
+        let e = &site.entries[i];
+        let m = &e.meta;
+        let mut fields = self.card_fields(i);
+        let day = |d: Option<chrono::NaiveDate>| d.map(|d| d.format("%Y-%m-%d").to_string());
+        let occurred = m.occurred.map_or(Value::none(), |p| {
+            obj(vec![
+                ("from", p.from.format("%Y-%m-%d").to_string().into()),
+                ("to", p.to.format("%Y-%m-%d").to_string().into()),
+                ("from_ja", date_ja(p.from).into()),
+                ("to_ja", date_ja(p.to).into()),
+                ("single", (p.from == p.to).into()),
+            ])
+        });
+        let neighbour = |offset: isize| -> Value {
+            site.series_pos[i]
+                .and_then(|p| p.checked_add_signed(offset))
+                .and_then(|p| site.series.get(p))
+                .map_or(Value::none(), |&j| self.cards[j].clone())
+        };
+        let chain: Vec<Value> = site.chain_of[i].map_or_else(Vec::new, |c| {
+            site.chains[c]
+                .iter()
+                .map(|&j| {
+                    let mut f = self.card_fields(j);
+                    f.push(("current", (j == i).into()));
+                    obj(f)
+                })
+                .collect()
+        });
+        let terms: Vec<Value> = site
+            .taxonomies
+            .iter()
+            .enumerate()
+            .filter(|(t, _)| !site.entry_terms[i][*t].is_empty())
+            .map(|(t, tax)| {
+                obj(vec![
+                    ("title", tax.config.title.as_str().into()),
+                    ("path", tax.config.path.as_str().into()),
+                    ("url", self.links.taxonomy[t].as_str().into()),
+                    (
+                        "items",
+                        Value::from(
+                            site.entry_terms[i][t].iter().map(|&term| self.term_link(t, term)).collect::<Vec<_>>(),
+                        ),
+                    ),
+                ])
+            })
+            .collect();
+        fields.extend([
+            ("body", Value::safe_string(&e.html)),
+            ("updated", day(m.updated).into()),
+            ("updated_ja", m.updated.map(date_ja).into()),
+            ("disclosed", day(m.disclosed).into()),
+            ("disclosed_ja", m.disclosed.map(date_ja).into()),
+            ("occurred", occurred),
+            ("data", self.list(i, F::Data, &m.data)),
+            (
+                "sources",
+                Value::from(
+                    m.sources
+                        .iter()
+                        .map(|s| obj(vec![("title", s.title.as_str().into()), ("url", s.url.as_str().into())]))
+                        .collect::<Vec<_>>(),
+                ),
+            ),
+            ("reading_minutes", e.reading_minutes().into()),
+            ("char_count", e.char_count.into()),
+            ("prev", neighbour(-1)),
+            ("next", neighbour(1)),
+            ("chain", Value::from(chain)),
+            ("related", Value::from(site.related[i].iter().map(|&j| self.cards[j].clone()).collect::<Vec<_>>())),
+            ("terms", Value::from(terms)),
+            ("extra", Value::from_serializable(&m.extra)),
+        ]);
+        obj(fields)
+    }
+
+    /// Cards of `indices`, in that order.
+    pub fn cards_of(&self, indices: &[usize]) -> Value {
+        Value::from(indices.iter().map(|&i| self.cards[i].clone()).collect::<Vec<_>>())
+    }
+
+    /// `[{year, entries}]` for `indices` (newest first), split where the publication year changes.
+    pub fn groups_by_year(&self, indices: &[usize]) -> Value {
+        self.groups_by(indices, |e| chrono::Datelike::year(&e.meta.date.day))
+    }
+
+    /// `[{year, entries}]` for `indices`, split where `year_of` changes.
+    pub fn groups_by(&self, indices: &[usize], year_of: impl Fn(&Entry) -> i32) -> Value {
+        let mut groups: Vec<(i32, Vec<Value>)> = Vec::new();
+        for &i in indices {
+            let y = year_of(&self.site.entries[i]);
+            if groups.last().is_none_or(|g| g.0 != y) {
+                groups.push((y, Vec::new()));
+            }
+            if let Some(g) = groups.last_mut() {
+                g.1.push(self.cards[i].clone());
+            }
+        }
+        Value::from(
+            groups
+                .into_iter()
+                .map(|(y, cards)| obj(vec![("year", y.into()), ("entries", Value::from(cards))]))
+                .collect::<Vec<_>>(),
+        )
+    }
+
+    /// The `site` and `nav` objects every page shares.
+    pub fn global(&self) -> (Value, Value) {
+        let b = &self.config.book;
+        let base = &self.links.base;
+        let site = obj(vec![
+            ("title", b.title.as_str().into()),
+            ("description", b.description.as_str().into()),
+            ("language", b.language.as_str().into()),
+            ("base_url", base.full().into()),
+            ("root", base.root().into()),
+            ("series_label", self.config.series.label.as_str().into()),
+            ("authors", Value::from(b.authors.iter().map(|a| Value::from(a.as_str())).collect::<Vec<_>>())),
+            ("feed_url", base.file_url(&["feed.xml"]).into()),
+            ("generator", concat!("casebook ", env!("CARGO_PKG_VERSION")).into()),
+        ]);
+        let years: Vec<Value> = self
+            .site
+            .years
+            .iter()
+            .map(|y| {
+                obj(vec![
+                    ("year", y.year.into()),
+                    ("count", y.entries.len().into()),
+                    ("url", self.links.year_url(y.year).into()),
+                ])
+            })
+            .collect();
+        let taxonomies: Vec<Value> = self
+            .site
+            .taxonomies
+            .iter()
+            .enumerate()
+            .map(|(t, tax)| {
+                let top: Vec<Value> = tax
+                    .terms
+                    .iter()
+                    .take(NAV_TERMS)
+                    .enumerate()
+                    .map(|(k, term)| {
+                        obj(vec![
+                            ("name", term.name.as_str().into()),
+                            ("url", self.links.term[t][k].as_str().into()),
+                            ("count", term.entries.len().into()),
+                        ])
+                    })
+                    .collect();
+                obj(vec![
+                    ("field", tax.config.field.name().into()),
+                    ("path", tax.config.path.as_str().into()),
+                    ("title", tax.config.title.as_str().into()),
+                    ("url", self.links.taxonomy[t].as_str().into()),
+                    ("term_count", tax.terms.len().into()),
+                    ("top", Value::from(top)),
+                ])
+            })
+            .collect();
+        let nav = obj(vec![
+            ("home_url", base.url(&[]).into()),
+            ("years_url", base.url(&["years"]).into()),
+            ("series_url", base.url(&["series"]).into()),
+            // Filled in when those pages exist; templates test for them.
+            ("stats_url", Value::none()),
+            ("search_url", Value::none()),
+            ("years", Value::from(years)),
+            ("taxonomies", Value::from(taxonomies)),
+        ]);
+        (site, nav)
+    }
+}
+
+/// URL of page `n` of a list whose first page is at `segments`.
+pub fn page_url(base: &BaseUrl, segments: &[&str], n: usize) -> String {
+    if n <= 1 {
+        base.url(segments)
+    } else {
+        let num = n.to_string();
+        let mut s: Vec<&str> = segments.to_vec();
+        s.extend(["page", num.as_str()]);
+        base.url(&s)
+    }
+}
+
+pub fn paginator(base: &BaseUrl, segments: &[&str], pager: &Pager, total_items: usize, per_page: usize) -> Value {
+    let url = |n: usize| page_url(base, segments, n);
+    let at = |cond: bool, n: usize| if cond { Value::from(url(n)) } else { Value::none() };
+    let pages: Vec<Value> = window(pager.number, pager.total_pages)
+        .into_iter()
+        .map(|p| match p {
+            Some(n) => obj(vec![("number", n.into()), ("url", url(n).into()), ("current", (n == pager.number).into())]),
+            None => obj(vec![("gap", true.into())]),
+        })
+        .collect();
+    obj(vec![
+        ("current", pager.number.into()),
+        ("total", pager.total_pages.into()),
+        ("per_page", per_page.into()),
+        ("total_items", total_items.into()),
+        ("prev_url", at(pager.number > 1, pager.number.saturating_sub(1))),
+        ("next_url", at(pager.number < pager.total_pages, pager.number + 1)),
+        ("first_url", at(pager.number > 1, 1)),
+        ("last_url", at(pager.number < pager.total_pages, pager.total_pages)),
+        ("pages", Value::from(pages)),
+    ])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn page_urls() {
+        let b = BaseUrl::parse("/cb/").unwrap();
+        assert_eq!(page_url(&b, &[], 1), "/cb/");
+        assert_eq!(page_url(&b, &["tags", "a b"], 3), "/cb/tags/a%20b/page/3/");
+    }
+
+    #[test]
+    fn paginator_ends_have_no_links() {
+        let b = BaseUrl::parse("/").unwrap();
+        let p = Pager { number: 1, total_pages: 3, start: 0, end: 20 };
+        let v = paginator(&b, &["years", "2024"], &p, 45, 20);
+        let m = v.as_map().unwrap();
+        assert!(m.get(&"prev_url".into()).unwrap().is_none());
+        assert_eq!(m.get(&"next_url".into()).unwrap().as_str(), Some("/years/2024/page/2/"));
+    }
+}

@@ -1,0 +1,160 @@
+//! Atom feeds, the sitemap and robots.txt, written directly: their shape is fixed by their
+//! standards, and building them in Rust keeps escaping exact and the output deterministic.
+
+use std::fmt::Write as _;
+
+use super::values::{Links, series_label};
+use crate::config::Config;
+use crate::site::Site;
+
+/// The sitemap protocol's limit of URLs per file.
+pub const SITEMAP_LIMIT: usize = 50_000;
+pub const FEED_ENTRIES: usize = 20;
+
+/// Escapes text for XML content and attribute values.
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            // Characters XML 1.0 forbids even escaped.
+            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => {}
+            '\u{FFFE}' | '\u{FFFF}' => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// An Atom id must be an absolute IRI; without an origin in base_url, fall back to a URN.
+fn atom_id(links: &Links, url: &str) -> String {
+    if links.base.has_origin() { links.permalink(url) } else { format!("urn:casebook:{url}") }
+}
+
+pub struct FeedSpec<'a> {
+    pub title: String,
+    /// URL of the feed itself and of the HTML page it follows.
+    pub self_url: &'a str,
+    pub page_url: &'a str,
+    /// Entries, newest first; the first [`FEED_ENTRIES`] are used.
+    pub entries: &'a [usize],
+}
+
+pub fn atom(site: &Site, config: &Config, links: &Links, spec: &FeedSpec<'_>) -> String {
+    let entries = &spec.entries[..spec.entries.len().min(FEED_ENTRIES)];
+    let updated =
+        entries.iter().map(|&i| updated_of(site, i)).max().unwrap_or_else(|| "1970-01-01T00:00:00Z".to_string());
+    let author = config.book.authors.first().map_or(config.book.title.as_str(), String::as_str);
+    let mut x = String::with_capacity(2048 + entries.len() * 1024);
+    let _ = write!(
+        x,
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\" xml:lang=\"{lang}\">\n  <title>{title}</title>\n",
+        lang = escape(&config.book.language),
+        title = escape(&spec.title),
+    );
+    if !config.book.description.is_empty() {
+        let _ = writeln!(x, "  <subtitle>{}</subtitle>", escape(&config.book.description));
+    }
+    let _ = write!(
+        x,
+        "  <link href=\"{self_href}\" rel=\"self\" type=\"application/atom+xml\"/>\n  <link href=\"{page}\" rel=\"alternate\" type=\"text/html\"/>\n  <id>{id}</id>\n  <updated>{updated}</updated>\n  <author><name>{author}</name></author>\n  <generator version=\"{v}\">casebook</generator>\n",
+        self_href = escape(&links.permalink(spec.self_url)),
+        page = escape(&links.permalink(spec.page_url)),
+        id = escape(&atom_id(links, spec.self_url)),
+        author = escape(author),
+        v = env!("CARGO_PKG_VERSION"),
+    );
+    for &i in entries {
+        let e = &site.entries[i];
+        let url = &links.entry[i];
+        let title = format!("{}{}", series_label(config, e), e.meta.title);
+        let _ = write!(
+            x,
+            "  <entry>\n    <title>{title}</title>\n    <link href=\"{href}\" rel=\"alternate\" type=\"text/html\"/>\n    <id>{id}</id>\n    <published>{published}</published>\n    <updated>{updated}</updated>\n",
+            title = escape(&title),
+            href = escape(&links.permalink(url)),
+            id = escape(&atom_id(links, url)),
+            published = e.meta.date.rfc3339(),
+            updated = updated_of(site, i),
+        );
+        for (t, tax) in site.taxonomies.iter().enumerate() {
+            for &term in &site.entry_terms[i][t] {
+                let name = &tax.terms[term].name;
+                let _ =
+                    writeln!(x, "    <category term=\"{}\" label=\"{}\"/>", escape(name), escape(&tax.config.title));
+            }
+        }
+        let _ = write!(x, "    <summary type=\"html\">{}</summary>\n  </entry>\n", escape(&e.summary_html));
+    }
+    x.push_str("</feed>\n");
+    x
+}
+
+fn updated_of(site: &Site, i: usize) -> String {
+    let m = &site.entries[i].meta;
+    match m.updated {
+        Some(u) if u > m.date.day => format!("{}T00:00:00Z", u.format("%Y-%m-%d")),
+        _ => m.date.rfc3339(),
+    }
+}
+
+/// One URL of the sitemap, with its last modification date when known.
+pub struct SitemapUrl {
+    pub url: String,
+    pub lastmod: Option<String>,
+}
+
+/// The sitemap as (file name, content) pairs: one `sitemap.xml`, or past [`SITEMAP_LIMIT`] URLs
+/// an index `sitemap.xml` of parts `sitemap-1.xml`, `sitemap-2.xml`, ...
+pub fn sitemaps(links: &Links, urls: &[SitemapUrl]) -> Vec<(String, String)> {
+    let urlset = |chunk: &[SitemapUrl]| {
+        let mut x = String::with_capacity(chunk.len() * 96 + 128);
+        x.push_str("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
+        for u in chunk {
+            let _ = write!(x, "  <url><loc>{}</loc>", escape(&links.permalink(&u.url)));
+            if let Some(d) = &u.lastmod {
+                let _ = write!(x, "<lastmod>{d}</lastmod>");
+            }
+            x.push_str("</url>\n");
+        }
+        x.push_str("</urlset>\n");
+        x
+    };
+    if urls.len() <= SITEMAP_LIMIT {
+        return vec![("sitemap.xml".into(), urlset(urls))];
+    }
+    let mut files = Vec::new();
+    let mut index = String::from(
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<sitemapindex xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
+    );
+    for (n, chunk) in urls.chunks(SITEMAP_LIMIT).enumerate() {
+        let name = format!("sitemap-{}.xml", n + 1);
+        let _ = writeln!(
+            index,
+            "  <sitemap><loc>{}</loc></sitemap>",
+            escape(&links.permalink(&links.base.file_url(&[&name])))
+        );
+        files.push((name, urlset(chunk)));
+    }
+    index.push_str("</sitemapindex>\n");
+    files.insert(0, ("sitemap.xml".into(), index));
+    files
+}
+
+pub fn robots(links: &Links) -> String {
+    format!("User-agent: *\nAllow: /\n\nSitemap: {}\n", links.permalink(&links.base.file_url(&["sitemap.xml"])))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escaping_drops_forbidden_characters() {
+        assert_eq!(escape("a<b>&\"'\u{1}c"), "a&lt;b&gt;&amp;&quot;&apos;c");
+    }
+}

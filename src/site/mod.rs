@@ -1,0 +1,365 @@
+//! The whole-site model, built once from the loaded entries and read-only afterwards.
+//!
+//! Entries are referred to by their index in [`Site::entries`], which is ordered newest first.
+//! Everything here is computed in time roughly linear in the number of entries: no loop over
+//! all pairs of entries anywhere.
+
+mod paginate;
+mod related;
+mod taxonomy;
+
+use crate::config::{Config, TaxonomyConfig};
+use crate::content::{Entry, Kind};
+use crate::diag::{self, Diagnostic};
+use crate::url;
+use std::collections::HashMap;
+
+pub use paginate::{Pager, paginate, window};
+pub use taxonomy::{Taxonomy, Term};
+
+/// Entries that share the year of their publication date.
+#[derive(Debug, Clone)]
+pub struct Year {
+    pub year: i32,
+    /// Newest first.
+    pub entries: Vec<usize>,
+    pub incidents: usize,
+    pub articles: usize,
+    /// People or records affected, summed over the year's incidents.
+    pub affected: u64,
+}
+
+#[derive(Debug)]
+pub struct Site {
+    /// Newest first; ties broken by series id, then path, so the order is total.
+    pub entries: Vec<Entry>,
+    pub taxonomies: Vec<Taxonomy>,
+    /// `entry_terms[entry][taxonomy]`: indices into that taxonomy's terms.
+    pub entry_terms: Vec<Vec<Vec<usize>>>,
+    /// Newest first.
+    pub years: Vec<Year>,
+    /// Numbered incidents, oldest number first.
+    pub series: Vec<usize>,
+    /// Position of each entry in `series`.
+    pub series_pos: Vec<Option<usize>>,
+    /// The entry each entry follows (続報), resolved from `follows`.
+    pub follows: Vec<Option<usize>>,
+    /// The whole 続報 chain each entry belongs to, oldest first (empty when alone).
+    pub chain_of: Vec<Option<usize>>,
+    pub chains: Vec<Vec<usize>>,
+    /// Up to five related entries, best first.
+    pub related: Vec<Vec<usize>>,
+}
+
+impl Site {
+    /// Builds the model; reports every cross-entry problem (duplicate ids and slugs, `follows`
+    /// that cannot be resolved) at once.
+    pub fn build(config: &Config, mut entries: Vec<Entry>) -> Result<Site, Vec<Diagnostic>> {
+        entries.sort_by(|a, b| {
+            b.meta
+                .date
+                .cmp(&a.meta.date)
+                .then_with(|| series_number(b).cmp(&series_number(a)))
+                .then_with(|| a.path.cmp(&b.path))
+        });
+        let mut diags = check_unique(&entries);
+        let follows = resolve_follows(&entries, &mut diags);
+        if !diags.is_empty() {
+            diag::sort(&mut diags);
+            return Err(diags);
+        }
+
+        let (taxonomies, entry_terms) = taxonomy::build(&config.taxonomies, &entries);
+        let years = build_years(&entries);
+        let mut series: Vec<usize> =
+            (0..entries.len()).filter(|&i| entries[i].is_incident() && entries[i].id().is_some()).collect();
+        series.sort_by_key(|&i| series_number(&entries[i]));
+        let mut series_pos = vec![None; entries.len()];
+        for (pos, &i) in series.iter().enumerate() {
+            series_pos[i] = Some(pos);
+        }
+        let (chains, chain_of) = build_chains(&follows, &entries);
+        let related = related::compute(&entries, &entry_terms);
+        Ok(Site { entries, taxonomies, entry_terms, years, series, series_pos, follows, chain_of, chains, related })
+    }
+
+    pub fn taxonomy_config(&self, t: usize) -> &TaxonomyConfig {
+        &self.taxonomies[t].config
+    }
+
+    pub fn incidents(&self) -> impl Iterator<Item = &Entry> {
+        self.entries.iter().filter(|e| e.is_incident())
+    }
+}
+
+/// `(year, number)` of a series id, for ordering; entries without an id sort first.
+fn series_number(e: &Entry) -> (u32, u32) {
+    e.id()
+        .and_then(|id| id.split_once('-'))
+        .and_then(|(y, n)| Some((y.parse().ok()?, n.parse().ok()?)))
+        .unwrap_or((0, 0))
+}
+
+/// Ids are unique across the site; slugs are unique within a kind (they share a URL prefix).
+fn check_unique(entries: &[Entry]) -> Vec<Diagnostic> {
+    let mut diags = Vec::new();
+    let mut ids: HashMap<&str, &Entry> = HashMap::new();
+    let mut slugs: HashMap<(Kind, &str), &Entry> = HashMap::new();
+    // Report against the later path so the message is stable whatever the date order.
+    let mut by_path: Vec<&Entry> = entries.iter().collect();
+    by_path.sort_by(|a, b| a.path.cmp(&b.path));
+    for e in by_path {
+        if let Some(id) = &e.meta.id
+            && let Some(first) = ids.insert(&id.value, e) {
+                diags.push(Diagnostic::new(
+                    &e.path,
+                    id.line,
+                    id.column,
+                    format!("`id` `{}` is already used by {}, expected a unique id", id.value, first.path.display()),
+                ));
+                ids.insert(&id.value, first);
+            }
+        if let Some(first) = slugs.insert((e.kind(), &e.slug), e) {
+            let (line, column) = e.meta.slug.as_ref().map_or((e.meta.title_line, 1), |s| (s.line, s.column));
+            diags.push(Diagnostic::new(
+                &e.path,
+                line,
+                column,
+                format!(
+                    "the URL slug `{}` is already used by {}, expected a unique `slug` (set one in the front matter)",
+                    e.slug,
+                    first.path.display()
+                ),
+            ));
+            slugs.insert((e.kind(), &first.slug), first);
+        }
+    }
+    diags
+}
+
+/// Resolves every `follows` to an entry index: by id first, then by slug.
+fn resolve_follows(entries: &[Entry], diags: &mut Vec<Diagnostic>) -> Vec<Option<usize>> {
+    let mut by_id: HashMap<&str, usize> = HashMap::new();
+    let mut by_slug: HashMap<&str, usize> = HashMap::new();
+    for (i, e) in entries.iter().enumerate() {
+        if let Some(id) = e.id() {
+            by_id.entry(id).or_insert(i);
+        }
+        by_slug.entry(e.slug.as_str()).or_insert(i);
+    }
+    let mut out = vec![None; entries.len()];
+    for (i, e) in entries.iter().enumerate() {
+        let Some(f) = &e.meta.follows else { continue };
+        let target = by_id.get(f.value.as_str()).or_else(|| by_slug.get(url::key(&f.value).as_str())).copied();
+        match target {
+            None => {
+                let hint = diag::suggestion(&f.value, by_id.keys().copied().chain(by_slug.keys().copied()));
+                diags.push(Diagnostic::new(
+                    &e.path,
+                    f.line,
+                    f.column,
+                    format!("`follows` names `{}`, which no entry has as id or slug{hint} expected the id or slug of an earlier entry", f.value),
+                ));
+            }
+            Some(t) if t == i => diags.push(Diagnostic::new(
+                &e.path,
+                f.line,
+                f.column,
+                "`follows` names this entry itself, expected an earlier entry",
+            )),
+            Some(t) if entries[t].meta.date.day > e.meta.date.day => diags.push(Diagnostic::new(
+                &e.path,
+                f.line,
+                f.column,
+                format!(
+                    "`follows` names `{}`, dated {} after this entry's {}, expected an earlier entry",
+                    f.value, entries[t].meta.date.day, e.meta.date.day
+                ),
+            )),
+            Some(t) => out[i] = Some(t),
+        }
+    }
+    // Same-day entries can still form a cycle; a chain must have a start.
+    for i in 0..entries.len() {
+        let mut seen = vec![i];
+        let mut cur = out[i];
+        while let Some(c) = cur {
+            if seen.contains(&c) {
+                let f = entries[i].meta.follows.as_ref();
+                let (line, column) = f.map_or((1, 1), |f| (f.line, f.column));
+                diags.push(Diagnostic::new(
+                    &entries[i].path,
+                    line,
+                    column,
+                    "`follows` forms a cycle, expected a chain that starts at one entry",
+                ));
+                break;
+            }
+            seen.push(c);
+            cur = out[c];
+        }
+    }
+    out
+}
+
+/// Groups entries connected by `follows` into chains, each ordered oldest first.
+fn build_chains(follows: &[Option<usize>], entries: &[Entry]) -> (Vec<Vec<usize>>, Vec<Option<usize>>) {
+    // Union-find over the follows edges.
+    let mut parent: Vec<usize> = (0..follows.len()).collect();
+    fn find(p: &mut [usize], mut x: usize) -> usize {
+        while p[x] != x {
+            p[x] = p[p[x]];
+            x = p[x];
+        }
+        x
+    }
+    for (i, f) in follows.iter().enumerate() {
+        if let Some(t) = *f {
+            let (a, b) = (find(&mut parent, i), find(&mut parent, t));
+            if a != b {
+                parent[a.max(b)] = a.min(b);
+            }
+        }
+    }
+    let mut linked = vec![false; follows.len()];
+    for (i, f) in follows.iter().enumerate() {
+        if let Some(t) = *f {
+            linked[i] = true;
+            linked[t] = true;
+        }
+    }
+    let mut groups: HashMap<usize, Vec<usize>> = HashMap::new();
+    for (i, _) in linked.iter().enumerate().filter(|(_, l)| **l) {
+        let root = find(&mut parent, i);
+        groups.entry(root).or_default().push(i);
+    }
+    let mut chains: Vec<Vec<usize>> = groups.into_values().collect();
+    for c in &mut chains {
+        // Entries are newest first, so a larger index is older.
+        c.sort_by(|a, b| b.cmp(a));
+    }
+    chains.sort();
+    let mut chain_of = vec![None; entries.len()];
+    for (ci, c) in chains.iter().enumerate() {
+        for &i in c {
+            chain_of[i] = Some(ci);
+        }
+    }
+    (chains, chain_of)
+}
+
+fn build_years(entries: &[Entry]) -> Vec<Year> {
+    let mut years: Vec<Year> = Vec::new();
+    for (i, e) in entries.iter().enumerate() {
+        let y = chrono::Datelike::year(&e.meta.date.day);
+        // Entries are newest first, so years arrive in descending order.
+        if years.last().is_none_or(|last| last.year != y) {
+            years.push(Year { year: y, entries: Vec::new(), incidents: 0, articles: 0, affected: 0 });
+        }
+        let Some(year) = years.last_mut() else { continue };
+        year.entries.push(i);
+        match e.kind() {
+            Kind::Incident => {
+                year.incidents += 1;
+                year.affected = year.affected.saturating_add(e.meta.affected.unwrap_or(0));
+            }
+            Kind::Article => year.articles += 1,
+        }
+    }
+    years
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::content::{LoadOptions, MarkdownOptions, parse_entry};
+    use std::path::Path;
+
+    pub fn entry(rel: &str, fm: &str) -> Entry {
+        let content = Path::new("/s/content");
+        let file = content.join(rel);
+        let opts = LoadOptions { markdown: MarkdownOptions { east_asian_line_breaks: true }, drafts: true };
+        let text = format!("---\n{fm}\n---\n本文。\n");
+        parse_entry(file.strip_prefix("/s").unwrap(), content, &file, &text, opts).unwrap().unwrap()
+    }
+
+    pub fn incident(id: &str, date: &str, extra: &str) -> Entry {
+        let y = &id[..4];
+        entry(
+            &format!("incidents/{y}/{id}.md"),
+            &format!("title: t{id}\nid: \"{id}\"\ndate: {date}\norganization: O{id}\n{extra}"),
+        )
+    }
+
+    fn config() -> Config {
+        Config::parse("[book]\ntitle = \"t\"\n", Path::new("book.toml")).unwrap()
+    }
+
+    #[test]
+    fn order_years_and_series() {
+        let site = Site::build(
+            &config(),
+            vec![
+                incident("2023-002", "2023-05-01", ""),
+                incident("2024-001", "2024-01-05", "affected: 10"),
+                incident("2023-010", "2023-05-01", "affected: 5"),
+                entry("articles/a.md", "title: a\ndate: 2024-02-01"),
+            ],
+        )
+        .unwrap();
+        let order: Vec<_> = site.entries.iter().map(|e| e.slug.as_str()).collect();
+        assert_eq!(order, ["a", "2024-001", "2023-010", "2023-002"]);
+        let years: Vec<_> =
+            site.years.iter().map(|y| (y.year, y.entries.len(), y.incidents, y.articles, y.affected)).collect();
+        assert_eq!(years, [(2024, 2, 1, 1, 10), (2023, 2, 2, 0, 5)]);
+        let series: Vec<_> = site.series.iter().map(|&i| site.entries[i].slug.as_str()).collect();
+        assert_eq!(series, ["2023-002", "2023-010", "2024-001"]);
+    }
+
+    #[test]
+    fn follows_chains_both_ways() {
+        let site = Site::build(
+            &config(),
+            vec![
+                incident("2023-001", "2023-01-01", ""),
+                incident("2023-005", "2023-02-01", "follows: \"2023-001\""),
+                incident("2023-009", "2023-03-01", "follows: \"2023-005\""),
+                incident("2023-002", "2023-01-02", ""),
+            ],
+        )
+        .unwrap();
+        let idx = |slug: &str| site.entries.iter().position(|e| e.slug == slug).unwrap();
+        assert_eq!(site.follows[idx("2023-005")], Some(idx("2023-001")));
+        let chain = &site.chains[site.chain_of[idx("2023-001")].unwrap()];
+        let slugs: Vec<_> = chain.iter().map(|&i| site.entries[i].slug.as_str()).collect();
+        assert_eq!(slugs, ["2023-001", "2023-005", "2023-009"]);
+        assert!(site.chain_of[idx("2023-002")].is_none());
+    }
+
+    #[test]
+    fn follows_errors() {
+        let err =
+            Site::build(&config(), vec![incident("2023-001", "2023-01-01", "follows: \"2023-099\"")]).unwrap_err();
+        assert!(err[0].message.contains("no entry has"), "{}", err[0].message);
+        assert_eq!(err[0].line, 6);
+        let err = Site::build(
+            &config(),
+            vec![incident("2023-001", "2023-01-01", "follows: \"2023-002\""), incident("2023-002", "2023-02-01", "")],
+        )
+        .unwrap_err();
+        assert!(err[0].message.contains("expected an earlier entry"));
+    }
+
+    #[test]
+    fn duplicate_ids_and_slugs() {
+        let a = incident("2023-001", "2023-01-01", "");
+        let mut b = incident("2023-001", "2023-01-02", "");
+        b.path = "content/incidents/2023/z.md".into();
+        let err = Site::build(&config(), vec![a, b]).unwrap_err();
+        assert!(
+            err.iter()
+                .any(|d| d.message.contains("`id` `2023-001` is already used by content/incidents/2023/2023-001.md"))
+        );
+        assert!(err.iter().all(|d| d.path.ends_with("z.md")));
+    }
+}
