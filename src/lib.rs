@@ -10,6 +10,7 @@ pub mod content;
 pub mod diag;
 pub mod output;
 pub mod render;
+pub mod serve;
 pub mod site;
 pub mod url;
 

@@ -17,6 +17,28 @@ struct Cli {
 enum Command {
     /// Build the site into the output directory (public/ by default).
     Build(BuildArgs),
+    /// Build into memory, serve on 127.0.0.1, rebuild on change and reload open tabs.
+    Serve(ServeArgs),
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    /// Site root; defaults to the nearest ancestor directory holding book.toml.
+    #[arg(long)]
+    root: Option<PathBuf>,
+    #[arg(long, default_value_t = 1111)]
+    port: u16,
+    #[arg(long, default_value = "127.0.0.1")]
+    bind: std::net::IpAddr,
+    /// Serve drafts too.
+    #[arg(long)]
+    drafts: bool,
+    /// Poll for changes instead of using native file-system events.
+    #[arg(long)]
+    poll: bool,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    quiet: bool,
 }
 
 #[derive(Args)]
@@ -48,6 +70,31 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Build(args) => build(args),
+        Command::Serve(args) => serve(args),
+    }
+}
+
+fn serve(args: ServeArgs) -> ExitCode {
+    let root = match site_root(args.root) {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
+    let opts = casebook::serve::ServeOptions {
+        root,
+        bind: args.bind,
+        port: args.port,
+        drafts: args.drafts,
+        poll: args.poll,
+        quiet: args.quiet,
+    };
+    match casebook::serve::run(opts) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            for d in e.diagnostics() {
+                eprintln!("{d}");
+            }
+            ExitCode::from(1)
+        }
     }
 }
 

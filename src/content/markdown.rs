@@ -71,10 +71,12 @@ pub fn render(body: &str, opts: MarkdownOptions) -> Rendered {
                         }
                     }
                 }
-                if depth == 0 && matches!(end, TagEnd::Paragraph)
-                    && let Some(start) = paragraph_start.take() {
-                        first_paragraph = Some((start, events.len() + 1));
-                    }
+                if depth == 0
+                    && matches!(end, TagEnd::Paragraph)
+                    && let Some(start) = paragraph_start.take()
+                {
+                    first_paragraph = Some((start, events.len() + 1));
+                }
             }
             Event::Text(t) | Event::Code(t) => out.char_count += t.chars().filter(|c| !c.is_whitespace()).count(),
             _ => {}
@@ -187,9 +189,11 @@ fn join_cjk_soft_breaks(events: &mut [Event<'_>]) {
         let before = events[..i].iter().rev().find(|e| !transparent(e)).and_then(|e| text_edge(e, true));
         let after = events[i + 1..].iter().find(|e| !transparent(e)).and_then(|e| text_edge(e, false));
         if let (Some(a), Some(b)) = (before, after)
-            && is_cjk(a) && is_cjk(b) {
-                events[i] = Event::Text(CowStr::Borrowed(""));
-            }
+            && is_cjk(a)
+            && is_cjk(b)
+        {
+            events[i] = Event::Text(CowStr::Borrowed(""));
+        }
     }
 }
 

@@ -10,6 +10,7 @@ pub mod values;
 pub mod xml;
 
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use rayon::prelude::*;
 use tera::{Context, Tera, Value};
@@ -19,6 +20,7 @@ use crate::diag::{self, Diagnostic};
 use crate::site::{Site, paginate};
 use crate::url::BaseUrl;
 pub use theme::Theme;
+use theme::group_digits;
 use values::{Links, Values, entry_segments, obj, page_url, paginator};
 use xml::{FeedSpec, SitemapUrl};
 
@@ -29,15 +31,30 @@ pub struct Page {
     pub bytes: Vec<u8>,
 }
 
-/// What to render for one output file.
-#[derive(Debug, Clone)]
-enum Job {
+/// What to render for one output file. Entry, year, taxonomy and term numbers are indices into
+/// the [`Site`]'s vectors; `page` numbers start at 1.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Job {
     Entry(usize),
-    Home { page: usize },
+    Home {
+        page: usize,
+    },
     Years,
-    Year { year: usize, page: usize },
+    Year {
+        year: usize,
+        page: usize,
+    },
     Taxonomy(usize),
-    Term { taxonomy: usize, term: usize, page: usize },
+    Term {
+        taxonomy: usize,
+        term: usize,
+        page: usize,
+    },
+    /// The Atom feed of one term: `/<taxonomy>/<term>/feed.xml`.
+    TermFeed {
+        taxonomy: usize,
+        term: usize,
+    },
     Series,
     NotFound,
     Feed,
@@ -59,6 +76,20 @@ pub fn render(
     base: &BaseUrl,
     tera: &mut Tera,
     theme: &Theme,
+    sink: &(dyn Fn(Page) -> std::io::Result<()> + Sync),
+) -> Result<usize, RenderError> {
+    render_selected(site, config, base, tera, theme, &|_| true, sink)
+}
+
+/// Renders only the pages whose [`Job`] `select` accepts (the sitemap always), for incremental
+/// rebuilds under `serve`. Returns the number of files rendered.
+pub fn render_selected(
+    site: &Site,
+    config: &Config,
+    base: &BaseUrl,
+    tera: &mut Tera,
+    theme: &Theme,
+    select: &(dyn Fn(&Job) -> bool + Sync),
     sink: &(dyn Fn(Page) -> std::io::Result<()> + Sync),
 ) -> Result<usize, RenderError> {
     let links = Links::new(site, base.clone());
@@ -83,6 +114,7 @@ pub fn render(
                 term: k,
                 page: p.number,
             }));
+            jobs.push(Job::TermFeed { taxonomy: t, term: k });
         }
     }
     jobs.extend([Job::Series, Job::NotFound, Job::Feed, Job::Robots]);
@@ -92,12 +124,17 @@ pub fn render(
     let io_error: Mutex<Option<std::io::Error>> = Mutex::new(None);
     let emit = |page: Page| {
         if let Err(e) = sink(page)
-            && let Ok(mut slot) = io_error.lock() {
-                slot.get_or_insert(e);
-            }
+            && let Ok(mut slot) = io_error.lock()
+        {
+            slot.get_or_insert(e);
+        }
     };
-    jobs.par_iter().for_each(|job| match renderer.job(job) {
-        Ok(page) => emit(page),
+    let rendered = AtomicUsize::new(0);
+    jobs.par_iter().filter(|job| select(job)).for_each(|job| match renderer.job(job) {
+        Ok(page) => {
+            rendered.fetch_add(1, Ordering::Relaxed);
+            emit(page)
+        }
         Err(e) => {
             if let Ok(mut v) = errors.lock() {
                 v.push(e);
@@ -107,7 +144,7 @@ pub fn render(
 
     let sitemap_urls = renderer.sitemap_urls(&jobs);
     let sitemaps = xml::sitemaps(&links, &sitemap_urls);
-    let count = jobs.len() + sitemaps.len();
+    let count = rendered.load(Ordering::Relaxed) + sitemaps.len();
     for (name, text) in sitemaps {
         emit(Page { path: name, bytes: text.into_bytes() });
     }
@@ -204,6 +241,7 @@ impl Renderer<'_> {
                             ("incidents", y.incidents.into()),
                             ("articles", y.articles.into()),
                             ("affected", y.affected.into()),
+                            ("affected_fmt", group_digits(y.affected).into()),
                         ])
                     })
                     .collect();
@@ -257,7 +295,7 @@ impl Renderer<'_> {
                         ("name", term.name.as_str().into()),
                         ("url", self.links.term[t][k].as_str().into()),
                         ("count", term.entries.len().into()),
-                        ("feed_url", Value::none()),
+                        ("feed_url", base.file_url(&[&tax.config.path, &term.key, "feed.xml"]).into()),
                     ]),
                 );
                 let title = match page {
@@ -296,6 +334,16 @@ impl Renderer<'_> {
                     path: "feed.xml".into(),
                     bytes: xml::atom(site, self.config, self.links, &spec).into_bytes(),
                 });
+            }
+            Job::TermFeed { taxonomy: t, term: k } => {
+                let tax = &site.taxonomies[t];
+                let term = &tax.terms[k];
+                let self_url = base.file_url(&[&tax.config.path, &term.key, "feed.xml"]);
+                let title = format!("{}: {} | {}", tax.config.title, term.name, self.config.book.title);
+                let spec =
+                    FeedSpec { title, self_url: &self_url, page_url: &self.links.term[t][k], entries: &term.entries };
+                let path = format!("{}/{}/feed.xml", tax.config.path, term.key);
+                return Ok(Page { path, bytes: xml::atom(site, self.config, self.links, &spec).into_bytes() });
             }
             Job::Robots => return Ok(Page { path: "robots.txt".into(), bytes: xml::robots(self.links).into_bytes() }),
         };
@@ -346,7 +394,7 @@ impl Renderer<'_> {
                         (page_url(base, &[&tax.config.path, &tax.terms[k].key], page), None)
                     }
                     Job::Series => (base.url(&["series"]), None),
-                    Job::NotFound | Job::Feed | Job::Robots => return None,
+                    Job::NotFound | Job::Feed | Job::TermFeed { .. } | Job::Robots => return None,
                 };
                 Some(SitemapUrl { url, lastmod })
             })

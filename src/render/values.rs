@@ -251,12 +251,11 @@ impl<'a> Values<'a> {
                 g.1.push(self.cards[i].clone());
             }
         }
-        Value::from(
-            groups
-                .into_iter()
-                .map(|(y, cards)| obj(vec![("year", y.into()), ("entries", Value::from(cards))]))
-                .collect::<Vec<_>>(),
-        )
+        let group = |(y, cards): (i32, Vec<Value>)| {
+            let url = self.links.year.get(&y).map_or(Value::none(), |u| Value::from(u.as_str()));
+            obj(vec![("year", y.into()), ("url", url), ("entries", Value::from(cards))])
+        };
+        Value::from(groups.into_iter().map(group).collect::<Vec<_>>())
     }
 
     /// The `site` and `nav` objects every page shares.

@@ -110,15 +110,16 @@ fn check_unique(entries: &[Entry]) -> Vec<Diagnostic> {
     by_path.sort_by(|a, b| a.path.cmp(&b.path));
     for e in by_path {
         if let Some(id) = &e.meta.id
-            && let Some(first) = ids.insert(&id.value, e) {
-                diags.push(Diagnostic::new(
-                    &e.path,
-                    id.line,
-                    id.column,
-                    format!("`id` `{}` is already used by {}, expected a unique id", id.value, first.path.display()),
-                ));
-                ids.insert(&id.value, first);
-            }
+            && let Some(first) = ids.insert(&id.value, e)
+        {
+            diags.push(Diagnostic::new(
+                &e.path,
+                id.line,
+                id.column,
+                format!("`id` `{}` is already used by {}, expected a unique id", id.value, first.path.display()),
+            ));
+            ids.insert(&id.value, first);
+        }
         if let Some(first) = slugs.insert((e.kind(), &e.slug), e) {
             let (line, column) = e.meta.slug.as_ref().map_or((e.meta.title_line, 1), |s| (s.line, s.column));
             diags.push(Diagnostic::new(
