@@ -5,11 +5,13 @@
 //! [`output`] (written into a staging directory and swapped in whole). Data flows one way;
 //! writing is the only side effect.
 
+pub mod check;
 pub mod config;
 pub mod content;
 pub mod diag;
 pub mod output;
 pub mod render;
+pub mod scaffold;
 pub mod serve;
 pub mod site;
 pub mod url;

@@ -19,6 +19,60 @@ enum Command {
     Build(BuildArgs),
     /// Build into memory, serve on 127.0.0.1, rebuild on change and reload open tabs.
     Serve(ServeArgs),
+    /// Validate everything and every internal link; writes nothing.
+    Check(CheckArgs),
+    /// Create a new entry with today's date.
+    #[command(subcommand)]
+    New(NewCommand),
+    /// Create a new site that builds at once.
+    Init {
+        /// The directory to create (new or empty).
+        dir: PathBuf,
+    },
+}
+
+#[derive(Args)]
+struct CheckArgs {
+    /// Site root; defaults to the nearest ancestor directory holding book.toml.
+    #[arg(long)]
+    root: Option<PathBuf>,
+    /// Check drafts too.
+    #[arg(long)]
+    drafts: bool,
+    /// `text` for people, `github` for GitHub Actions annotations.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum Format {
+    Text,
+    Github,
+}
+
+#[derive(Subcommand)]
+enum NewCommand {
+    /// content/incidents/YYYY/YYYY-NNN.md with the next free number of the current year.
+    Incident {
+        #[arg(long)]
+        organization: String,
+        /// Use this id instead of the next free one.
+        #[arg(long)]
+        id: Option<String>,
+        #[arg(long)]
+        attack: Option<String>,
+        #[arg(long)]
+        sector: Option<String>,
+        #[arg(long)]
+        root: Option<PathBuf>,
+        title: String,
+    },
+    /// content/articles/<slug>.md.
+    Article {
+        #[arg(long)]
+        root: Option<PathBuf>,
+        title: String,
+    },
 }
 
 #[derive(Args)]
@@ -71,7 +125,95 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Build(args) => build(args),
         Command::Serve(args) => serve(args),
+        Command::Check(args) => check(args),
+        Command::New(cmd) => new(cmd),
+        Command::Init { dir } => match casebook::scaffold::init(&dir, today()) {
+            Ok(files) => {
+                for f in files {
+                    println!("{}", f.display());
+                }
+                println!("created a new site in {}: `cd {} && casebook serve`", dir.display(), dir.display());
+                ExitCode::SUCCESS
+            }
+            Err(e) => report_plain(&e),
+        },
     }
+}
+
+fn today() -> chrono::NaiveDate {
+    chrono::Local::now().date_naive()
+}
+
+fn check(args: CheckArgs) -> ExitCode {
+    let root = match site_root(args.root) {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
+    match casebook::check::check(&root, args.drafts) {
+        Ok(r) => {
+            println!("checked {} entries and {} files: no problems", r.entries, r.files);
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            let diags = e.diagnostics();
+            match args.format {
+                Format::Github => diags.iter().for_each(|d| println!("{}", casebook::check::github_annotation(d))),
+                Format::Text => print_diagnostics(&diags),
+            }
+            eprintln!("error: check found {} problem(s)", diags.len());
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn new(cmd: NewCommand) -> ExitCode {
+    let (root, result) = match cmd {
+        NewCommand::Incident { organization, id, attack, sector, root, title } => {
+            let spec = casebook::scaffold::NewIncident { title, organization, id, attack, sector };
+            match site_root(root) {
+                Ok(r) => {
+                    let res = casebook::scaffold::new_incident(&r, &spec, today());
+                    (r, res)
+                }
+                Err(code) => return code,
+            }
+        }
+        NewCommand::Article { root, title } => match site_root(root) {
+            Ok(r) => {
+                let res = casebook::scaffold::new_article(&r, &title, today());
+                (r, res)
+            }
+            Err(code) => return code,
+        },
+    };
+    match result {
+        Ok(path) => {
+            println!("{}", casebook::content::shown(&root, &path).display());
+            ExitCode::SUCCESS
+        }
+        Err(e) => report_plain(&e),
+    }
+}
+
+/// Prints diagnostics to stderr, in color when stderr is a terminal.
+fn print_diagnostics(diags: &[casebook::diag::Diagnostic]) {
+    use std::io::IsTerminal;
+    let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    for d in diags {
+        let text = d.to_string();
+        if color {
+            // Bold location, red "error:", the rest plain.
+            let text = text.replacen(": error: ", ": \x1b[1;31merror:\x1b[0m ", 1);
+            eprintln!("\x1b[1m{}", text.replacen(": \x1b[1;31m", "\x1b[0m: \x1b[1;31m", 1));
+        } else {
+            eprintln!("{text}");
+        }
+    }
+}
+
+fn report_plain(e: &casebook::Error) -> ExitCode {
+    print_diagnostics(&e.diagnostics());
+    ExitCode::from(1)
 }
 
 fn serve(args: ServeArgs) -> ExitCode {
@@ -89,12 +231,7 @@ fn serve(args: ServeArgs) -> ExitCode {
     };
     match casebook::serve::run(opts) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            for d in e.diagnostics() {
-                eprintln!("{d}");
-            }
-            ExitCode::from(1)
-        }
+        Err(e) => report_plain(&e),
     }
 }
 
@@ -117,9 +254,7 @@ fn site_root(root: Option<PathBuf>) -> Result<PathBuf, ExitCode> {
 
 fn report(e: &casebook::Error) -> ExitCode {
     let diags = e.diagnostics();
-    for d in &diags {
-        eprintln!("{d}");
-    }
+    print_diagnostics(&diags);
     eprintln!("error: build failed with {} error(s); the previous output was left as it was", diags.len());
     ExitCode::from(1)
 }

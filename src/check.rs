@@ -1,0 +1,221 @@
+//! `casebook check`: everything `build` validates, plus every internal link in Markdown bodies
+//! (to pages, to `#anchors` on them, to static files). Writes nothing.
+
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+use std::sync::Mutex;
+
+use percent_encoding::percent_decode_str;
+
+use crate::diag::{self, Diagnostic};
+use crate::render::{self, RenderError};
+use crate::{Error, Loaded, Timings};
+
+/// What `check` found: nothing (Ok) or every problem, sorted.
+pub fn check(root: &Path, drafts: bool) -> Result<CheckReport, Error> {
+    let mut timings = Timings::default();
+    let mut loaded = crate::load(root, drafts, None, &mut timings)?;
+    // Render every page into nothing: this validates the templates against real data and gives
+    // the set of files a build would write.
+    let files: Mutex<HashSet<String>> = Mutex::new(HashSet::new());
+    let sink = |page: render::Page| {
+        if let Ok(mut f) = files.lock() {
+            f.insert(page.path);
+        }
+        Ok(())
+    };
+    let Loaded { site, config, base, tera, theme, .. } = &mut loaded;
+    render::render(site, config, base, tera, theme, &sink).map_err(|e| match e {
+        RenderError::Templates(d) => Error::Input(d),
+        RenderError::Write(io) => Error::Setup(io.to_string()),
+    })?;
+    let mut files = files.into_inner().unwrap_or_default();
+    files.extend(loaded.theme.statics.keys().cloned());
+    let mut diags = check_links(&loaded, &files);
+    diag::sort(&mut diags);
+    if diags.is_empty() {
+        Ok(CheckReport { entries: loaded.site.entries.len(), files: files.len() })
+    } else {
+        Err(Error::Input(diags))
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct CheckReport {
+    pub entries: usize,
+    pub files: usize,
+}
+
+/// Checks every link in every body against the files a build writes and the anchors of pages.
+fn check_links(loaded: &Loaded, files: &HashSet<String>) -> Vec<Diagnostic> {
+    let site = &loaded.site;
+    let root = loaded.base.root();
+    // Output path of each entry page → its heading ids.
+    let anchors: HashMap<String, &[String]> = site
+        .entries
+        .iter()
+        .map(|e| {
+            (
+                format!("{}/{}/index.html", if e.is_incident() { "incidents" } else { "articles" }, e.slug),
+                &e.anchors[..],
+            )
+        })
+        .collect();
+    let mut diags = Vec::new();
+    for e in &site.entries {
+        let own = format!("{}/{}/index.html", if e.is_incident() { "incidents" } else { "articles" }, e.slug);
+        for link in &e.links {
+            let Some(target) = resolve(&link.value, root, &own) else { continue };
+            let problem = match target {
+                Target::Missing(why) => Some(why),
+                Target::File { path, fragment } => {
+                    if !files.contains(&path) {
+                        Some(format!(
+                            "links to `{}`, which the site does not have, expected a page, feed or static file of this site",
+                            link.value
+                        ))
+                    } else {
+                        match (fragment, anchors.get(&path)) {
+                            (Some(f), Some(ids)) if !ids.iter().any(|id| *id == f) => Some(format!(
+                                "links to `{}`, but that page has no heading `#{f}`, expected one of its heading ids ({})",
+                                link.value,
+                                if ids.is_empty() { "it has none".to_string() } else { ids.join(", ") }
+                            )),
+                            _ => None,
+                        }
+                    }
+                }
+            };
+            if let Some(message) = problem {
+                diags.push(Diagnostic::new(&e.path, link.line, link.column, message));
+            }
+        }
+    }
+    diags
+}
+
+enum Target {
+    File { path: String, fragment: Option<String> },
+    Missing(String),
+}
+
+/// The output file an internal link points at, or `None` for external links.
+fn resolve(href: &str, root: &str, own: &str) -> Option<Target> {
+    let href = href.trim();
+    if href.is_empty() {
+        return None;
+    }
+    // Any scheme (https:, mailto:, tel:, data:) or a protocol-relative URL is external.
+    let scheme_end = href.find(':');
+    let first_sep = href.find(['/', '?', '#']);
+    if href.starts_with("//")
+        || matches!((scheme_end, first_sep), (Some(c), Some(s)) if c < s)
+        || (scheme_end.is_some() && first_sep.is_none())
+    {
+        return None;
+    }
+    let (without_fragment, fragment) = match href.split_once('#') {
+        Some((p, f)) => (p, Some(percent_decode_str(f).decode_utf8_lossy().into_owned())),
+        None => (href, None),
+    };
+    let path = without_fragment.split('?').next().unwrap_or("");
+    let decoded = percent_decode_str(path).decode_utf8_lossy().into_owned();
+    let joined: String = if decoded.is_empty() {
+        own.to_string()
+    } else if let Some(abs) = decoded.strip_prefix('/') {
+        let abs = format!("/{abs}");
+        match abs.strip_prefix(root) {
+            Some(rest) => rest.to_string(),
+            None => {
+                return Some(Target::Missing(format!(
+                    "links to `{href}`, outside the site's base path `{root}`, expected a link under it"
+                )));
+            }
+        }
+    } else {
+        // Relative to the directory of the page the link is on.
+        let dir = own.rsplit_once('/').map_or("", |(d, _)| d);
+        format!("{dir}/{decoded}")
+    };
+    let mut parts: Vec<&str> = Vec::new();
+    for part in joined.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                if parts.pop().is_none() {
+                    return Some(Target::Missing(format!(
+                        "links to `{href}`, which leaves the site, expected a page of this site"
+                    )));
+                }
+            }
+            p => parts.push(p),
+        }
+    }
+    let mut path = parts.join("/");
+    if joined.ends_with('/') || path.is_empty() {
+        if !path.is_empty() {
+            path.push('/');
+        }
+        path.push_str("index.html");
+    }
+    Some(Target::File { path, fragment })
+}
+
+/// `::error file=…,line=…,col=…::…` for GitHub Actions.
+pub fn github_annotation(d: &Diagnostic) -> String {
+    let escape = |s: &str| s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A");
+    let prop = |s: &str| escape(s).replace(':', "%3A").replace(',', "%2C");
+    if d.line == 0 {
+        format!("::error file={}::{}", prop(&d.path.display().to_string()), escape(&d.message))
+    } else {
+        format!(
+            "::error file={},line={},col={}::{}",
+            prop(&d.path.display().to_string()),
+            d.line,
+            d.column.max(1),
+            escape(&d.message)
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(t: Option<Target>) -> (String, Option<String>) {
+        match t {
+            Some(Target::File { path, fragment }) => (path, fragment),
+            Some(Target::Missing(m)) => panic!("missing: {m}"),
+            None => panic!("external"),
+        }
+    }
+
+    #[test]
+    fn external_links_are_skipped() {
+        for href in ["https://example.org/", "mailto:a@b", "//cdn.example.org/x", "tel:123"] {
+            assert!(resolve(href, "/", "incidents/a/index.html").is_none(), "{href}");
+        }
+    }
+
+    #[test]
+    fn internal_links_resolve_to_output_files() {
+        let own = "incidents/2024-033/index.html";
+        assert_eq!(file(resolve("/tags/%E3%83%A9/", "/", own)).0, "tags/ラ/index.html");
+        assert_eq!(file(resolve("/cb/tags/x/", "/cb/", own)).0, "tags/x/index.html");
+        assert_eq!(
+            file(resolve("../2023-001/#経緯", "/", own)),
+            ("incidents/2023-001/index.html".into(), Some("経緯".into()))
+        );
+        assert_eq!(file(resolve("#原因", "/", own)), (own.to_string(), Some("原因".into())));
+        assert_eq!(file(resolve("/style.css", "/", own)).0, "style.css");
+        assert_eq!(file(resolve("/", "/", own)).0, "index.html");
+        assert!(matches!(resolve("/other/x/", "/cb/", own), Some(Target::Missing(_))));
+        assert!(matches!(resolve("../../../x", "/", own), Some(Target::Missing(_))));
+    }
+
+    #[test]
+    fn annotations_escape_their_parts() {
+        let d = Diagnostic::new("content/a,b.md", 3, 2, "bad: 100%\nnext");
+        assert_eq!(github_annotation(&d), "::error file=content/a%2Cb.md,line=3,col=2::bad: 100%25%0Anext");
+    }
+}
