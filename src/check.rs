@@ -76,7 +76,7 @@ fn check_links(loaded: &Loaded, files: &HashSet<String>) -> Vec<Diagnostic> {
                         ))
                     } else {
                         match (fragment, anchors.get(&path)) {
-                            (Some(f), Some(ids)) if !ids.iter().any(|id| *id == f) => Some(format!(
+                            (Some(f), Some(ids)) if !ids.contains(&f) => Some(format!(
                                 "links to `{}`, but that page has no heading `#{f}`, expected one of its heading ids ({})",
                                 link.value,
                                 if ids.is_empty() { "it has none".to_string() } else { ids.join(", ") }
