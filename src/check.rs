@@ -49,7 +49,9 @@ pub struct CheckReport {
 /// Checks every link in every body against the files a build writes and the anchors of pages.
 fn check_links(loaded: &Loaded, files: &HashSet<String>) -> Vec<Diagnostic> {
     let site = &loaded.site;
-    let root = loaded.base.root();
+    // Links are compared decoded, so the base path is too.
+    let root = percent_decode_str(loaded.base.root()).decode_utf8_lossy().into_owned();
+    let root = root.as_str();
     // Output path of each entry page → its heading ids.
     let anchors: HashMap<String, &[String]> = site
         .entries

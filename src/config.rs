@@ -200,6 +200,7 @@ impl Config {
             }
         }
         if !diags.is_empty() {
+            diag::sort(&mut diags);
             return Err(diags);
         }
 
@@ -277,7 +278,7 @@ fn check_keys(table: &DeTable<'_>, known: &[&str], section: &str, report: &mut d
             let full = if section.is_empty() { name.to_string() } else { format!("{section}.{name}") };
             let hint = diag::suggestion(name, known.iter().copied());
             let expected = known.join("`, `");
-            report(key.span().start, format!("unknown key `{full}`{hint} expected one of `{expected}`"));
+            report(key.span().start, format!("unknown key `{full}`{hint}, expected one of `{expected}`"));
         }
     }
 }
@@ -318,7 +319,7 @@ mod tests {
         let err = parse("[book]\ntitel = \"x\"\n[build]\nper_pages = 3\n").unwrap_err();
         assert_eq!(err.len(), 2);
         assert_eq!((err[0].line, err[0].column), (2, 1));
-        assert!(err[0].message.contains("unknown key `book.titel`; did you mean `title`?"), "{}", err[0].message);
+        assert!(err[0].message.contains("unknown key `book.titel` (did you mean `title`?)"), "{}", err[0].message);
         assert_eq!(err[1].line, 4);
         assert!(err[1].message.contains("did you mean `per_page`?"));
     }
@@ -327,7 +328,7 @@ mod tests {
     fn unknown_key_in_taxonomy_array() {
         let err = parse("[book]\ntitle = \"x\"\n[[taxonomies]]\nfeild = \"tags\"\npath = \"t\"\ntitle = \"T\"\n")
             .unwrap_err();
-        assert!(err[0].message.contains("`taxonomies.feild`; did you mean `field`?"));
+        assert!(err[0].message.contains("`taxonomies.feild` (did you mean `field`?)"));
     }
 
     #[test]

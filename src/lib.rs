@@ -144,7 +144,18 @@ pub fn load(root: &Path, drafts: bool, base_url: Option<&str>, timings: &mut Tim
             diags.extend(tera.err().unwrap_or_default());
             diag::sort(&mut diags);
             diags.dedup();
+            attach_sources(root, &mut diags);
             Err(Error::Input(diags))
+        }
+    }
+}
+
+/// Adds the source line to diagnostics made without the file's text at hand (cross-entry checks).
+/// Runs only on the error path, so re-reading a few files costs nothing in a good build.
+fn attach_sources(root: &Path, diags: &mut [Diagnostic]) {
+    for d in diags.iter_mut().filter(|d| d.source_line.is_none() && d.line > 0) {
+        if let Ok(text) = std::fs::read_to_string(root.join(&d.path)) {
+            *d = d.clone().with_source(&text);
         }
     }
 }

@@ -6,6 +6,9 @@
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use unicode_normalization::UnicodeNormalization;
 
+/// Like [`SEGMENT`], but `%` is kept so an already encoded base path is not encoded twice.
+const BASE_SEGMENT: &AsciiSet = &SEGMENT.remove(b'%');
+
 /// Characters left as they are in an encoded path segment: RFC 3986 unreserved.
 const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
 
@@ -76,7 +79,10 @@ impl BaseUrl {
         if path.contains(['?', '#']) || path.chars().any(|c| c.is_whitespace() || c.is_control()) {
             return Err(format!("`{raw}` has a query, fragment or space in its path, expected a plain path"));
         }
-        let mut path = if path.is_empty() { "/".to_string() } else { path.to_string() };
+        // Encode what needs it (a Japanese base path), but not a `%XX` that is already encoded.
+        let path: String =
+            path.split('/').map(|seg| utf8_percent_encode(seg, BASE_SEGMENT).to_string()).collect::<Vec<_>>().join("/");
+        let mut path = if path.is_empty() { "/".to_string() } else { path };
         if !path.ends_with('/') {
             path.push('/');
         }
@@ -179,5 +185,7 @@ mod tests {
         assert!(BaseUrl::parse("ftp://x/").is_err());
         assert!(BaseUrl::parse("https:///x").is_err());
         assert!(BaseUrl::parse("relative/").is_err());
+        assert_eq!(BaseUrl::parse("https://x.org/事件簿/").unwrap().root(), "/%E4%BA%8B%E4%BB%B6%E7%B0%BF/");
+        assert_eq!(BaseUrl::parse("/%E4%BA%8B/").unwrap().root(), "/%E4%BA%8B/");
     }
 }

@@ -49,8 +49,9 @@ pub fn split(text: &str) -> Result<Split<'_>, (usize, String)> {
 }
 
 /// Front matter as written, every field optional so that all problems can be reported at once.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// Built from the YAML's key/value pairs by [`Checker::typed`], never by serde directly: a serde
+/// type error would stop at the first problem of the file.
+#[derive(Debug, Default)]
 pub struct Raw {
     title: Option<Spanned<String>>,
     date: Option<Spanned<String>>,
@@ -69,16 +70,103 @@ pub struct Raw {
     data: Option<Vec<Spanned<String>>>,
     disclosed: Option<Spanned<String>>,
     occurred: Option<Spanned<serde_json::Value>>,
-    sources: Option<Vec<Spanned<RawSource>>>,
+    sources: Option<Vec<RawSource>>,
     follows: Option<Spanned<String>>,
+    /// Every key written, with its file position.
+    keys: Vec<(String, (usize, usize))>,
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug)]
 struct RawSource {
     title: String,
     url: String,
+    /// File position of the url (or of the item when it has none).
+    url_at: (usize, usize),
 }
+
+/// A YAML value with the position of every node in it, so that a bad list item is reported at
+/// its own line. (serde_json::Value would keep only the position of the whole value.)
+#[derive(Debug, Clone)]
+enum Node {
+    Scalar(serde_json::Value),
+    Seq(Vec<Spanned<Node>>),
+    Map(Vec<(Spanned<String>, Spanned<Node>)>),
+}
+
+impl<'de> Deserialize<'de> for Node {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Node;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a YAML value")
+            }
+            fn visit_unit<E>(self) -> Result<Node, E> {
+                Ok(Node::Scalar(serde_json::Value::Null))
+            }
+            fn visit_none<E>(self) -> Result<Node, E> {
+                Ok(Node::Scalar(serde_json::Value::Null))
+            }
+            fn visit_bool<E>(self, b: bool) -> Result<Node, E> {
+                Ok(Node::Scalar(b.into()))
+            }
+            fn visit_i64<E>(self, n: i64) -> Result<Node, E> {
+                Ok(Node::Scalar(n.into()))
+            }
+            fn visit_u64<E>(self, n: u64) -> Result<Node, E> {
+                Ok(Node::Scalar(n.into()))
+            }
+            fn visit_f64<E>(self, n: f64) -> Result<Node, E> {
+                Ok(Node::Scalar(
+                    serde_json::Number::from_f64(n).map_or(serde_json::Value::Null, serde_json::Value::Number),
+                ))
+            }
+            fn visit_str<E>(self, s: &str) -> Result<Node, E> {
+                Ok(Node::Scalar(s.into()))
+            }
+            fn visit_string<E>(self, s: String) -> Result<Node, E> {
+                Ok(Node::Scalar(s.into()))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Node, A::Error> {
+                let mut out = Vec::new();
+                while let Some(item) = seq.next_element::<Spanned<Node>>()? {
+                    out.push(item);
+                }
+                Ok(Node::Seq(out))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Node, A::Error> {
+                let mut out = Vec::new();
+                while let Some(k) = map.next_key::<Spanned<String>>()? {
+                    out.push((k, map.next_value::<Spanned<Node>>()?));
+                }
+                Ok(Node::Map(out))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl Node {
+    /// The plain value, for fields typed later (`affected`, `occurred`, `extra`).
+    fn to_value(&self) -> serde_json::Value {
+        match self {
+            Node::Scalar(v) => v.clone(),
+            Node::Seq(items) => serde_json::Value::Array(items.iter().map(|i| i.value.to_value()).collect()),
+            Node::Map(pairs) => {
+                serde_json::Value::Object(pairs.iter().map(|(k, v)| (k.value.clone(), v.value.to_value())).collect())
+            }
+        }
+    }
+}
+
+/// Re-wraps a spanned node's plain value with the node's position.
+fn spanned_value(n: &Spanned<Node>) -> Spanned<serde_json::Value> {
+    Spanned { value: n.value.to_value(), referenced: n.referenced, defined: n.defined }
+}
+
+/// The fields SPEC §2 lists for incidents only.
+const INCIDENT_FIELDS: &[&str] =
+    &["id", "organization", "attack", "sector", "affected", "data", "disclosed", "occurred", "sources", "follows"];
 
 /// Every front-matter key, for "did you mean" and for the field named in YAML errors.
 pub const FIELDS: &[&str] = &[
@@ -178,11 +266,43 @@ pub type Problem = (usize, usize, String);
 
 /// Parses and checks the YAML of one entry. `default_kind` comes from the file's location.
 pub fn parse(split: &Split<'_>, default_kind: Kind) -> Result<FrontMatter, Vec<Problem>> {
-    let raw: Raw = yaml::from_str(split.yaml).map_err(|e| {
-        let line = e.line + split.yaml_line - 1;
-        vec![(line, e.column, describe_yaml_error(split.yaml, e.line, &e.message))]
-    })?;
-    Checker { offset: split.yaml_line - 1, problems: Vec::new() }.check(raw, default_kind)
+    let root: Node = if split.yaml.trim().is_empty() {
+        Node::Map(Vec::new())
+    } else {
+        yaml::from_str(split.yaml).map_err(|e| {
+            let line = e.line + split.yaml_line - 1;
+            vec![(line, e.column, describe_yaml_error(split.yaml, e.line, &e.message))]
+        })?
+    };
+    let Node::Map(pairs) = root else {
+        let message = "the front matter is not a map of fields, expected lines such as `title: ...`".to_string();
+        return Err(vec![(split.yaml_line, 1, message)]);
+    };
+    let mut checker = Checker { offset: split.yaml_line - 1, problems: Vec::new() };
+    let raw = checker.typed(pairs);
+    checker.check(raw, default_kind)
+}
+
+/// A value of the wrong shape, described for a message: "a list", "a map", "empty".
+fn shape(v: &Node) -> &'static str {
+    match v {
+        Node::Scalar(serde_json::Value::Null) => "empty",
+        Node::Scalar(serde_json::Value::Bool(_)) => "a boolean",
+        Node::Scalar(serde_json::Value::Number(_)) => "a number",
+        Node::Scalar(_) => "a string",
+        Node::Seq(_) => "a list",
+        Node::Map(_) => "a map",
+    }
+}
+
+/// A scalar as text; YAML writes `title: 2024` meaning the text "2024".
+fn scalar_text(v: &serde_json::Value) -> Option<String> {
+    match v {
+        serde_json::Value::String(s) => Some(s.clone()),
+        serde_json::Value::Number(n) => Some(n.to_string()),
+        serde_json::Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
 }
 
 struct Checker {
@@ -191,6 +311,140 @@ struct Checker {
 }
 
 impl Checker {
+    /// Types every pair, reporting each unknown key and each value of the wrong shape.
+    fn typed(&mut self, pairs: Vec<(Spanned<String>, Spanned<Node>)>) -> Raw {
+        let mut raw = Raw::default();
+        for (key, v) in pairs {
+            raw.keys.push((key.value.clone(), self.at(&key)));
+            let field = key.value.as_str();
+            match field {
+                "title" => raw.title = self.string(field, &v),
+                "date" => raw.date = self.string(field, &v),
+                "kind" => raw.kind = self.string(field, &v),
+                "tags" => raw.tags = self.strings(field, &v),
+                "slug" => raw.slug = self.string(field, &v),
+                "summary" => raw.summary = self.string(field, &v),
+                "updated" => raw.updated = self.string(field, &v),
+                "draft" => match &v.value {
+                    Node::Scalar(serde_json::Value::Bool(b)) => raw.draft = Some(*b),
+                    other => self.report(&v, format!("`draft` is {}, expected true or false", shape(other))),
+                },
+                "extra" => match v.value.to_value() {
+                    serde_json::Value::Object(m) => raw.extra = Some(m),
+                    serde_json::Value::Null => {}
+                    _ => self.report(&v, format!("`extra` is {}, expected a map of keys and values", shape(&v.value))),
+                },
+                "id" => raw.id = self.string(field, &v),
+                "organization" => raw.organization = self.string(field, &v),
+                "attack" => raw.attack = self.string(field, &v),
+                "sector" => raw.sector = self.string(field, &v),
+                "affected" => raw.affected = Some(spanned_value(&v)),
+                "data" => raw.data = self.strings(field, &v),
+                "disclosed" => raw.disclosed = self.string(field, &v),
+                "occurred" => raw.occurred = Some(spanned_value(&v)),
+                "sources" => raw.sources = self.sources(&v),
+                "follows" => raw.follows = self.string(field, &v),
+                other => {
+                    let hint = diag::suggestion(other, FIELDS.iter().copied());
+                    let message = format!(
+                        "unknown field `{other}`{hint}, expected one of the fields of SPEC §2 (title, date, tags, ...)"
+                    );
+                    self.report(&key, message);
+                }
+            }
+        }
+        raw
+    }
+
+    fn string(&mut self, field: &str, v: &Spanned<Node>) -> Option<Spanned<String>> {
+        match &v.value {
+            Node::Scalar(s) if scalar_text(s).is_some() => Some(Spanned {
+                value: scalar_text(s).unwrap_or_default(),
+                referenced: v.referenced,
+                defined: v.defined,
+            }),
+            other => {
+                self.report(v, format!("`{field}` is {}, expected {}", shape(other), expectation(field)));
+                None
+            }
+        }
+    }
+
+    fn strings(&mut self, field: &str, v: &Spanned<Node>) -> Option<Vec<Spanned<String>>> {
+        let items = match &v.value {
+            Node::Seq(items) => items,
+            Node::Scalar(serde_json::Value::Null) => return None,
+            other => {
+                self.report(v, format!("`{field}` is {}, expected {}", shape(other), expectation(field)));
+                return None;
+            }
+        };
+        let mut out = Vec::with_capacity(items.len());
+        for item in items {
+            match &item.value {
+                Node::Scalar(s) if scalar_text(s).is_some() => out.push(Spanned {
+                    value: scalar_text(s).unwrap_or_default(),
+                    referenced: item.referenced,
+                    defined: item.defined,
+                }),
+                other => self.report(
+                    item,
+                    format!("`{field}` has an item that is {}, expected {}", shape(other), expectation(field)),
+                ),
+            }
+        }
+        Some(out)
+    }
+
+    fn sources(&mut self, v: &Spanned<Node>) -> Option<Vec<RawSource>> {
+        let items = match &v.value {
+            Node::Seq(items) => items,
+            Node::Scalar(serde_json::Value::Null) => return None,
+            other => {
+                self.report(v, format!("`sources` is {}, expected {}", shape(other), expectation("sources")));
+                return None;
+            }
+        };
+        let mut out = Vec::new();
+        for item in items {
+            let Node::Map(pairs) = &item.value else {
+                self.report(
+                    item,
+                    format!("`sources` has an item that is {}, expected `{{ title, url }}`", shape(&item.value)),
+                );
+                continue;
+            };
+            let mut title = String::new();
+            let mut url = String::new();
+            let mut url_at = self.at(item);
+            for (k, val) in pairs {
+                let text = match &val.value {
+                    Node::Scalar(s) => scalar_text(s),
+                    _ => None,
+                };
+                match (k.value.as_str(), text) {
+                    ("title", Some(t)) => title = t,
+                    ("url", Some(u)) => {
+                        url = u;
+                        url_at = self.at(val);
+                    }
+                    ("title" | "url", None) => {
+                        self.report(val, format!("`sources` {} is {}, expected a string", k.value, shape(&val.value)))
+                    }
+                    (other, _) => {
+                        let hint = diag::suggestion(other, ["title", "url"]);
+                        self.report(
+                            k,
+                            format!("`sources` item has an unknown key `{other}`{hint}, expected `title` and `url`"),
+                        );
+                    }
+                }
+            }
+            out.push(RawSource { title, url, url_at });
+        }
+        Some(out)
+    }
+
     fn at<T>(&self, v: &Spanned<T>) -> (usize, usize) {
         let (l, c) = yaml::position(v);
         (l + self.offset, c)
@@ -291,20 +545,10 @@ impl Checker {
 
         // Incident-only fields on an article are most likely a missing `kind: incident`.
         if kind == Kind::Article {
-            let present = [
-                raw.id.as_ref().map(|v| ("id", self.at(v))),
-                raw.organization.as_ref().map(|v| ("organization", self.at(v))),
-                raw.attack.as_ref().map(|v| ("attack", self.at(v))),
-                raw.sector.as_ref().map(|v| ("sector", self.at(v))),
-                raw.affected.as_ref().map(|v| ("affected", self.at(v))),
-                raw.disclosed.as_ref().map(|v| ("disclosed", self.at(v))),
-                raw.occurred.as_ref().map(|v| ("occurred", self.at(v))),
-                raw.follows.as_ref().map(|v| ("follows", self.at(v))),
-            ];
-            for (field, (line, col)) in present.into_iter().flatten() {
+            for (field, (line, col)) in raw.keys.iter().filter(|(k, _)| INCIDENT_FIELDS.contains(&k.as_str())) {
                 self.problems.push((
-                    line,
-                    col,
+                    *line,
+                    *col,
                     format!("`{field}` is a field of incidents but this entry is an article, expected `kind: incident` or no `{field}`"),
                 ));
             }
@@ -352,18 +596,17 @@ impl Checker {
         let occurred = raw.occurred.and_then(|v| self.period(&v));
         let mut sources = Vec::new();
         for s in raw.sources.unwrap_or_default() {
-            let url = s.value.url.trim();
+            let url = s.url.trim();
+            let (line, col) = s.url_at;
             if !is_http_url(url) {
-                self.report(
-                    &s,
-                    format!(
-                        "`sources` url `{url}` is not an http(s) URL, expected one starting with https:// or http://"
-                    ),
+                let message = format!(
+                    "`sources` url `{url}` is not an http(s) URL, expected one starting with https:// or http://"
                 );
-            } else if s.value.title.trim().is_empty() {
-                self.report(&s, "`sources` item has an empty title, expected a title".into());
+                self.problems.push((line, col, message));
+            } else if s.title.trim().is_empty() {
+                self.problems.push((line, col, "`sources` item has no title, expected a title".into()));
             } else {
-                sources.push(Source { title: s.value.title.trim().to_string(), url: url.to_string() });
+                sources.push(Source { title: s.title.trim().to_string(), url: url.to_string() });
             }
         }
         let follows = raw.follows.and_then(|v| {
@@ -419,7 +662,7 @@ impl Checker {
             Value::Object(map) => {
                 if let Some(k) = map.keys().find(|k| *k != "from" && *k != "to") {
                     let hint = diag::suggestion(k, ["from", "to"]);
-                    self.report(v, format!("`occurred` has an unknown key `{k}`{hint} {expected}"));
+                    self.report(v, format!("`occurred` has an unknown key `{k}`{hint}, {expected}"));
                     return None;
                 }
                 match (date_of(map.get("from")), date_of(map.get("to"))) {
@@ -475,18 +718,11 @@ fn is_http_url(s: &str) -> bool {
 
 /// Rewrites a YAML error so it names the field and says what was expected.
 fn describe_yaml_error(yaml: &str, line: usize, message: &str) -> String {
-    if let Some(rest) = message.strip_prefix("unknown field `") {
-        let field = rest.split('`').next().unwrap_or("");
-        let hint = diag::suggestion(field, FIELDS.iter().copied());
-        return format!("unknown field `{field}`{hint} expected one of the fields of SPEC §2 (title, date, tags, ...)");
-    }
     let field = field_at(yaml, line);
     let expected = field.map_or("valid YAML front matter", expectation);
     match field {
-        Some(f) if message.contains("expected") => format!("`{f}`: {message}"),
-        Some(f) => format!("`{f}`: {message}, expected {expected}"),
-        None if message.contains("expected") => message.to_string(),
-        None => format!("{message}, expected {expected}"),
+        Some(f) => format!("`{f}` is not valid YAML ({message}), expected {expected}"),
+        None => format!("the front matter is not valid YAML ({message}), expected {expected}"),
     }
 }
 
@@ -590,7 +826,7 @@ mod tests {
     fn unknown_field_suggests() {
         let e = first_error("---\ntitle: t\ndate: 2024-01-30\norganisation: X\n---\n");
         assert_eq!(e.0, 4);
-        assert!(e.2.contains("unknown field `organisation`; did you mean `organization`?"), "{}", e.2);
+        assert!(e.2.contains("unknown field `organisation` (did you mean `organization`?)"), "{}", e.2);
     }
 
     #[test]
@@ -629,7 +865,7 @@ mod tests {
         let e = first_error(
             "---\ntitle: t\ndate: 2024-01-30\norganization: X\nsources:\n  - title: a\n    url: javascript:alert(1)\n---\n",
         );
-        assert_eq!(e.0, 6);
+        assert_eq!(e.0, 7);
         assert!(e.2.contains("not an http(s) URL"));
     }
 

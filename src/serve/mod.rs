@@ -1,8 +1,27 @@
 //! The preview server: build into memory, serve on 127.0.0.1, watch the site, rebuild what
 //! changed and reload open tabs over a WebSocket.
+//!
+//! Three parts run side by side: the HTTP server (axum on tokio) answers from the page map in
+//! memory; the watcher (notify-debouncer-full) hands batches of changed paths to one rebuild
+//! thread; the rebuild thread runs [`builder::Builder`], publishes the pages and tells the tabs.
+//! A failed rebuild leaves the last good pages in place, with the errors shown over them.
 
-use std::net::IpAddr;
-use std::path::PathBuf;
+mod affected;
+mod builder;
+mod http;
+mod watch;
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::mpsc::{Receiver, channel};
+use std::time::Instant;
+
+use builder::{Builder, Mode, Report};
+use http::Shared;
+use watch::{Watch, WatchEvent};
+
+use crate::diag::Diagnostic;
 
 /// Options of `casebook serve`.
 #[derive(Debug, Clone)]
@@ -18,5 +37,167 @@ pub struct ServeOptions {
 
 /// Runs the server until interrupted.
 pub fn run(opts: ServeOptions) -> Result<(), crate::Error> {
-    Err(crate::Error::Setup(format!("serve is being implemented ({})", opts.root.display())))
+    let root = std::fs::canonicalize(&opts.root)
+        .map_err(|e| crate::Error::Setup(format!("cannot open the site root {}: {e}", opts.root.display())))?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| crate::Error::Setup(format!("cannot start the server runtime: {e}")))?;
+    let addr = SocketAddr::new(opts.bind, opts.port);
+    let listener = runtime.block_on(tokio::net::TcpListener::bind(addr)).map_err(|e| {
+        crate::Error::Setup(format!("cannot listen on {addr}: {e}, expected a free port (choose one with --port)"))
+    })?;
+    let local = listener.local_addr().map_err(|e| crate::Error::Setup(format!("cannot listen on {addr}: {e}")))?;
+    let url = format!("http://{}/", SocketAddr::new(browsable(opts.bind), local.port()));
+
+    // Watch before the first build, so that nothing written during it is missed.
+    let (tx, rx) = channel();
+    let (mut watch, note) = Watch::new(opts.poll, tx).map_err(crate::Error::Setup)?;
+    if let Some(note) = note {
+        eprintln!("warning: {note}");
+    }
+
+    // Links are root-relative, and feeds point at this server rather than the published site.
+    let mut builder = Builder::new(root.clone(), opts.drafts, url.clone());
+    let shared = Arc::new(Shared::default());
+    let started = Instant::now();
+    match builder.full() {
+        Ok(report) => {
+            let entries = report.entries;
+            let files = report.files;
+            shared.publish(report.rendered);
+            if !opts.quiet {
+                println!("built {entries} entries into {files} files in {} ms", started.elapsed().as_millis());
+            }
+        }
+        Err(diags) => {
+            print_errors(&diags);
+            eprintln!("error: the site does not build yet; its errors are served until it does");
+            shared.fail(diags);
+        }
+    }
+    for w in watch.sync(&root, &builder.content_dir(), &[]) {
+        eprintln!("warning: {w}");
+    }
+
+    if !opts.quiet {
+        println!("serving {url} (watching {}; Ctrl+C to stop)", root.display());
+    }
+    let worker = Rebuilder { builder, watch, shared: shared.clone(), root, quiet: opts.quiet };
+    std::thread::Builder::new()
+        .name("casebook-rebuild".into())
+        .spawn(move || worker.run(rx))
+        .map_err(|e| crate::Error::Setup(format!("cannot start the rebuild thread: {e}")))?;
+
+    let app = http::router(shared);
+    runtime.block_on(async move {
+        tokio::select! {
+            r = axum::serve(listener, app) => r.map_err(|e| crate::Error::Setup(format!("the server stopped: {e}"))),
+            _ = tokio::signal::ctrl_c() => Ok(()),
+        }
+    })?;
+    // Open WebSockets would otherwise keep the runtime waiting.
+    runtime.shutdown_background();
+    Ok(())
+}
+
+/// The address to show for `bind`: a wildcard address is reached through loopback.
+fn browsable(bind: IpAddr) -> IpAddr {
+    match bind {
+        IpAddr::V4(a) if a.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
+        IpAddr::V6(a) if a.is_unspecified() => IpAddr::V6(Ipv6Addr::LOCALHOST),
+        other => other,
+    }
+}
+
+fn print_errors(diags: &[Diagnostic]) {
+    for d in diags {
+        eprintln!("{d}");
+    }
+}
+
+struct Rebuilder {
+    builder: Builder,
+    watch: Watch,
+    shared: Arc<Shared>,
+    root: PathBuf,
+    quiet: bool,
+}
+
+impl Rebuilder {
+    fn run(mut self, rx: Receiver<WatchEvent>) {
+        while let Ok(first) = rx.recv() {
+            let mut paths = Vec::new();
+            let take = |ev: WatchEvent, paths: &mut Vec<PathBuf>| match ev {
+                WatchEvent::Changed(p) => paths.extend(p),
+                WatchEvent::Error(e) => eprintln!("warning: file watching: {e}"),
+            };
+            take(first, &mut paths);
+            // Everything that queued up during the last rebuild goes into this one.
+            while let Ok(ev) = rx.try_recv() {
+                take(ev, &mut paths);
+            }
+            if paths.is_empty() {
+                continue;
+            }
+            paths.sort();
+            paths.dedup();
+            for w in self.watch.sync(&self.root, &self.builder.content_dir(), &paths) {
+                eprintln!("warning: {w}");
+            }
+            self.rebuild(&paths);
+            // A new book.toml may name another content directory.
+            for w in self.watch.sync(&self.root, &self.builder.content_dir(), &[]) {
+                eprintln!("warning: {w}");
+            }
+        }
+    }
+
+    fn rebuild(&mut self, paths: &[PathBuf]) {
+        let started = Instant::now();
+        match self.builder.rebuild(paths) {
+            Ok(report) => {
+                let was_broken = self.shared.is_broken();
+                let Report { mode, files, entries, rendered } = report;
+                if mode == Mode::Unchanged && !was_broken {
+                    return;
+                }
+                let changed = self.shared.publish(rendered);
+                if !self.quiet {
+                    let how = match mode {
+                        Mode::Full => "full rebuild",
+                        Mode::RenderAll => "re-rendered all",
+                        Mode::Incremental => "incremental",
+                        Mode::Unchanged => "nothing to render",
+                    };
+                    println!(
+                        "{} {}: {how}, {files} files rendered ({changed} changed, {entries} entries) in {} ms{}",
+                        chrono::Local::now().format("%H:%M:%S"),
+                        describe(&self.root, paths),
+                        started.elapsed().as_millis(),
+                        if was_broken { "; errors fixed" } else { "" },
+                    );
+                }
+            }
+            Err(diags) => {
+                print_errors(&diags);
+                eprintln!(
+                    "error: rebuild failed with {} error(s) after {}; still serving the last good build",
+                    diags.len(),
+                    describe(&self.root, paths)
+                );
+                self.shared.fail(diags);
+            }
+        }
+    }
+}
+
+/// `content/a.md`, or `content/a.md and 3 more`.
+fn describe(root: &Path, paths: &[PathBuf]) -> String {
+    let first = paths.first().map(|p| crate::content::shown(root, p).display().to_string()).unwrap_or_default();
+    match paths.len() {
+        0 | 1 => first,
+        n => format!("{first} and {} more", n - 1),
+    }
 }

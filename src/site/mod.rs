@@ -121,6 +121,11 @@ fn check_unique(entries: &[Entry]) -> Vec<Diagnostic> {
             ids.insert(&id.value, first);
         }
         if let Some(first) = slugs.insert((e.kind(), &e.slug), e) {
+            // A slug that defaults to a duplicate id was reported with the id already.
+            if e.meta.slug.is_none() && e.id().is_some() && e.id() == first.id() {
+                slugs.insert((e.kind(), &first.slug), first);
+                continue;
+            }
             let (line, column) = e.meta.slug.as_ref().map_or((e.meta.title_line, 1), |s| (s.line, s.column));
             diags.push(Diagnostic::new(
                 &e.path,
@@ -159,7 +164,7 @@ fn resolve_follows(entries: &[Entry], diags: &mut Vec<Diagnostic>) -> Vec<Option
                     &e.path,
                     f.line,
                     f.column,
-                    format!("`follows` names `{}`, which no entry has as id or slug{hint} expected the id or slug of an earlier entry", f.value),
+                    format!("`follows` names `{}`, which no entry has as id or slug{hint}, expected the id or slug of an earlier entry", f.value),
                 ));
             }
             Some(t) if t == i => diags.push(Diagnostic::new(
@@ -362,5 +367,6 @@ pub(crate) mod tests {
                 .any(|d| d.message.contains("`id` `2023-001` is already used by content/incidents/2023/2023-001.md"))
         );
         assert!(err.iter().all(|d| d.path.ends_with("z.md")));
+        assert_eq!(err.len(), 1, "the slug that defaults to the id is not reported twice: {err:?}");
     }
 }

@@ -1,0 +1,596 @@
+//! Builds the site into memory and rebuilds it after changes, as little as is correct.
+//!
+//! The last good [`Loaded`] is kept. After a change to content files only, just those files are
+//! re-parsed; if every front matter is what it was and no entry appeared or disappeared, the new
+//! bodies are patched into the site model and only the pages that show them are rendered again
+//! (see [`affected_jobs`]). Any other content change rebuilds the model from the kept entries
+//! plus the re-parsed ones and renders everything; a theme change re-renders everything; a
+//! `book.toml` change, any error, or any doubt reloads the site from scratch, exactly as
+//! `build` would.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::SystemTime;
+
+use axum::body::Bytes;
+
+use super::affected::{BodyChange, affected_jobs};
+use crate::config::{CONFIG_FILE, Config};
+use crate::content::{self, Entry, LoadOptions, MarkdownOptions};
+use crate::diag::Diagnostic;
+use crate::render::theme::StaticSource;
+use crate::render::{self, Job, Page, RenderError, Theme};
+use crate::site::Site;
+use crate::{Loaded, Timings};
+
+/// Output path → file contents.
+pub type PageMap = HashMap<String, Bytes>;
+
+/// What a (re)build produced.
+#[derive(Debug)]
+pub enum Rendered {
+    /// Every output file: replaces the previous map, so removed pages disappear.
+    All(PageMap),
+    /// Only these files may have changed; every other file is as it was.
+    Some(Vec<Page>),
+    /// Nothing that shows in the output changed.
+    Nothing,
+}
+
+/// How a rebuild was done, for the one-line summary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Reloaded from disk and rendered everything.
+    Full,
+    /// Kept the model, rendered everything (theme or front-matter change).
+    RenderAll,
+    /// Rendered only the pages an edited body shows on.
+    Incremental,
+    /// Nothing to do.
+    Unchanged,
+}
+
+#[derive(Debug)]
+pub struct Report {
+    pub rendered: Rendered,
+    pub mode: Mode,
+    pub entries: usize,
+    /// Files rendered (statics included in full renders).
+    pub files: usize,
+}
+
+impl Report {
+    fn unchanged() -> Report {
+        Report { rendered: Rendered::Nothing, mode: Mode::Unchanged, entries: 0, files: 0 }
+    }
+}
+
+/// Merges `rendered` into `pages`; returns how many files differ from before (added, changed or
+/// removed).
+pub fn apply(pages: &mut PageMap, rendered: Rendered) -> usize {
+    match rendered {
+        Rendered::All(new) => {
+            let removed = pages.keys().filter(|k| !new.contains_key(*k)).count();
+            let changed = new.iter().filter(|(k, v)| pages.get(*k) != Some(v)).count();
+            *pages = new;
+            removed + changed
+        }
+        Rendered::Some(list) => {
+            let mut changed = 0;
+            for page in list {
+                if pages.get(&page.path).is_none_or(|old| old[..] != page.bytes[..]) {
+                    changed += 1;
+                    pages.insert(page.path, Bytes::from(page.bytes));
+                }
+            }
+            changed
+        }
+        Rendered::Nothing => 0,
+    }
+}
+
+/// Modification time and length of a content file, to notice changes that no event reported.
+type Stamp = (Option<SystemTime>, u64);
+
+fn stamp(path: &Path) -> Stamp {
+    std::fs::metadata(path).map_or((None, u64::MAX), |m| (m.modified().ok(), m.len()))
+}
+
+struct State {
+    loaded: Loaded,
+    content_dir: PathBuf,
+    /// Every Markdown file under the content directory (drafts too) when last loaded.
+    stamps: HashMap<PathBuf, Stamp>,
+    /// Entry path (as in `Entry::path`) → index in `site.entries`.
+    index: HashMap<PathBuf, usize>,
+}
+
+impl State {
+    fn reindex(&mut self) {
+        self.index = self.loaded.site.entries.iter().enumerate().map(|(i, e)| (e.path.clone(), i)).collect();
+    }
+}
+
+/// What a set of changed paths touches.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Touched {
+    pub config: bool,
+    pub theme: bool,
+    /// Changed paths under the content directory.
+    pub content: HashSet<PathBuf>,
+}
+
+impl Touched {
+    pub fn is_empty(&self) -> bool {
+        !self.config && !self.theme && self.content.is_empty()
+    }
+}
+
+/// Sorts changed paths into what they affect. Paths outside the watched inputs (the output
+/// directory, editor files in the root) are dropped.
+pub fn classify(root: &Path, content_dir: &Path, paths: &[PathBuf]) -> Touched {
+    let mut t = Touched::default();
+    for p in paths {
+        if p == &root.join(CONFIG_FILE) {
+            t.config = true;
+        } else if p.starts_with(content_dir) {
+            t.content.insert(p.clone());
+        } else if ["templates", "static", "themes"].iter().any(|d| p.starts_with(root.join(d))) {
+            t.theme = true;
+        }
+    }
+    t
+}
+
+pub struct Builder {
+    root: PathBuf,
+    drafts: bool,
+    base_url: String,
+    state: Option<State>,
+}
+
+impl Builder {
+    pub fn new(root: PathBuf, drafts: bool, base_url: String) -> Builder {
+        Builder { root, drafts, base_url, state: None }
+    }
+
+    /// The content directory of the last good configuration (or of `book.toml` as it is now).
+    pub fn content_dir(&self) -> PathBuf {
+        match &self.state {
+            Some(s) => s.content_dir.clone(),
+            None => Config::load(&self.root)
+                .map_or_else(|_| self.root.join("content"), |c| self.root.join(&c.build.content)),
+        }
+    }
+
+    /// Loads the whole site from disk and renders every file.
+    pub fn full(&mut self) -> Result<Report, Vec<Diagnostic>> {
+        self.state = None;
+        // Stamp the files before reading them: a write in between shows up as a change later.
+        let before = Config::load(&self.root).ok().map(|c| self.root.join(&c.build.content));
+        let mut stamps = before.as_deref().map(|d| stamp_all(&self.root, d)).unwrap_or_default();
+        let mut loaded = crate::load(&self.root, self.drafts, Some(&self.base_url), &mut Timings::default())
+            .map_err(|e| e.diagnostics())?;
+        let content_dir = self.root.join(&loaded.config.build.content);
+        if before.as_deref() != Some(content_dir.as_path()) {
+            stamps = stamp_all(&self.root, &content_dir);
+        }
+        let pages = render_all(&mut loaded)?;
+        let report = Report {
+            entries: loaded.site.entries.len(),
+            files: pages.len(),
+            rendered: Rendered::All(pages),
+            mode: Mode::Full,
+        };
+        let mut state = State { loaded, content_dir, stamps, index: HashMap::new() };
+        state.reindex();
+        self.state = Some(state);
+        Ok(report)
+    }
+
+    /// Rebuilds after `changed` paths changed (absolute paths, as the watcher reports them).
+    /// On error the previous state is dropped, so the next rebuild starts from scratch.
+    pub fn rebuild(&mut self, changed: &[PathBuf]) -> Result<Report, Vec<Diagnostic>> {
+        let touched = classify(&self.root, &self.content_dir(), changed);
+        if touched.is_empty() {
+            return Ok(Report::unchanged());
+        }
+        let Some(mut state) = self.state.take() else { return self.full() };
+        if touched.config {
+            return self.full();
+        }
+        let mut render_everything = false;
+        if touched.theme {
+            let theme = Theme::load(&self.root, &state.loaded.config.book.theme);
+            match theme.and_then(|t| t.tera().map(|tera| (t, tera))) {
+                Ok((theme, tera)) => {
+                    state.loaded.theme = theme;
+                    state.loaded.tera = tera;
+                    render_everything = true;
+                }
+                // The full load reports every problem, in the order `build` would.
+                Err(_) => return self.full(),
+            }
+        }
+        let mut bodies = Vec::new();
+        if !touched.content.is_empty() {
+            match update_content(&self.root, &mut state, &touched.content) {
+                Some(ContentChange::Unchanged) => {}
+                Some(ContentChange::Bodies(b)) => bodies = b,
+                Some(ContentChange::Model) => render_everything = true,
+                None => return self.full(),
+            }
+        }
+
+        let entries = state.loaded.site.entries.len();
+        let report = if render_everything {
+            match render_all(&mut state.loaded) {
+                Ok(pages) => {
+                    Report { entries, files: pages.len(), rendered: Rendered::All(pages), mode: Mode::RenderAll }
+                }
+                Err(_) => return self.full(),
+            }
+        } else if !bodies.is_empty() {
+            let l = &mut state.loaded;
+            let jobs = affected_jobs(&l.site, l.config.build.per_page, &bodies);
+            match render_pages(l, &|job| jobs.contains(job)) {
+                Ok(pages) => {
+                    Report { entries, files: pages.len(), rendered: Rendered::Some(pages), mode: Mode::Incremental }
+                }
+                Err(_) => return self.full(),
+            }
+        } else {
+            Report::unchanged()
+        };
+        self.state = Some(state);
+        Ok(report)
+    }
+}
+
+enum ContentChange {
+    /// No entry differs (a touched file, an edited draft, a non-Markdown file).
+    Unchanged,
+    /// Only bodies changed; the entries are patched in place.
+    Bodies(Vec<BodyChange>),
+    /// Front matter changed, or entries appeared or disappeared; the model is rebuilt.
+    Model,
+}
+
+fn stamp_all(root: &Path, content_dir: &Path) -> HashMap<PathBuf, Stamp> {
+    content::walk(root, content_dir)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|f| (stamp(&f), f))
+        .map(|(s, f)| (f, s))
+        .collect()
+}
+
+/// Two versions of an entry with the same front matter (and so the same place in the model).
+fn same_front_matter(a: &Entry, b: &Entry) -> bool {
+    // FrontMatter has no PartialEq; its Debug form shows every field, positions included.
+    a.path == b.path && a.slug == b.slug && format!("{:?}", a.meta) == format!("{:?}", b.meta)
+}
+
+/// Brings the content up to date: re-parses the files that changed. `None` on any problem.
+fn update_content(root: &Path, state: &mut State, hinted: &HashSet<PathBuf>) -> Option<ContentChange> {
+    let config = &state.loaded.config;
+    let files = content::walk(root, &state.content_dir).ok()?;
+    let mut stamps = HashMap::with_capacity(files.len());
+    let mut reparse = Vec::new();
+    for f in files {
+        let s = stamp(&f);
+        if state.stamps.get(&f) != Some(&s) || hinted.contains(&f) {
+            reparse.push(f.clone());
+        }
+        stamps.insert(f, s);
+    }
+    let removed: Vec<PathBuf> =
+        state.stamps.keys().filter(|f| !stamps.contains_key(*f)).map(|f| content::shown(root, f)).collect();
+    state.stamps = stamps;
+    if reparse.is_empty() && removed.is_empty() {
+        return Some(ContentChange::Unchanged);
+    }
+
+    let opts = LoadOptions {
+        markdown: MarkdownOptions { east_asian_line_breaks: config.markdown.east_asian_line_breaks },
+        drafts: config.build.drafts,
+    };
+    let (entries, diags) = content::load(root, &state.content_dir, &reparse, opts);
+    if !diags.is_empty() {
+        return None;
+    }
+    let mut parsed: HashMap<PathBuf, Entry> = entries.into_iter().map(|e| (e.path.clone(), e)).collect();
+    let reparsed: Vec<PathBuf> = reparse.iter().map(|f| content::shown(root, f)).collect();
+
+    let mut model_changed = removed.iter().any(|p| state.index.contains_key(p));
+    let mut bodies = Vec::new();
+    for p in &reparsed {
+        match (state.index.get(p), parsed.get(p)) {
+            (None, None) => {} // a draft, still a draft
+            (Some(&i), Some(new)) if same_front_matter(&state.loaded.site.entries[i], new) => {
+                let old = &state.loaded.site.entries[i];
+                if old.html != new.html
+                    || old.summary_html != new.summary_html
+                    || old.char_count != new.char_count
+                    || old.anchors != new.anchors
+                    || old.links != new.links
+                {
+                    bodies.push(BodyChange { entry: i, card: old.summary_html != new.summary_html });
+                }
+            }
+            _ => model_changed = true,
+        }
+    }
+
+    if model_changed {
+        let gone: HashSet<&PathBuf> = reparsed.iter().chain(&removed).collect();
+        let mut entries: Vec<Entry> =
+            std::mem::take(&mut state.loaded.site.entries).into_iter().filter(|e| !gone.contains(&e.path)).collect();
+        entries.extend(parsed.into_values());
+        // Site::build orders entries totally, so the model does not depend on this order.
+        state.loaded.site = Site::build(&state.loaded.config, entries).ok()?;
+        state.reindex();
+        return Some(ContentChange::Model);
+    }
+    for b in &bodies {
+        let path = state.loaded.site.entries[b.entry].path.clone();
+        if let Some(e) = parsed.remove(&path) {
+            state.loaded.site.entries[b.entry] = e;
+        }
+    }
+    Some(if bodies.is_empty() { ContentChange::Unchanged } else { ContentChange::Bodies(bodies) })
+}
+
+fn template_errors(e: RenderError) -> Vec<Diagnostic> {
+    match e {
+        RenderError::Templates(d) => d,
+        RenderError::Write(io) => vec![Diagnostic::file("casebook", format!("rendering failed: {io}"))],
+    }
+}
+
+/// Renders the pages `select` accepts (and the sitemap) into a list.
+fn render_pages(l: &mut Loaded, select: &(dyn Fn(&Job) -> bool + Sync)) -> Result<Vec<Page>, Vec<Diagnostic>> {
+    let out: Mutex<Vec<Page>> = Mutex::new(Vec::new());
+    let sink = |page: Page| -> std::io::Result<()> {
+        out.lock().map_err(|_| std::io::Error::other("page list poisoned"))?.push(page);
+        Ok(())
+    };
+    render::render_selected(&l.site, &l.config, &l.base, &mut l.tera, &l.theme, select, &sink)
+        .map_err(template_errors)?;
+    Ok(out.into_inner().unwrap_or_default())
+}
+
+/// Every output file: the static files, then every page over them (as `build` writes them).
+pub fn render_all(l: &mut Loaded) -> Result<PageMap, Vec<Diagnostic>> {
+    let mut map = PageMap::with_capacity(l.theme.statics.len() + l.site.entries.len() * 2);
+    let mut diags = Vec::new();
+    for (rel, source) in &l.theme.statics {
+        match source {
+            StaticSource::Embedded(bytes) => {
+                map.insert(rel.clone(), Bytes::from_static(bytes));
+            }
+            StaticSource::File(path) => match std::fs::read(path) {
+                Ok(bytes) => {
+                    map.insert(rel.clone(), Bytes::from(bytes));
+                }
+                Err(e) => diags.push(Diagnostic::file(content::shown(&l.root, path), format!("cannot be read: {e}"))),
+            },
+        }
+    }
+    if !diags.is_empty() {
+        return Err(diags);
+    }
+    for page in render_pages(l, &|_| true)? {
+        map.insert(page.path, Bytes::from(page.bytes));
+    }
+    Ok(map)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    struct TempSite(PathBuf);
+
+    impl TempSite {
+        /// A copy of `tests/fixtures/basic`.
+        fn new(label: &str) -> TempSite {
+            static N: AtomicUsize = AtomicUsize::new(0);
+            let n = N.fetch_add(1, Ordering::SeqCst);
+            let dir = std::env::temp_dir().join(format!("casebook-serve-{label}-{}-{n}", std::process::id()));
+            let _ = std::fs::remove_dir_all(&dir);
+            let from = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/basic");
+            for item in walkdir::WalkDir::new(&from) {
+                let item = item.unwrap();
+                let to = dir.join(item.path().strip_prefix(&from).unwrap());
+                if item.file_type().is_dir() {
+                    std::fs::create_dir_all(&to).unwrap();
+                } else {
+                    std::fs::copy(item.path(), &to).unwrap();
+                }
+            }
+            TempSite(std::fs::canonicalize(&dir).unwrap())
+        }
+
+        fn path(&self, rel: &str) -> PathBuf {
+            self.0.join(rel)
+        }
+
+        fn edit(&self, rel: &str, f: impl FnOnce(String) -> String) -> PathBuf {
+            let p = self.path(rel);
+            let text = std::fs::read_to_string(&p).unwrap();
+            let new = f(text.clone());
+            assert_ne!(new, text, "the edit must change {rel}");
+            std::fs::write(&p, new).unwrap();
+            p
+        }
+
+        fn builder(&self) -> Builder {
+            Builder::new(self.0.clone(), false, "http://127.0.0.1:1111/".into())
+        }
+
+        /// A fresh full build of the site as it is on disk now.
+        fn fresh(&self) -> PageMap {
+            let mut b = self.builder();
+            let mut pages = PageMap::new();
+            apply(&mut pages, b.full().unwrap().rendered);
+            pages
+        }
+    }
+
+    impl Drop for TempSite {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
+    fn assert_same(incremental: &PageMap, full: &PageMap) {
+        let mut keys: Vec<&String> = incremental.keys().chain(full.keys()).collect();
+        keys.sort();
+        keys.dedup();
+        for k in keys {
+            assert!(incremental.get(k) == full.get(k), "{k} differs between the incremental rebuild and a full build");
+        }
+    }
+
+    const ENTRY: &str = "content/incidents/2024/2024-001.md";
+
+    /// Starts a builder on the site, applies `edit`, rebuilds, and compares with a fresh build.
+    fn check(label: &str, edit: impl FnOnce(&TempSite) -> Vec<PathBuf>) -> (Mode, usize, usize) {
+        let site = TempSite::new(label);
+        let mut b = site.builder();
+        let mut pages = PageMap::new();
+        apply(&mut pages, b.full().unwrap().rendered);
+        let total = pages.len();
+        let changed = edit(&site);
+        let report = b.rebuild(&changed).unwrap();
+        let (mode, files) = (report.mode, report.files);
+        apply(&mut pages, report.rendered);
+        assert_same(&pages, &site.fresh());
+        (mode, files, total)
+    }
+
+    #[test]
+    fn body_edit_is_incremental_and_exact() {
+        let (mode, files, total) =
+            check("body", |s| vec![s.edit(ENTRY, |t| t.replace("最終報。", "最終報。冒頭に追記した一文。"))]);
+        assert_eq!(mode, Mode::Incremental);
+        assert!(files < total / 2, "{files} of {total} files rendered");
+    }
+
+    #[test]
+    fn body_edit_below_the_summary_renders_one_page_and_the_sitemap() {
+        let (mode, files, _) = check("tail", |s| vec![s.edit(ENTRY, |t| t + "\n\n末尾に追記した段落。\n")]);
+        assert_eq!(mode, Mode::Incremental);
+        assert_eq!(files, 2, "the entry page and sitemap.xml");
+    }
+
+    #[test]
+    fn tag_edit_matches_a_full_build() {
+        let (mode, _, _) = check("tags", |s| vec![s.edit(ENTRY, |t| t.replace("tags: [ddos]", "tags: [新しいタグ]"))]);
+        assert_eq!(mode, Mode::RenderAll);
+    }
+
+    #[test]
+    fn crlf_body_edit_is_incremental_and_exact() {
+        let (mode, _, _) = check("crlf", |s| {
+            vec![
+                s.edit("content/incidents/2024/2024-002.md", |t| t.replace("BOM と CRLF の", "BOM と CRLF の**強調**")),
+            ]
+        });
+        assert_eq!(mode, Mode::Incremental);
+    }
+
+    #[test]
+    fn date_edit_reorders_like_a_full_build() {
+        let (mode, _, _) =
+            check("date", |s| vec![s.edit(ENTRY, |t| t.replace("date: 2024-01-15", "date: 2023-12-30"))]);
+        assert_eq!(mode, Mode::RenderAll);
+    }
+
+    #[test]
+    fn publishing_a_draft_matches_a_full_build() {
+        let (mode, _, _) = check("draft", |s| {
+            vec![s.edit("content/incidents/2024/2024-004.md", |t| t.replace("draft: true", "draft: false"))]
+        });
+        assert_eq!(mode, Mode::RenderAll);
+    }
+
+    #[test]
+    fn added_and_removed_entries_match_a_full_build() {
+        let (mode, _, _) = check("addrm", |s| {
+            let added = s.path("content/articles/new-one.md");
+            std::fs::write(&added, "---\ntitle: 新しい記事\ndate: 2024-12-01\ntags: [新規]\n---\n本文。\n").unwrap();
+            let removed = s.path("content/articles/guide.md");
+            std::fs::remove_file(&removed).unwrap();
+            vec![added, removed]
+        });
+        assert_eq!(mode, Mode::RenderAll);
+    }
+
+    #[test]
+    fn unreported_changes_are_found_by_their_stamps() {
+        let (mode, _, _) = check("stamp", |s| {
+            s.edit(ENTRY, |t| t + "\n追記。\n");
+            // The watcher reported only the directory.
+            vec![s.path("content/incidents")]
+        });
+        assert_eq!(mode, Mode::Incremental);
+    }
+
+    #[test]
+    fn template_edit_renders_everything() {
+        let (mode, _, _) = check("tmpl", |s| {
+            let dir = s.path("templates");
+            std::fs::create_dir_all(&dir).unwrap();
+            let p = dir.join("404.html");
+            std::fs::write(&p, "{% extends \"base.html\" %}{% block content %}<p>ないです</p>{% endblock %}").unwrap();
+            vec![p]
+        });
+        assert_eq!(mode, Mode::RenderAll);
+    }
+
+    #[test]
+    fn errors_then_a_fix_rebuild_from_scratch() {
+        let site = TempSite::new("err");
+        let mut b = site.builder();
+        b.full().unwrap();
+        let good = std::fs::read_to_string(site.path(ENTRY)).unwrap();
+        let p = site.edit(ENTRY, |t| t.replacen("date: 2024-", "date: x2024-", 1));
+        let diags = b.rebuild(std::slice::from_ref(&p)).unwrap_err();
+        assert!(diags.iter().any(|d| d.path == Path::new(ENTRY) && d.line > 0), "{diags:?}");
+        std::fs::write(&p, good).unwrap();
+        let r = b.rebuild(&[p]).unwrap();
+        assert_eq!(r.mode, Mode::Full);
+    }
+
+    #[test]
+    fn unrelated_paths_do_nothing() {
+        let site = TempSite::new("none");
+        let mut b = site.builder();
+        b.full().unwrap();
+        let r = b.rebuild(&[site.path("public/index.html"), site.path(".book.toml.swp")]).unwrap();
+        assert_eq!(r.mode, Mode::Unchanged);
+        // A touched file with the same text is no change either.
+        let p = site.edit(ENTRY, |t| t + " ");
+        b.rebuild(std::slice::from_ref(&p)).unwrap();
+        let r = b.rebuild(&[p]).unwrap();
+        assert_eq!(r.mode, Mode::Unchanged);
+    }
+
+    #[test]
+    fn classify_sorts_paths() {
+        let root = Path::new("/s");
+        let content = root.join("content");
+        let t = classify(
+            root,
+            &content,
+            &[root.join("book.toml"), root.join("content/a.md"), root.join("public/x"), root.join("themes/t/a.css")],
+        );
+        assert!(t.config && t.theme);
+        assert_eq!(t.content, HashSet::from([root.join("content/a.md")]));
+        assert!(classify(root, &content, &[root.join("book.toml~"), root.join("public/a")]).is_empty());
+    }
+}

@@ -1,0 +1,370 @@
+//! The HTTP side: pages from memory, the live-reload WebSocket, and the error overlay.
+
+use std::sync::{Arc, PoisonError, RwLock};
+
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use percent_encoding::percent_decode_str;
+use tokio::sync::broadcast;
+
+use super::builder::{PageMap, Rendered, apply};
+use crate::content::escape_html;
+use crate::diag::Diagnostic;
+
+/// Path of the live-reload WebSocket.
+pub const WS_PATH: &str = "/__casebook/ws";
+
+const RELOAD_JS: &str = include_str!("livereload.js");
+
+/// The errors of the current (failed) build, ready to send and to show.
+pub struct Errors {
+    pub diagnostics: Vec<Diagnostic>,
+    /// The diagnostics as a JSON array for the browser.
+    json: serde_json::Value,
+}
+
+#[derive(Clone, Default)]
+struct Status {
+    /// Counts successful builds; each page carries the one it came from.
+    generation: u64,
+    errors: Option<Arc<Errors>>,
+}
+
+/// State shared by the HTTP handlers and the rebuild thread.
+pub struct Shared {
+    pages: RwLock<PageMap>,
+    status: RwLock<Status>,
+    events: broadcast::Sender<String>,
+}
+
+impl Default for Shared {
+    fn default() -> Self {
+        Shared {
+            pages: RwLock::new(PageMap::new()),
+            status: RwLock::new(Status::default()),
+            events: broadcast::channel(64).0,
+        }
+    }
+}
+
+impl Shared {
+    /// Takes in a successful build. Returns how many files changed; if any did, or the last build
+    /// had failed, every open tab is told to reload.
+    pub fn publish(&self, rendered: Rendered) -> usize {
+        let changed = apply(&mut self.pages.write().unwrap_or_else(PoisonError::into_inner), rendered);
+        let mut status = self.status.write().unwrap_or_else(PoisonError::into_inner);
+        if changed > 0 || status.errors.is_some() {
+            status.generation += 1;
+            status.errors = None;
+            let msg = serde_json::json!({ "type": "reload", "build": status.generation });
+            // No receiver is no error: nobody has a tab open.
+            let _ = self.events.send(msg.to_string());
+        }
+        changed
+    }
+
+    /// Records a failed build: the last good pages stay, with the errors over them.
+    pub fn fail(&self, diagnostics: Vec<Diagnostic>) {
+        let json = serde_json::Value::Array(diagnostics.iter().map(diagnostic_json).collect());
+        let msg = serde_json::json!({ "type": "error", "diagnostics": json });
+        self.status.write().unwrap_or_else(PoisonError::into_inner).errors =
+            Some(Arc::new(Errors { diagnostics, json }));
+        let _ = self.events.send(msg.to_string());
+    }
+
+    pub fn is_broken(&self) -> bool {
+        self.status.read().unwrap_or_else(PoisonError::into_inner).errors.is_some()
+    }
+
+    fn status(&self) -> Status {
+        self.status.read().unwrap_or_else(PoisonError::into_inner).clone()
+    }
+}
+
+fn diagnostic_json(d: &Diagnostic) -> serde_json::Value {
+    serde_json::json!({
+        "path": d.path.to_string_lossy().replace('\\', "/"),
+        "line": d.line,
+        "column": d.column,
+        "message": d.message,
+        "source_line": d.source_line,
+        "text": d.to_string(),
+    })
+}
+
+pub fn router(shared: Arc<Shared>) -> Router {
+    Router::new().route(WS_PATH, get(websocket)).fallback(page).with_state(shared)
+}
+
+async fn websocket(ws: WebSocketUpgrade, State(shared): State<Arc<Shared>>) -> Response {
+    ws.on_upgrade(move |socket| client(socket, shared))
+}
+
+/// One open tab: says hello (with the current build and errors), then forwards every event.
+async fn client(mut socket: WebSocket, shared: Arc<Shared>) {
+    // Subscribe before reading the status, so no build can slip between the two.
+    let mut events = shared.events.subscribe();
+    let status = shared.status();
+    let hello = serde_json::json!({
+        "type": "hello",
+        "build": status.generation,
+        "errors": status.errors.as_ref().map(|e| e.json.clone()),
+    });
+    if socket.send(Message::Text(hello.to_string().into())).await.is_err() {
+        return;
+    }
+    loop {
+        tokio::select! {
+            event = events.recv() => {
+                let text = match event {
+                    Ok(text) => text,
+                    // Missed some: a reload is always a safe answer.
+                    Err(broadcast::error::RecvError::Lagged(_)) => serde_json::json!({ "type": "reload" }).to_string(),
+                    Err(broadcast::error::RecvError::Closed) => break,
+                };
+                if socket.send(Message::Text(text.into())).await.is_err() {
+                    break;
+                }
+            }
+            incoming = socket.recv() => match incoming {
+                Some(Ok(Message::Close(_))) | Some(Err(_)) | None => break,
+                Some(Ok(_)) => {}
+            },
+        }
+    }
+}
+
+/// Where a request path leads.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Resolved {
+    /// A file of the site (its key in the page map).
+    File(String),
+    /// A directory asked for without its trailing slash: redirect there.
+    Redirect(String),
+    NotFound,
+}
+
+/// Maps a request path (still percent-encoded) to a file of the site. Anything that could name
+/// a path outside the site — `..` or `.` segments, backslashes, encoded slashes, NUL, invalid
+/// UTF-8 — is not found.
+pub fn resolve(raw: &str, exists: impl Fn(&str) -> bool) -> Resolved {
+    let Some(rest) = raw.strip_prefix('/') else { return Resolved::NotFound };
+    let lower = rest.to_ascii_lowercase();
+    if rest.contains('\\') || lower.contains("%2f") || lower.contains("%5c") || lower.contains("%00") {
+        return Resolved::NotFound;
+    }
+    let Ok(decoded) = percent_decode_str(rest).decode_utf8() else { return Resolved::NotFound };
+    let segments: Vec<&str> = decoded.split('/').collect();
+    let inner_empty = segments[..segments.len() - 1].iter().any(|s| s.is_empty());
+    if decoded.contains(['\\', '\0']) || inner_empty || segments.iter().any(|s| *s == "." || *s == "..") {
+        return Resolved::NotFound;
+    }
+    if decoded.is_empty() || decoded.ends_with('/') {
+        let key = format!("{decoded}index.html");
+        return if exists(&key) { Resolved::File(key) } else { Resolved::NotFound };
+    }
+    if exists(&decoded) {
+        return Resolved::File(decoded.into_owned());
+    }
+    if exists(&format!("{decoded}/index.html")) {
+        return Resolved::Redirect(format!("{raw}/"));
+    }
+    Resolved::NotFound
+}
+
+/// The Content-Type of an output file, by its name.
+pub fn content_type(path: &str) -> &'static str {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    if name == "feed.xml" {
+        return "application/atom+xml; charset=utf-8";
+    }
+    let ext = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
+    match ext.as_str() {
+        "html" | "htm" => "text/html; charset=utf-8",
+        "css" => "text/css; charset=utf-8",
+        "js" | "mjs" => "text/javascript; charset=utf-8",
+        "xml" | "xsl" => "application/xml; charset=utf-8",
+        "atom" => "application/atom+xml; charset=utf-8",
+        "rss" => "application/rss+xml; charset=utf-8",
+        "txt" => "text/plain; charset=utf-8",
+        "md" => "text/markdown; charset=utf-8",
+        "json" | "map" => "application/json",
+        "webmanifest" => "application/manifest+json",
+        "csv" => "text/csv; charset=utf-8",
+        "svg" => "image/svg+xml",
+        "png" => "image/png",
+        "jpg" | "jpeg" => "image/jpeg",
+        "gif" => "image/gif",
+        "webp" => "image/webp",
+        "avif" => "image/avif",
+        "ico" => "image/x-icon",
+        "woff" => "font/woff",
+        "woff2" => "font/woff2",
+        "ttf" => "font/ttf",
+        "otf" => "font/otf",
+        "pdf" => "application/pdf",
+        "wasm" => "application/wasm",
+        "mp4" => "video/mp4",
+        "webm" => "video/webm",
+        "mp3" => "audio/mpeg",
+        "zip" => "application/zip",
+        _ => "application/octet-stream",
+    }
+}
+
+/// The reload script (and, while the build is broken, the error overlay) for one HTML page.
+fn injection(status: &Status) -> String {
+    let mut s = String::with_capacity(RELOAD_JS.len() + 256);
+    if let Some(errors) = &status.errors {
+        s.push_str(&overlay(&errors.diagnostics));
+    }
+    s.push_str(&format!("<script data-casebook-build=\"{}\">", status.generation));
+    s.push_str(RELOAD_JS);
+    s.push_str("</script>\n");
+    s
+}
+
+/// Puts `extra` before the last `</body>` of `html` (at the end when there is none).
+pub fn inject(html: &[u8], extra: &str) -> Vec<u8> {
+    let at = html.windows(7).rposition(|w| w.eq_ignore_ascii_case(b"</body>")).unwrap_or(html.len());
+    let mut out = Vec::with_capacity(html.len() + extra.len());
+    out.extend_from_slice(&html[..at]);
+    out.extend_from_slice(extra.as_bytes());
+    out.extend_from_slice(&html[at..]);
+    out
+}
+
+/// The error overlay as served inside a page (the script builds the same one from a message).
+fn overlay(diagnostics: &[Diagnostic]) -> String {
+    let mut s = String::from(
+        "<div id=\"__casebook_overlay\" onclick=\"this.remove()\" style=\"position:fixed;inset:0;z-index:2147483647;overflow:auto;background:rgba(24,4,4,.94);color:#fde8e8;font:14px/1.5 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;padding:24px;text-align:left\">",
+    );
+    s.push_str(&format!(
+        "<div style=\"font-weight:bold;font-size:16px;margin-bottom:12px;color:#ff8a8a\">casebook: {} error(s); showing the last good build (click to hide)</div>",
+        diagnostics.len()
+    ));
+    for d in diagnostics {
+        s.push_str("<pre style=\"white-space:pre-wrap;margin:0 0 12px;padding:12px;background:rgba(255,255,255,.06);border-left:3px solid #ff5c5c\">");
+        s.push_str(&escape_html(&d.to_string()));
+        s.push_str("</pre>");
+    }
+    s.push_str("</div>\n");
+    s
+}
+
+fn respond(code: StatusCode, path: &str, bytes: Bytes, status: &Status) -> Response {
+    let ct = content_type(path);
+    let body =
+        if ct.starts_with("text/html") { Body::from(inject(&bytes, &injection(status))) } else { Body::from(bytes) };
+    let mut r = Response::new(body);
+    *r.status_mut() = code;
+    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(ct));
+    r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    r
+}
+
+async fn page(State(shared): State<Arc<Shared>>, req: Request) -> Response {
+    if req.method() != Method::GET && req.method() != Method::HEAD {
+        return (StatusCode::METHOD_NOT_ALLOWED, [(header::ALLOW, "GET, HEAD")], "method not allowed\n")
+            .into_response();
+    }
+    let status = shared.status();
+    let pages = shared.pages.read().unwrap_or_else(PoisonError::into_inner);
+    if pages.is_empty() {
+        // The site has not built even once: the errors are all there is to show.
+        let html = "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>casebook: build failed</title></head><body>\n<p>The site does not build yet.</p>\n</body></html>\n";
+        return respond(StatusCode::INTERNAL_SERVER_ERROR, "error.html", Bytes::from_static(html.as_bytes()), &status);
+    }
+    match resolve(req.uri().path(), |k| pages.contains_key(k)) {
+        Resolved::File(key) => respond(StatusCode::OK, &key, pages[&key].clone(), &status),
+        Resolved::Redirect(location) => {
+            let location = match req.uri().query() {
+                Some(q) => format!("{location}?{q}"),
+                None => location,
+            };
+            match HeaderValue::try_from(location) {
+                Ok(v) => (StatusCode::FOUND, [(header::LOCATION, v)]).into_response(),
+                Err(_) => StatusCode::NOT_FOUND.into_response(),
+            }
+        }
+        Resolved::NotFound => match pages.get("404.html") {
+            Some(b) => respond(StatusCode::NOT_FOUND, "404.html", b.clone(), &status),
+            None => (StatusCode::NOT_FOUND, "not found\n").into_response(),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn site(k: &str) -> bool {
+        ["index.html", "tags/ランサムウェア/index.html", "style.css", "feed.xml", "years/index.html"].contains(&k)
+    }
+
+    #[test]
+    fn paths_resolve_to_files() {
+        assert_eq!(resolve("/", site), Resolved::File("index.html".into()));
+        assert_eq!(resolve("/style.css", site), Resolved::File("style.css".into()));
+        let tag = "/tags/%E3%83%A9%E3%83%B3%E3%82%B5%E3%83%A0%E3%82%A6%E3%82%A7%E3%82%A2/";
+        assert_eq!(resolve(tag, site), Resolved::File("tags/ランサムウェア/index.html".into()));
+        assert_eq!(resolve("/years", site), Resolved::Redirect("/years/".into()));
+        assert_eq!(resolve("/nothing/", site), Resolved::NotFound);
+        assert_eq!(resolve("/index.html/", site), Resolved::NotFound);
+    }
+
+    #[test]
+    fn nothing_outside_the_site() {
+        for p in [
+            "/../book.toml",
+            "/%2e%2e/book.toml",
+            "/%2E%2E/book.toml",
+            "/..%2fbook.toml",
+            "/..%2Fbook.toml",
+            "/..\\book.toml",
+            "/..%5cbook.toml",
+            "/years/../index.html",
+            "/./index.html",
+            "/index.html%00",
+            "/%ff",
+            "//etc/passwd",
+            "index.html",
+        ] {
+            assert_eq!(resolve(p, |_| true), Resolved::NotFound, "{p}");
+        }
+    }
+
+    #[test]
+    fn content_types() {
+        assert_eq!(content_type("feed.xml"), "application/atom+xml; charset=utf-8");
+        assert_eq!(content_type("tags/a/feed.xml"), "application/atom+xml; charset=utf-8");
+        assert_eq!(content_type("sitemap.xml"), "application/xml; charset=utf-8");
+        assert_eq!(content_type("a/index.html"), "text/html; charset=utf-8");
+        assert_eq!(content_type("style.css"), "text/css; charset=utf-8");
+        assert_eq!(content_type("x.JSON"), "application/json");
+        assert_eq!(content_type("robots.txt"), "text/plain; charset=utf-8");
+        assert_eq!(content_type("logo.svg"), "image/svg+xml");
+        assert_eq!(content_type("noext"), "application/octet-stream");
+    }
+
+    #[test]
+    fn injection_goes_before_the_last_body_end() {
+        assert_eq!(inject(b"<p>a</p></BODY></html>", "X"), b"<p>a</p>X</BODY></html>");
+        assert_eq!(inject(b"<p>a</p>", "X"), b"<p>a</p>X");
+        let status = Status { generation: 7, errors: None };
+        let s = injection(&status);
+        assert!(s.contains("data-casebook-build=\"7\"") && s.contains(WS_PATH) && !s.contains("__casebook_overlay\""));
+    }
+
+    #[test]
+    fn the_overlay_escapes_and_locates() {
+        let d = Diagnostic::new("content/a.md", 3, 7, "`date` is `<x>`, expected a date");
+        let o = overlay(&[d]);
+        assert!(o.contains("content/a.md:3:7: error: `date` is `&lt;x&gt;`"), "{o}");
+    }
+}

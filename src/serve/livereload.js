@@ -1,0 +1,66 @@
+(function () {
+  "use strict";
+  var me = document.currentScript;
+  var build = me ? me.getAttribute("data-casebook-build") : null;
+  var url = (location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/__casebook/ws";
+  var seen = false;
+  var delay = 250;
+  function hide() {
+    var o = document.getElementById("__casebook_overlay");
+    if (o) o.parentNode.removeChild(o);
+  }
+  function show(diagnostics) {
+    hide();
+    var o = document.createElement("div");
+    o.id = "__casebook_overlay";
+    o.setAttribute("style", "position:fixed;inset:0;z-index:2147483647;overflow:auto;background:rgba(24,4,4,.94);color:#fde8e8;font:14px/1.5 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;padding:24px;text-align:left");
+    var h = document.createElement("div");
+    h.setAttribute("style", "font-weight:bold;font-size:16px;margin-bottom:12px;color:#ff8a8a");
+    h.textContent = "casebook: " + diagnostics.length + " error(s); showing the last good build (click to hide)";
+    o.appendChild(h);
+    for (var i = 0; i < diagnostics.length; i++) {
+      var pre = document.createElement("pre");
+      pre.setAttribute("style", "white-space:pre-wrap;margin:0 0 12px;padding:12px;background:rgba(255,255,255,.06);border-left:3px solid #ff5c5c");
+      pre.textContent = diagnostics[i].text;
+      o.appendChild(pre);
+    }
+    o.addEventListener("click", hide);
+    (document.body || document.documentElement).appendChild(o);
+  }
+  function connect() {
+    var ws;
+    try {
+      ws = new WebSocket(url);
+    } catch (e) {
+      setTimeout(connect, delay);
+      return;
+    }
+    ws.onmessage = function (ev) {
+      var m;
+      try {
+        m = JSON.parse(ev.data);
+      } catch (e) {
+        return;
+      }
+      if (m.type === "hello") {
+        delay = 250;
+        // A newer build than this page, or a server that came back: load the page again.
+        if (seen || (build !== null && String(m.build) !== build)) {
+          location.reload();
+          return;
+        }
+        seen = true;
+        if (m.errors) show(m.errors);
+      } else if (m.type === "reload") {
+        location.reload();
+      } else if (m.type === "error") {
+        show(m.diagnostics);
+      }
+    };
+    ws.onclose = function () {
+      setTimeout(connect, delay);
+      delay = Math.min(delay * 2, 4000);
+    };
+  }
+  connect();
+})();
