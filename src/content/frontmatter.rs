@@ -236,7 +236,7 @@ pub struct At<T> {
 }
 
 /// Checked front matter.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct FrontMatter {
     pub title: String,
     pub date: Date,

@@ -269,7 +269,7 @@ fn stamp_all(root: &Path, content_dir: &Path) -> HashMap<PathBuf, Stamp> {
 /// Two versions of an entry with the same front matter (and so the same place in the model).
 fn same_front_matter(a: &Entry, b: &Entry) -> bool {
     // FrontMatter has no PartialEq; its Debug form shows every field, positions included.
-    a.path == b.path && a.slug == b.slug && format!("{:?}", a.meta) == format!("{:?}", b.meta)
+    a.path == b.path && a.slug == b.slug && a.meta == b.meta
 }
 
 /// Brings the content up to date: re-parses the files that changed. `None` on any problem.

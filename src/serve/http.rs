@@ -358,7 +358,11 @@ mod tests {
         assert_eq!(inject(b"<p>a</p>", "X"), b"<p>a</p>X");
         let status = Status { generation: 7, errors: None };
         let s = injection(&status);
-        assert!(s.contains("data-casebook-build=\"7\"") && s.contains(WS_PATH) && !s.contains("__casebook_overlay\""));
+        assert!(
+            s.contains("data-casebook-build=\"7\"")
+                && s.contains(WS_PATH)
+                && !s.contains("<div id=\"__casebook_overlay\"")
+        );
     }
 
     #[test]

@@ -158,18 +158,20 @@ impl Rebuilder {
         let started = Instant::now();
         match self.builder.rebuild(paths) {
             Ok(report) => {
-                let was_broken = self.shared.is_broken();
                 let Report { mode, files, entries, rendered } = report;
-                if mode == Mode::Unchanged && !was_broken {
+                // While the site is broken every relevant change is a full build, so "unchanged"
+                // means nothing relevant changed: the errors stand.
+                if mode == Mode::Unchanged {
                     return;
                 }
+                let was_broken = self.shared.is_broken();
                 let changed = self.shared.publish(rendered);
                 if !self.quiet {
                     let how = match mode {
                         Mode::Full => "full rebuild",
                         Mode::RenderAll => "re-rendered all",
                         Mode::Incremental => "incremental",
-                        Mode::Unchanged => "nothing to render",
+                        Mode::Unchanged => "unchanged",
                     };
                     println!(
                         "{} {}: {how}, {files} files rendered ({changed} changed, {entries} entries) in {} ms{}",

@@ -33,44 +33,57 @@ pub fn compute(entries: &[Entry], entry_terms: &[Vec<Vec<usize>>]) -> Vec<Vec<us
     }
     let days: Vec<i64> = entries.iter().map(|e| chrono::Datelike::num_days_from_ce(&e.meta.date.day) as i64).collect();
 
-    (0..n)
-        .into_par_iter()
-        .map_init(
-            || (vec![0u32; n], Vec::<usize>::new()),
-            |(score, touched), e| {
-                for (t, terms) in entry_terms[e].iter().enumerate() {
-                    for &term in terms {
-                        let list = &postings[t][term];
-                        let (lo, hi) = window(list, e);
-                        for &other in &list[lo..hi] {
-                            if other == e {
-                                continue;
-                            }
-                            if score[other] == 0 {
-                                touched.push(other);
-                            }
-                            score[other] += 1;
-                        }
-                    }
+    // One scratch score array per chunk, not per rayon split: map_init may run its init once per
+    // split, and an n-sized array each time would make the pass superlinear.
+    let chunk = n.div_ceil(rayon::current_num_threads() * 8).max(64);
+    let ranked: Vec<Vec<Vec<usize>>> = (0..n)
+        .collect::<Vec<usize>>()
+        .par_chunks(chunk)
+        .map(|entries| {
+            let mut score = vec![0u32; n];
+            let mut touched: Vec<usize> = Vec::new();
+            entries.iter().map(|&e| rank(e, entry_terms, &postings, &days, &mut score, &mut touched)).collect()
+        })
+        .collect();
+    ranked.into_iter().flatten().collect()
+}
+
+/// The related entries of `e`; `score` is all zeros on entry and left so.
+fn rank(
+    e: usize,
+    entry_terms: &[Vec<Vec<usize>>],
+    postings: &[Vec<Vec<usize>>],
+    days: &[i64],
+    score: &mut [u32],
+    touched: &mut Vec<usize>,
+) -> Vec<usize> {
+    for (t, terms) in entry_terms[e].iter().enumerate() {
+        for &term in terms {
+            let list = &postings[t][term];
+            let (lo, hi) = window(list, e);
+            for &other in &list[lo..hi] {
+                if other == e {
+                    continue;
                 }
-                let mut best: Vec<(u32, i64, usize)> =
-                    touched.iter().map(|&o| (score[o], (days[o] - days[e]).abs(), o)).collect();
-                let by_rank = |a: &(u32, i64, usize), b: &(u32, i64, usize)| {
-                    b.0.cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2))
-                };
-                if best.len() > MAX_RELATED {
-                    best.select_nth_unstable_by(MAX_RELATED - 1, by_rank);
-                    best.truncate(MAX_RELATED);
+                if score[other] == 0 {
+                    touched.push(other);
                 }
-                best.sort_by(by_rank);
-                for &o in touched.iter() {
-                    score[o] = 0;
-                }
-                touched.clear();
-                best.into_iter().map(|(_, _, o)| o).collect()
-            },
-        )
-        .collect()
+                score[other] += 1;
+            }
+        }
+    }
+    let mut best: Vec<(u32, i64, usize)> = touched.iter().map(|&o| (score[o], (days[o] - days[e]).abs(), o)).collect();
+    let by_rank = |a: &(u32, i64, usize), b: &(u32, i64, usize)| b.0.cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2));
+    if best.len() > MAX_RELATED {
+        best.select_nth_unstable_by(MAX_RELATED - 1, by_rank);
+        best.truncate(MAX_RELATED);
+    }
+    best.sort_by(by_rank);
+    for &o in touched.iter() {
+        score[o] = 0;
+    }
+    touched.clear();
+    best.into_iter().map(|(_, _, o)| o).collect()
 }
 
 /// The slice of `list` (sorted by entry index, i.e. by date) to scan for entry `e`: all of it
