@@ -5,6 +5,9 @@
 //! once and `serve` can keep it in memory. The site-wide values (`site`, `nav`) go into Tera's
 //! global context once: no page re-serializes the whole site.
 
+pub mod dataset;
+pub mod search;
+pub mod stats;
 pub mod theme;
 pub mod values;
 pub mod xml;
@@ -56,6 +59,14 @@ pub enum Job {
         term: usize,
     },
     Series,
+    /// `/search/`: the search page.
+    Search,
+    /// The search index files under `/search/`.
+    SearchIndex,
+    /// `/stats/`: charts and tables.
+    Stats,
+    /// `/incidents.json` and `/incidents.csv`.
+    Dataset,
     NotFound,
     Feed,
     Robots,
@@ -117,7 +128,16 @@ pub fn render_selected(
             jobs.push(Job::TermFeed { taxonomy: t, term: k });
         }
     }
-    jobs.extend([Job::Series, Job::NotFound, Job::Feed, Job::Robots]);
+    jobs.extend([
+        Job::Series,
+        Job::Search,
+        Job::SearchIndex,
+        Job::Stats,
+        Job::Dataset,
+        Job::NotFound,
+        Job::Feed,
+        Job::Robots,
+    ]);
 
     let renderer = Renderer { site, config, links: &links, values: &values, tera, theme };
     let errors: Mutex<Vec<Diagnostic>> = Mutex::new(Vec::new());
@@ -131,9 +151,11 @@ pub fn render_selected(
     };
     let rendered = AtomicUsize::new(0);
     jobs.par_iter().filter(|job| select(job)).for_each(|job| match renderer.job(job) {
-        Ok(page) => {
-            rendered.fetch_add(1, Ordering::Relaxed);
-            emit(page)
+        Ok(pages) => {
+            for page in pages {
+                rendered.fetch_add(1, Ordering::Relaxed);
+                emit(page)
+            }
         }
         Err(e) => {
             if let Ok(mut v) = errors.lock() {
@@ -191,7 +213,7 @@ fn paged_segments<'s>(segments: &[&'s str], page: usize, num: &'s str) -> Vec<&'
 }
 
 impl Renderer<'_> {
-    fn job(&self, job: &Job) -> Result<Page, Diagnostic> {
+    fn job(&self, job: &Job) -> Result<Vec<Page>, Diagnostic> {
         let site = self.site;
         let base = &self.links.base;
         let per_page = self.config.build.per_page;
@@ -318,6 +340,13 @@ impl Renderer<'_> {
                 let title = format!("{} 連番一覧", self.config.series.label);
                 ("series.html", "series", title, base.url(&["series"]), index_path(&["series"]))
             }
+            Job::Search => ("search.html", "search", "検索".into(), base.url(&["search"]), index_path(&["search"])),
+            Job::SearchIndex => return Ok(search::files(site, self.config, self.links)),
+            Job::Stats => {
+                ctx.insert_value("stats", stats::value(site, self.config, self.links));
+                ("stats.html", "stats", "統計".into(), base.url(&["stats"]), index_path(&["stats"]))
+            }
+            Job::Dataset => return Ok(dataset::files(site, self.config, self.links)),
             Job::NotFound => {
                 ("404.html", "404", "ページが見つかりません".into(), base.file_url(&["404.html"]), "404.html".into())
             }
@@ -330,10 +359,10 @@ impl Renderer<'_> {
                     page_url: &base.url(&[]),
                     entries: &all,
                 };
-                return Ok(Page {
+                return Ok(vec![Page {
                     path: "feed.xml".into(),
                     bytes: xml::atom(site, self.config, self.links, &spec).into_bytes(),
-                });
+                }]);
             }
             Job::TermFeed { taxonomy: t, term: k } => {
                 let tax = &site.taxonomies[t];
@@ -343,9 +372,11 @@ impl Renderer<'_> {
                 let spec =
                     FeedSpec { title, self_url: &self_url, page_url: &self.links.term[t][k], entries: &term.entries };
                 let path = format!("{}/{}/feed.xml", tax.config.path, term.key);
-                return Ok(Page { path, bytes: xml::atom(site, self.config, self.links, &spec).into_bytes() });
+                return Ok(vec![Page { path, bytes: xml::atom(site, self.config, self.links, &spec).into_bytes() }]);
             }
-            Job::Robots => return Ok(Page { path: "robots.txt".into(), bytes: xml::robots(self.links).into_bytes() }),
+            Job::Robots => {
+                return Ok(vec![Page { path: "robots.txt".into(), bytes: xml::robots(self.links).into_bytes() }]);
+            }
         };
         ctx.insert_value("page_kind", kind.into());
         ctx.insert_value("page_title", title.into());
@@ -353,7 +384,7 @@ impl Renderer<'_> {
         ctx.insert_value("page_url", url.into());
         let mut bytes = Vec::with_capacity(16 * 1024);
         self.tera.render_to(template, &ctx, &mut bytes).map_err(|e| self.theme.diagnostic(&e))?;
-        Ok(Page { path, bytes })
+        Ok(vec![Page { path, bytes }])
     }
 
     fn taxonomy_value(&self, t: usize, terms: Option<Value>) -> Value {
@@ -394,7 +425,16 @@ impl Renderer<'_> {
                         (page_url(base, &[&tax.config.path, &tax.terms[k].key], page), None)
                     }
                     Job::Series => (base.url(&["series"]), None),
-                    Job::NotFound | Job::Feed | Job::TermFeed { .. } | Job::Robots => return None,
+                    Job::Search => (base.url(&["search"]), None),
+                    Job::Stats => (base.url(&["stats"]), None),
+                    Job::NotFound
+                    | Job::Feed
+                    | Job::TermFeed { .. }
+                    | Job::Robots
+                    | Job::SearchIndex
+                    | Job::Dataset => {
+                        return None;
+                    }
                 };
                 Some(SitemapUrl { url, lastmod })
             })

@@ -318,9 +318,8 @@ impl<'a> Values<'a> {
             ("home_url", base.url(&[]).into()),
             ("years_url", base.url(&["years"]).into()),
             ("series_url", base.url(&["series"]).into()),
-            // Filled in when those pages exist; templates test for them.
-            ("stats_url", Value::none()),
-            ("search_url", Value::none()),
+            ("stats_url", base.url(&["stats"]).into()),
+            ("search_url", base.url(&["search"]).into()),
             ("years", Value::from(years)),
             ("taxonomies", Value::from(taxonomies)),
         ]);

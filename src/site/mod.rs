@@ -15,7 +15,7 @@ use crate::url;
 use std::collections::HashMap;
 
 pub use paginate::{Pager, paginate, window};
-pub use taxonomy::{Taxonomy, Term};
+pub use taxonomy::{Taxonomy, Term, values as taxonomy_values};
 
 /// Entries that share the year of their publication date.
 #[derive(Debug, Clone)]
