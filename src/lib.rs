@@ -66,6 +66,18 @@ pub struct BuildOptions {
     pub base_url: Option<String>,
     /// Worker threads; the default is one per core.
     pub jobs: Option<usize>,
+    /// Called with the number of files written so far, from the writing threads.
+    pub progress: Option<Progress>,
+}
+
+/// A progress callback. The library only counts; drawing (or not) is the caller's business.
+#[derive(Clone)]
+pub struct Progress(pub std::sync::Arc<dyn Fn(u64) + Send + Sync>);
+
+impl std::fmt::Debug for Progress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Progress")
+    }
 }
 
 /// Time spent in each phase, for `--timings` and the benchmark.
@@ -180,11 +192,19 @@ fn build_in_pool(opts: &BuildOptions) -> Result<BuildReport, Error> {
     let staging = Staging::begin(&output)?;
     let write_ns = AtomicU64::new(0);
     let bytes = AtomicU64::new(0);
+    let files = AtomicU64::new(0);
     let write = |path: &str, data: &[u8]| -> std::io::Result<()> {
         let t = Instant::now();
         staging.write(path, data).map_err(|e| std::io::Error::new(e.kind(), format!("{path}: {e}")))?;
         write_ns.fetch_add(t.elapsed().as_nanos() as u64, Ordering::Relaxed);
         bytes.fetch_add(data.len() as u64, Ordering::Relaxed);
+        let n = files.fetch_add(1, Ordering::Relaxed) + 1;
+        if let Some(p) = &opts.progress {
+            // Every 64th file is plenty for a bar and keeps the callback off the hot path.
+            if n % 64 == 0 {
+                (p.0)(n);
+            }
+        }
         Ok(())
     };
 

@@ -270,8 +270,38 @@ fn build(args: BuildArgs) -> ExitCode {
         drafts: args.drafts,
         base_url: args.base_url,
         jobs: args.jobs.map(usize::from),
+        progress: None,
     };
-    match casebook::build(&opts) {
+    // A progress bar only for a person at a terminal, and only once a build takes a moment:
+    // CI logs and pipes stay clean.
+    use std::io::IsTerminal;
+    let bar = (!args.quiet && std::io::stderr().is_terminal()).then(|| {
+        let bar = indicatif::ProgressBar::hidden();
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{spinner} {msg} {pos} files ({elapsed})")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+        );
+        bar.set_message("building");
+        bar
+    });
+    let mut opts = opts;
+    if let Some(bar) = bar.clone() {
+        let started = std::time::Instant::now();
+        let shown = std::sync::atomic::AtomicBool::new(false);
+        opts.progress = Some(casebook::Progress(std::sync::Arc::new(move |n| {
+            if started.elapsed() > std::time::Duration::from_millis(300)
+                && !shown.swap(true, std::sync::atomic::Ordering::Relaxed)
+            {
+                bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+            }
+            bar.set_position(n);
+        })));
+    }
+    let result = casebook::build(&opts);
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    match result {
         Ok(r) => {
             if !args.quiet {
                 println!(
