@@ -117,6 +117,22 @@ pub struct Loaded {
 /// Reads the configuration, every entry and the theme, and builds the site model. Every problem
 /// found in any of them is returned together.
 pub fn load(root: &Path, drafts: bool, base_url: Option<&str>, timings: &mut Timings) -> Result<Loaded, Error> {
+    match load_lenient(root, drafts, base_url, timings)? {
+        (Some(loaded), diags) if diags.is_empty() => Ok(loaded),
+        (_, diags) => Err(Error::Input(diags)),
+    }
+}
+
+/// Like [`load`], but returns what could be loaded beside the problems found: entries that
+/// failed to parse are left out, unresolvable `follows` dropped. `None` when the theme or its
+/// templates are broken (nothing can be rendered then). Errors only when nothing can be read at
+/// all (book.toml, the content directory).
+pub fn load_lenient(
+    root: &Path,
+    drafts: bool,
+    base_url: Option<&str>,
+    timings: &mut Timings,
+) -> Result<(Option<Loaded>, Vec<Diagnostic>), Error> {
     let t = Instant::now();
     let mut config = Config::load(root).map_err(Error::Input)?;
     if drafts {
@@ -143,23 +159,27 @@ pub fn load(root: &Path, drafts: bool, base_url: Option<&str>, timings: &mut Tim
     let tera = theme.as_ref().map_err(Clone::clone).and_then(|t| t.tera());
 
     let t = Instant::now();
-    let site = Site::build(&config, entries);
+    let (site, site_diags) = Site::build_lenient(&config, entries);
     timings.model = t.elapsed();
+    diags.extend(site_diags);
 
-    match (site, theme, tera) {
-        (Ok(site), Ok(theme), Ok(tera)) if diags.is_empty() => {
-            Ok(Loaded { root: root.to_path_buf(), config, base, site, theme, tera })
-        }
-        (site, theme, tera) => {
-            diags.extend(site.err().unwrap_or_default());
+    let loaded = match (theme, tera) {
+        (Ok(theme), Ok(tera)) => Some(Loaded { root: root.to_path_buf(), config, base, site, theme, tera }),
+        (theme, tera) => {
             diags.extend(theme.err().unwrap_or_default());
             diags.extend(tera.err().unwrap_or_default());
-            diag::sort(&mut diags);
-            diags.dedup();
-            attach_sources(root, &mut diags);
-            Err(Error::Input(diags))
+            None
         }
-    }
+    };
+    finish_diagnostics(root, &mut diags);
+    Ok((loaded, diags))
+}
+
+/// Sorts, deduplicates and attaches source lines, so every command prints problems alike.
+pub fn finish_diagnostics(root: &Path, diags: &mut Vec<Diagnostic>) {
+    diag::sort(diags);
+    diags.dedup();
+    attach_sources(root, diags);
 }
 
 /// Adds the source line to diagnostics made without the file's text at hand (cross-entry checks).
@@ -201,7 +221,7 @@ fn build_in_pool(opts: &BuildOptions) -> Result<BuildReport, Error> {
         let n = files.fetch_add(1, Ordering::Relaxed) + 1;
         if let Some(p) = &opts.progress {
             // Every 64th file is plenty for a bar and keeps the callback off the hot path.
-            if n % 64 == 0 {
+            if n.is_multiple_of(64) {
                 (p.0)(n);
             }
         }

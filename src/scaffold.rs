@@ -30,35 +30,61 @@ fn content_dir(root: &Path) -> Result<PathBuf, Error> {
     Ok(root.join(config.build.content))
 }
 
-/// Writes `text` to a new file at `path`; an existing file is an error, never replaced.
-fn create(path: &Path, text: &str) -> Result<(), Error> {
+/// Writes `text` to a new file at `path`; an existing file is an error, never replaced. Paths in
+/// messages are shown relative to `root`, as everywhere else.
+fn create(root: &Path, path: &Path, text: &str) -> Result<(), Error> {
+    let shown = content::shown(root, path);
     if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent).map_err(|e| Error::Setup(format!("{}: {e}", parent.display())))?;
+        std::fs::create_dir_all(parent)
+            .map_err(|e| Error::Setup(format!("{}: {e}", content::shown(root, parent).display())))?;
     }
     let mut f = std::fs::OpenOptions::new().write(true).create_new(true).open(path).map_err(|e| {
         if e.kind() == std::io::ErrorKind::AlreadyExists {
-            Error::Setup(format!("{} already exists, expected a new file: nothing was overwritten", path.display()))
+            Error::Setup(format!("{} already exists, expected a new file: nothing was overwritten", shown.display()))
         } else {
-            Error::Setup(format!("{}: {e}", path.display()))
+            Error::Setup(format!("{}: {e}", shown.display()))
         }
     })?;
-    f.write_all(text.as_bytes()).map_err(|e| Error::Setup(format!("{}: {e}", path.display())))
+    f.write_all(text.as_bytes()).map_err(|e| Error::Setup(format!("{}: {e}", shown.display())))
 }
 
-/// Ids already used in the site, read leniently: files with other errors still count.
-fn used_ids(root: &Path, content: &Path) -> Vec<String> {
-    let Ok(files) = content::walk(root, content) else { return Vec::new() };
+/// What the site already uses, read leniently (files with other errors still count): ids, and
+/// the slugs of each kind (a new entry must not take either).
+struct Used {
+    ids: Vec<String>,
+    incident_slugs: Vec<String>,
+    article_slugs: Vec<String>,
+}
+
+fn used(root: &Path, content: &Path) -> Used {
+    let mut u = Used { ids: Vec::new(), incident_slugs: Vec::new(), article_slugs: Vec::new() };
+    let Ok(files) = content::walk(root, content) else { return u };
     let opts = LoadOptions { markdown: MarkdownOptions { east_asian_line_breaks: true }, drafts: true };
     let (entries, _) = content::load(root, content, &files, opts);
-    let mut ids: Vec<String> = entries.iter().filter_map(|e| e.id().map(str::to_string)).collect();
+    for e in &entries {
+        u.ids.extend(e.id().map(str::to_string));
+        match e.kind() {
+            content::Kind::Incident => u.incident_slugs.push(e.slug.clone()),
+            content::Kind::Article => u.article_slugs.push(e.slug.clone()),
+        }
+    }
     // A file named like an id that failed to parse still takes its number.
-    ids.extend(
+    u.ids.extend(
         files
             .iter()
             .filter_map(|f| f.file_stem().map(|s| s.to_string_lossy().into_owned()))
             .filter(|s| frontmatter::is_series_id(s)),
     );
-    ids
+    u
+}
+
+/// Refuses an empty value for a field the entry needs.
+fn required(flag: &str, value: &str) -> Result<(), Error> {
+    if value.trim().is_empty() {
+        Err(Error::Setup(format!("{flag} is empty, expected a non-empty value: nothing was written")))
+    } else {
+        Ok(())
+    }
 }
 
 /// The next free `YYYY-NNN` of `year`.
@@ -69,19 +95,38 @@ pub fn next_id(ids: &[String], year: i32) -> String {
     format!("{year}-{:03}", max + 1)
 }
 
+/// The next free id that is also free as an incident slug (an id-less incident may use one).
+fn next_free_id(used: &Used, year: i32) -> String {
+    let mut ids = used.ids.clone();
+    loop {
+        let id = next_id(&ids, year);
+        if !used.incident_slugs.contains(&id) {
+            return id;
+        }
+        ids.push(id);
+    }
+}
+
 /// Creates `content/incidents/YYYY/YYYY-NNN.md`; returns its path.
 pub fn new_incident(root: &Path, spec: &NewIncident, today: NaiveDate) -> Result<PathBuf, Error> {
+    required("the title", &spec.title)?;
+    required("--organization", &spec.organization)?;
+    for (flag, v) in [("--attack", &spec.attack), ("--sector", &spec.sector)] {
+        if let Some(v) = v {
+            required(flag, v)?;
+        }
+    }
     let content = content_dir(root)?;
-    let ids = used_ids(root, &content);
+    let used = used(root, &content);
     let id = match &spec.id {
         Some(id) if !frontmatter::is_series_id(id) => {
             return Err(Error::Setup(format!("--id `{id}` is not YYYY-NNN, expected e.g. `{}-001`", today.year())));
         }
-        Some(id) if ids.contains(id) => {
+        Some(id) if used.ids.contains(id) || used.incident_slugs.contains(id) => {
             return Err(Error::Setup(format!("--id `{id}` is already used, expected a free id")));
         }
         Some(id) => id.clone(),
-        None => next_id(&ids, today.year()),
+        None => next_free_id(&used, today.year()),
     };
     let year = &id[..4];
     let path = content.join("incidents").join(year).join(format!("{id}.md"));
@@ -99,16 +144,24 @@ pub fn new_incident(root: &Path, spec: &NewIncident, today: NaiveDate) -> Result
     fm.push_str(&format!(
         "# affected: 0\n# data: []\ndisclosed: {today}\n# occurred: {{ from: {today}, to: {today} }}\ntags: []\n# sources:\n#   - title: 公式発表\n#     url: https://example.org/\n---\n\nここに事案の概要を書きます。\n\n<!-- more -->\n\n## 経緯\n\n## 原因\n\n## 対応\n"
     ));
-    create(&path, &fm)?;
+    create(root, &path, &fm)?;
     Ok(path)
 }
 
 /// Creates `content/articles/<slug>.md`; returns its path.
 pub fn new_article(root: &Path, title: &str, today: NaiveDate) -> Result<PathBuf, Error> {
+    required("the title", title)?;
     let content = content_dir(root)?;
-    let path = content.join("articles").join(format!("{}.md", url::key(title)));
+    let slug = url::key(title);
+    let path = content.join("articles").join(format!("{slug}.md"));
+    // An existing file is reported as such by `create`; another file with the slug, here.
+    if !path.exists() && used(root, &content).article_slugs.contains(&slug) {
+        return Err(Error::Setup(format!(
+            "an article with the URL slug `{slug}` already exists, expected a title that makes a new one: nothing was written"
+        )));
+    }
     let text = format!("---\ntitle: {}\ndate: {today}\ntags: []\n---\n\nここに本文を書きます。\n", quoted(title));
-    create(&path, &text)?;
+    create(root, &path, &text)?;
     Ok(path)
 }
 
@@ -129,7 +182,7 @@ pub fn init(dir: &Path, today: NaiveDate) -> Result<Vec<PathBuf>, Error> {
         "[book]\ntitle = {}\ndescription = \"\"\nlanguage = \"ja\"\nbase_url = \"/\"\n\n[series]\nlabel = \"セキュリティ事件簿\"\n",
         quoted(&format!("{name} セキュリティ事件簿"))
     );
-    create(&dir.join(CONFIG_FILE), &book)?;
+    create(dir, &dir.join(CONFIG_FILE), &book)?;
     let year = today.year();
     let incident = format!(
         "---\ntitle: \"会員サイトへの不正アクセスによる個人情報漏えい（記入例）\"\nid: \"{year}-001\"\ndate: {today}\norganization: 株式会社サンプル\nattack: 不正アクセス\nsector: 小売\naffected: 1200\ndata: [氏名, メールアドレス, 電話番号]\ndisclosed: {today}\noccurred: {{ from: {today}, to: {today} }}\ntags: [ECサイト, 記入例]\nsources:\n  - title: 公式発表（記入例）\n    url: https://example.org/notice\n---\n\nこれは記入例です。組織名・日付・件数・漏えいした情報・原因・出典を前付け（front matter）に書くと、\n年別・種別・業種・組織・情報の種類ごとの一覧に自動で載ります。\n\n<!-- more -->\n\n## 経緯\n\n発覚から公表までの流れを書きます。\n\n## 原因\n\n## 対応\n"
@@ -143,7 +196,7 @@ pub fn init(dir: &Path, today: NaiveDate) -> Result<Vec<PathBuf>, Error> {
     ];
     let mut written = vec![dir.join(CONFIG_FILE)];
     for (path, text) in files {
-        create(&path, &text)?;
+        create(dir, &path, &text)?;
         written.push(path);
     }
     Ok(written)

@@ -26,6 +26,10 @@ pub fn affected_jobs(site: &Site, per_page: usize, changes: &[BodyChange]) -> Ha
     let per_page = per_page.max(1);
     let page_of = |pos: usize| pos / per_page + 1;
     let mut jobs: HashSet<Job> = changes.iter().map(|c| Job::Entry(c.entry)).collect();
+    // The search index holds body text, so any body edit changes it.
+    if !changes.is_empty() {
+        jobs.insert(Job::SearchIndex);
+    }
     let carded: HashSet<usize> = changes.iter().filter(|c| c.card).map(|c| c.entry).collect();
     if carded.is_empty() {
         return jobs;
@@ -108,7 +112,7 @@ mod tests {
         let site = site();
         let i = idx(&site, "2024-002");
         let jobs = affected_jobs(&site, 2, &[BodyChange { entry: i, card: false }]);
-        assert_eq!(jobs, HashSet::from([Job::Entry(i)]));
+        assert_eq!(jobs, HashSet::from([Job::Entry(i), Job::SearchIndex]));
     }
 
     #[test]
@@ -133,6 +137,7 @@ mod tests {
             Job::Entry(idx(&site, "2023-001")),
             Job::Entry(idx(&site, "2024-002")),
             Job::Entry(idx(&site, "2024-003")),
+            Job::SearchIndex,
         ]);
         assert_eq!(jobs, expected);
     }

@@ -54,7 +54,15 @@ pub struct Site {
 impl Site {
     /// Builds the model; reports every cross-entry problem (duplicate ids and slugs, `follows`
     /// that cannot be resolved) at once.
-    pub fn build(config: &Config, mut entries: Vec<Entry>) -> Result<Site, Vec<Diagnostic>> {
+    pub fn build(config: &Config, entries: Vec<Entry>) -> Result<Site, Vec<Diagnostic>> {
+        let (site, diags) = Site::build_lenient(config, entries);
+        if diags.is_empty() { Ok(site) } else { Err(diags) }
+    }
+
+    /// Builds the model even when entries conflict, dropping what cannot be resolved (a bad
+    /// `follows`), and returns the problems beside it: `check` still checks every link of a site
+    /// that `build` would refuse, so that one run reports everything.
+    pub fn build_lenient(config: &Config, mut entries: Vec<Entry>) -> (Site, Vec<Diagnostic>) {
         entries.sort_by(|a, b| {
             b.meta
                 .date
@@ -64,10 +72,7 @@ impl Site {
         });
         let mut diags = check_unique(&entries);
         let follows = resolve_follows(&entries, &mut diags);
-        if !diags.is_empty() {
-            diag::sort(&mut diags);
-            return Err(diags);
-        }
+        diag::sort(&mut diags);
 
         let (taxonomies, entry_terms) = taxonomy::build(&config.taxonomies, &entries);
         let years = build_years(&entries);
@@ -80,7 +85,10 @@ impl Site {
         }
         let (chains, chain_of) = build_chains(&follows, &entries);
         let related = related::compute(&entries, &entry_terms);
-        Ok(Site { entries, taxonomies, entry_terms, years, series, series_pos, follows, chain_of, chains, related })
+        (
+            Site { entries, taxonomies, entry_terms, years, series, series_pos, follows, chain_of, chains, related },
+            diags,
+        )
     }
 
     pub fn taxonomy_config(&self, t: usize) -> &TaxonomyConfig {
