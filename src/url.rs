@@ -18,7 +18,7 @@ const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'
 /// `ＤＤｏＳ`, `DDoS` and `ddos` share the key `ddos`; Japanese text is kept as written.
 pub fn key(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    for c in text.trim().nfkc() {
+    for c in nfkc(text.trim()).chars() {
         if c.is_whitespace() || c.is_control() || matches!(c, '/' | '\\' | '?' | '#' | '%') {
             out.push('-');
         } else {
@@ -29,6 +29,17 @@ pub fn key(text: &str) -> String {
         "" => "-".into(),
         "." | ".." => out.replace('.', "-"),
         _ => out,
+    }
+}
+
+/// `text` in NFKC. Most text (ASCII, ordinary Japanese) already is, and the quick check says so
+/// without allocating; only the rest is normalized.
+pub fn nfkc(text: &str) -> std::borrow::Cow<'_, str> {
+    use unicode_normalization::{IsNormalized, is_nfkc_quick};
+    if text.is_ascii() || is_nfkc_quick(text.chars()) == IsNormalized::Yes {
+        std::borrow::Cow::Borrowed(text)
+    } else {
+        std::borrow::Cow::Owned(text.nfkc().collect())
     }
 }
 
@@ -153,6 +164,10 @@ mod tests {
         assert_eq!(key(".."), "--");
         assert_eq!(key("．．"), "--");
         assert_eq!(key("a.b"), "a.b");
+        // The fast path and the full normalization agree.
+        for s in ["ランサムウェア", "ﾗﾝｻﾑ", "①②", "ＡＢＣ", "abc", "が", "か\u{3099}"] {
+            assert_eq!(nfkc(s), s.nfkc().collect::<String>(), "{s}");
+        }
     }
 
     #[test]

@@ -466,12 +466,17 @@ impl Checker {
 
     fn list(&mut self, field: &str, v: Option<Vec<Spanned<String>>>) -> Vec<String> {
         let mut out: Vec<String> = Vec::new();
+        let mut keys: Vec<String> = Vec::new();
         for item in v.unwrap_or_default() {
             let s = item.value.trim();
             if s.is_empty() {
                 self.report(&item, format!("`{field}` has an empty item, expected non-empty strings"));
-            } else if !out.iter().any(|o| url::key(o) == url::key(s)) {
-                // The same term twice on one entry would count the entry twice.
+                continue;
+            }
+            // The same term twice on one entry would count the entry twice.
+            let key = url::key(s);
+            if !keys.contains(&key) {
+                keys.push(key);
                 out.push(s.to_string());
             }
         }

@@ -2,7 +2,6 @@
 //! anchors, the links (for `check`) and a character count (for reading time).
 
 use pulldown_cmark::{CowStr, Event, Options, Parser, Tag, TagEnd};
-use unicode_normalization::UnicodeNormalization;
 
 const MORE: &str = "<!-- more -->";
 
@@ -122,7 +121,7 @@ fn heading_id(inner: &[Event<'_>], used: &mut Vec<String>) -> String {
         }
     }
     let mut id = String::with_capacity(text.len());
-    for c in text.trim().nfkc() {
+    for c in crate::url::nfkc(text.trim()).chars() {
         if c.is_whitespace() {
             if !id.ends_with('-') {
                 id.push('-');
