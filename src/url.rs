@@ -25,6 +25,13 @@ pub fn key(text: &str) -> String {
             out.push(c.to_ascii_lowercase());
         }
     }
+    // Lowercasing can make a letter composable with a following mark (`J` + caron → `ǰ`):
+    // normalize again so that a key is its own key.
+    if !out.is_ascii() {
+        if let std::borrow::Cow::Owned(o) = nfkc(&out) {
+            out = o;
+        }
+    }
     match out.as_str() {
         "" => "-".into(),
         "." | ".." => out.replace('.', "-"),
@@ -78,6 +85,12 @@ impl BaseUrl {
             let host_end = rest.find('/').unwrap_or(rest.len());
             if host_end == 0 {
                 return Err(format!("`{raw}` has no host, expected e.g. `https://example.org/`"));
+            }
+            let host = &rest[..host_end];
+            if host.chars().any(|c| c.is_control() || c.is_whitespace() || "<>\"\\^`{|}?#".contains(c)) {
+                return Err(format!(
+                    "`{raw}` has characters that cannot be in a host name, expected e.g. `https://example.org/`"
+                ));
             }
             (raw[..scheme_len + host_end].to_string(), &rest[host_end..])
         } else if raw.starts_with('/') {
@@ -164,6 +177,10 @@ mod tests {
         assert_eq!(key(".."), "--");
         assert_eq!(key("．．"), "--");
         assert_eq!(key("a.b"), "a.b");
+        // A key is its own key, also where lowercasing makes a letter composable.
+        for s in ["J\u{30c}", "ＤＤｏＳ", "ﾗﾝｻﾑ", "A\u{301}"] {
+            assert_eq!(key(&key(s)), key(s), "{s:?}");
+        }
         // The fast path and the full normalization agree.
         for s in ["ランサムウェア", "ﾗﾝｻﾑ", "①②", "ＡＢＣ", "abc", "が", "か\u{3099}"] {
             assert_eq!(nfkc(s), s.nfkc().collect::<String>(), "{s}");
@@ -200,6 +217,8 @@ mod tests {
         assert!(BaseUrl::parse("ftp://x/").is_err());
         assert!(BaseUrl::parse("https:///x").is_err());
         assert!(BaseUrl::parse("relative/").is_err());
+        assert!(BaseUrl::parse("http://o\u{13}x/").is_err());
+        assert!(BaseUrl::parse("https://a b/").is_err());
         assert_eq!(BaseUrl::parse("https://x.org/事件簿/").unwrap().root(), "/%E4%BA%8B%E4%BB%B6%E7%B0%BF/");
         assert_eq!(BaseUrl::parse("/%E4%BA%8B/").unwrap().root(), "/%E4%BA%8B/");
     }

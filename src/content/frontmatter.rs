@@ -270,15 +270,15 @@ pub fn parse(split: &Split<'_>, default_kind: Kind) -> Result<FrontMatter, Vec<P
         Node::Map(Vec::new())
     } else {
         yaml::from_str(split.yaml).map_err(|e| {
-            let line = e.line + split.yaml_line - 1;
-            vec![(line, e.column, describe_yaml_error(split.yaml, e.line, &e.message))]
+            let (line, column) = Positions::new(split).map(e.line, e.column);
+            vec![(line, column, describe_yaml_error(split.yaml, e.line, &e.message))]
         })?
     };
     let Node::Map(pairs) = root else {
         let message = "the front matter is not a map of fields, expected lines such as `title: ...`".to_string();
         return Err(vec![(split.yaml_line, 1, message)]);
     };
-    let mut checker = Checker { offset: split.yaml_line - 1, problems: Vec::new() };
+    let mut checker = Checker { positions: Positions::new(split), problems: Vec::new() };
     let raw = checker.typed(pairs);
     checker.check(raw, default_kind)
 }
@@ -305,12 +305,65 @@ fn scalar_text(v: &serde_json::Value) -> Option<String> {
     }
 }
 
-struct Checker {
-    offset: usize,
+struct Checker<'a> {
+    positions: Positions<'a>,
     problems: Vec<Problem>,
 }
 
-impl Checker {
+/// The lines of YAML text as YAML counts them: LF, CRLF and a lone CR each end a line.
+fn yaml_lines(yaml: &str) -> Vec<(usize, &str)> {
+    let bytes = yaml.as_bytes();
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\n' => {
+                out.push((start, &yaml[start..i]));
+                start = i + 1;
+            }
+            b'\r' => {
+                out.push((start, &yaml[start..i]));
+                if bytes.get(i + 1) == Some(&b'\n') {
+                    i += 1;
+                }
+                start = i + 1;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    out.push((start, &yaml[start..]));
+    out
+}
+
+/// Maps positions in the YAML (as the YAML parser counts lines) to positions in the file (as
+/// editors and every other diagnostic count them: by LF). They differ only when the front
+/// matter holds a lone CR, so the general mapping is built only then.
+struct Positions<'a> {
+    yaml: &'a str,
+    /// File line before the first YAML line.
+    offset: usize,
+    lines: Option<Vec<(usize, &'a str)>>,
+}
+
+impl<'a> Positions<'a> {
+    fn new(split: &Split<'a>) -> Positions<'a> {
+        let lone_cr =
+            split.yaml.as_bytes().windows(2).any(|w| w[0] == b'\r' && w[1] != b'\n') || split.yaml.ends_with('\r');
+        Positions { yaml: split.yaml, offset: split.yaml_line - 1, lines: lone_cr.then(|| yaml_lines(split.yaml)) }
+    }
+
+    fn map(&self, line: usize, column: usize) -> (usize, usize) {
+        let Some(lines) = &self.lines else { return (line + self.offset, column) };
+        let (start, text) = lines.get(line.saturating_sub(1)).copied().unwrap_or((self.yaml.len(), ""));
+        let within = text.char_indices().nth(column.saturating_sub(1)).map_or(text.len(), |(b, _)| b);
+        let (l, c) = diag::line_col(self.yaml, start + within);
+        (l + self.offset, c)
+    }
+}
+
+impl Checker<'_> {
     /// Types every pair, reporting each unknown key and each value of the wrong shape.
     fn typed(&mut self, pairs: Vec<(Spanned<String>, Spanned<Node>)>) -> Raw {
         let mut raw = Raw::default();
@@ -447,7 +500,7 @@ impl Checker {
 
     fn at<T>(&self, v: &Spanned<T>) -> (usize, usize) {
         let (l, c) = yaml::position(v);
-        (l + self.offset, c)
+        self.positions.map(l, c)
     }
 
     fn report<T>(&mut self, v: &Spanned<T>, message: String) {
@@ -495,10 +548,14 @@ impl Checker {
     }
 
     fn check(mut self, raw: Raw, default_kind: Kind) -> Result<FrontMatter, Vec<Problem>> {
-        let title_line = raw.title.as_ref().map_or(self.offset + 1, |t| self.at(t).0);
+        let title_line = raw.title.as_ref().map_or(self.positions.offset + 1, |t| self.at(t).0);
         let title = match raw.title {
             None => {
-                self.problems.push((self.offset + 1, 1, "`title` is missing, expected a title for the entry".into()));
+                self.problems.push((
+                    self.positions.offset + 1,
+                    1,
+                    "`title` is missing, expected a title for the entry".into(),
+                ));
                 None
             }
             Some(t) => self.text("title", Some(t)),
@@ -733,7 +790,7 @@ fn describe_yaml_error(yaml: &str, line: usize, message: &str) -> String {
 
 /// The top-level key whose value contains `line` of the YAML text.
 fn field_at(yaml: &str, line: usize) -> Option<&'static str> {
-    let lines: Vec<&str> = yaml.lines().collect();
+    let lines: Vec<&str> = yaml_lines(yaml).into_iter().map(|(_, l)| l).collect();
     let upto = line.min(lines.len());
     lines[..upto].iter().rev().find_map(|l| {
         if l.starts_with([' ', '\t', '-', '#']) {
