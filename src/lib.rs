@@ -194,7 +194,9 @@ fn attach_sources(root: &Path, diags: &mut [Diagnostic]) {
 
 /// Builds the site into its output directory. On any error the previous output is untouched.
 pub fn build(opts: &BuildOptions) -> Result<BuildReport, Error> {
-    let mut pool = rayon::ThreadPoolBuilder::new();
+    // Generous stacks: pulldown-cmark and the YAML layer recurse on nesting (both are bounded,
+    // this is the margin).
+    let mut pool = rayon::ThreadPoolBuilder::new().stack_size(16 << 20);
     if let Some(n) = opts.jobs {
         pool = pool.num_threads(n.max(1));
     }

@@ -32,12 +32,28 @@ pub fn key(text: &str) -> String {
             out = o;
         }
     }
+    // File systems allow 255 bytes a name: a longer key is cut on a character boundary and
+    // given a hash of the whole, so distinct terms stay distinct.
+    if out.len() > MAX_KEY_BYTES {
+        let hash =
+            out.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3));
+        let mut cut = MAX_KEY_BYTES - 17;
+        while !out.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        out = format!("{}-{hash:016x}", &out[..cut]);
+    }
     match out.as_str() {
         "" => "-".into(),
+        // The index page of a taxonomy is `<path>/index.html`: a term may not take that name.
+        "index.html" => "index.html-".into(),
         "." | ".." => out.replace('.', "-"),
         _ => out,
     }
 }
+
+/// The longest key, in bytes: a path segment must stay under the usual 255-byte name limit.
+pub const MAX_KEY_BYTES: usize = 200;
 
 /// `text` in NFKC. Most text (ASCII, ordinary Japanese) already is, and the quick check says so
 /// without allocating; only the rest is normalized.
@@ -177,6 +193,12 @@ mod tests {
         assert_eq!(key(".."), "--");
         assert_eq!(key("．．"), "--");
         assert_eq!(key("a.b"), "a.b");
+        assert_eq!(key("index.html"), "index.html-");
+        let long = "組織".repeat(100);
+        let k = key(&long);
+        assert!(k.len() <= MAX_KEY_BYTES, "{}", k.len());
+        assert_eq!(key(&k), k, "a cut key is its own key");
+        assert_ne!(key(&format!("{long}A")), key(&format!("{long}B")), "distinct long terms stay distinct");
         // A key is its own key, also where lowercasing makes a letter composable.
         for s in ["J\u{30c}", "ＤＤｏＳ", "ﾗﾝｻﾑ", "A\u{301}"] {
             assert_eq!(key(&key(s)), key(s), "{s:?}");

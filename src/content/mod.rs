@@ -160,13 +160,9 @@ pub fn parse_entry(
     };
 
     let body = markdown::render(split.body, opts.markdown);
-    let links = body
-        .links
+    let links = positions(split.body, body.links)
         .into_iter()
-        .map(|(value, offset)| {
-            let (l, column) = diag::line_col(split.body, offset);
-            At { value, line: l + split.body_line - 1, column }
-        })
+        .map(|(value, l, column)| At { value, line: l + split.body_line - 1, column })
         .collect();
     let summary_html = match &meta.summary {
         // Front-matter text is never markup: escape it.
@@ -183,6 +179,29 @@ pub fn parse_entry(
         anchors: body.anchors,
         links,
     }))
+}
+
+/// (line, column) of each `(value, byte offset)`, in one pass over the text: a body with many
+/// links must not be rescanned from its start for each of them.
+fn positions(text: &str, mut items: Vec<(String, usize)>) -> Vec<(String, usize, usize)> {
+    items.sort_by_key(|(_, offset)| *offset);
+    let mut out = Vec::with_capacity(items.len());
+    let (mut pos, mut line, mut line_start) = (0usize, 1usize, 0usize);
+    for (value, offset) in items {
+        let mut offset = offset.min(text.len());
+        while !text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        for (i, b) in text.as_bytes()[pos..offset].iter().enumerate() {
+            if *b == b'\n' {
+                line += 1;
+                line_start = pos + i + 1;
+            }
+        }
+        pos = offset;
+        out.push((value, line, text[line_start..offset].chars().count() + 1));
+    }
+    out
 }
 
 /// Escapes text for HTML element content and attribute values.
@@ -256,6 +275,17 @@ mod tests {
     fn link_lines_are_file_lines() {
         let e = parse("a.md", "---\ntitle: t\ndate: 2024-01-30\n---\n\n[a](/x/)\n").unwrap().unwrap();
         assert_eq!((e.links[0].line, e.links[0].column), (6, 1));
+    }
+
+    #[test]
+    fn link_positions_match_line_col() {
+        let text = "a\nいろ[x](y)\n\n[z](w) [v](u)";
+        let items: Vec<(String, usize)> =
+            ["[x]", "[z]", "[v]"].iter().map(|m| (m.to_string(), text.find(m).unwrap())).collect();
+        for (value, line, col) in positions(text, items.clone()) {
+            let offset = items.iter().find(|i| i.0 == value).unwrap().1;
+            assert_eq!((line, col), diag::line_col(text, offset), "{value}");
+        }
     }
 
     #[test]

@@ -8,6 +8,9 @@ use serde::de::DeserializeOwned;
 
 pub use serde_saphyr::Spanned;
 
+/// How deep front matter may nest (maps and lists inside each other).
+const MAX_DEPTH: usize = 32;
+
 /// A YAML error at a 1-based position inside the YAML text.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct YamlError {
@@ -18,7 +21,12 @@ pub struct YamlError {
 }
 
 pub fn from_str<T: DeserializeOwned>(yaml: &str) -> Result<T, YamlError> {
-    let options = serde_saphyr::options! { with_snippet: false };
+    // Front matter is shallow; a tight nesting budget turns a hostile document into an error
+    // long before the recursive deserializers could exhaust a thread's stack.
+    let mut budget = serde_saphyr::Budget::default();
+    budget.max_depth = MAX_DEPTH;
+    budget.flow_nesting_limit = MAX_DEPTH;
+    let options = serde_saphyr::options! { with_snippet: false, budget: Some(budget) };
     serde_saphyr::from_str_with_options(yaml, options).map_err(|e| {
         let (line, column) = e.location().map_or((1, 1), |l| (l.line() as usize, l.column() as usize));
         YamlError { line: line.max(1), column: column.max(1), message: short_message(&e.to_string()) }
@@ -72,6 +80,18 @@ mod tests {
         assert_eq!(e.message, "duplicate mapping key: a");
         let e = from_str::<T>("c: 1\n").unwrap_err();
         assert!(e.message.starts_with("unknown field `c`"), "{}", e.message);
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_stack_overflow() {
+        let deep = format!("a: {}{}\n", "[".repeat(10_000), "]".repeat(10_000));
+        assert!(from_str::<serde_json::Value>(&deep).is_err());
+        let mut block = String::from("a:\n");
+        for i in 0..5_000 {
+            block.push_str(&" ".repeat(i + 1));
+            block.push_str("- \n");
+        }
+        assert!(from_str::<serde_json::Value>(&block).is_err());
     }
 
     #[test]
