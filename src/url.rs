@@ -27,10 +27,10 @@ pub fn key(text: &str) -> String {
     }
     // Lowercasing can make a letter composable with a following mark (`J` + caron → `ǰ`):
     // normalize again so that a key is its own key.
-    if !out.is_ascii() {
-        if let std::borrow::Cow::Owned(o) = nfkc(&out) {
-            out = o;
-        }
+    if !out.is_ascii()
+        && let std::borrow::Cow::Owned(o) = nfkc(&out)
+    {
+        out = o;
     }
     // File systems allow 255 bytes a name: a longer key is cut on a character boundary and
     // given a hash of the whole, so distinct terms stay distinct.
