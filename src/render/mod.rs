@@ -289,19 +289,8 @@ impl Renderer<'_> {
             }
             Job::Taxonomy(t) => {
                 let tax = &site.taxonomies[t];
-                let terms: Vec<Value> = tax
-                    .terms
-                    .iter()
-                    .enumerate()
-                    .map(|(k, term)| {
-                        obj(vec![
-                            ("name", term.name.as_str().into()),
-                            ("url", self.links.term[t][k].as_str().into()),
-                            ("count", term.entries.len().into()),
-                        ])
-                    })
-                    .collect();
-                ctx.insert_value("taxonomy", self.taxonomy_value(t, Some(Value::from(terms))));
+                let terms = self.values.term_counts(t, usize::MAX);
+                ctx.insert_value("taxonomy", self.taxonomy_value(t, Some(terms)));
                 let url = self.links.taxonomy[t].clone();
                 ("taxonomy.html", "taxonomy", tax.config.title.clone(), url, index_path(&[&tax.config.path]))
             }

@@ -258,6 +258,18 @@ impl<'a> Values<'a> {
         Value::from(groups.into_iter().map(group).collect::<Vec<_>>())
     }
 
+    /// `[{name, url, count}]` for the first `limit` terms of taxonomy `t` (largest first).
+    pub fn term_counts(&self, t: usize, limit: usize) -> Value {
+        let terms = self.site.taxonomies[t].terms.iter().take(limit).enumerate().map(|(k, term)| {
+            obj(vec![
+                ("name", term.name.as_str().into()),
+                ("url", self.links.term[t][k].as_str().into()),
+                ("count", term.entries.len().into()),
+            ])
+        });
+        Value::from(terms.collect::<Vec<_>>())
+    }
+
     /// The `site` and `nav` objects every page shares.
     pub fn global(&self) -> (Value, Value) {
         let b = &self.config.book;
@@ -291,26 +303,14 @@ impl<'a> Values<'a> {
             .iter()
             .enumerate()
             .map(|(t, tax)| {
-                let top: Vec<Value> = tax
-                    .terms
-                    .iter()
-                    .take(NAV_TERMS)
-                    .enumerate()
-                    .map(|(k, term)| {
-                        obj(vec![
-                            ("name", term.name.as_str().into()),
-                            ("url", self.links.term[t][k].as_str().into()),
-                            ("count", term.entries.len().into()),
-                        ])
-                    })
-                    .collect();
+                let top = self.term_counts(t, NAV_TERMS);
                 obj(vec![
                     ("field", tax.config.field.name().into()),
                     ("path", tax.config.path.as_str().into()),
                     ("title", tax.config.title.as_str().into()),
                     ("url", self.links.taxonomy[t].as_str().into()),
                     ("term_count", tax.terms.len().into()),
-                    ("top", Value::from(top)),
+                    ("top", top),
                 ])
             })
             .collect();
