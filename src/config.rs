@@ -143,9 +143,37 @@ pub fn default_taxonomies() -> Vec<TaxonomyConfig> {
     ]
 }
 
-/// Paths the site's own pages use; a taxonomy may not take them.
-const RESERVED_PATHS: &[&str] =
-    &["incidents", "articles", "years", "series", "stats", "search", "page", "feed.xml", "sitemap.xml", "404.html"];
+/// Top-level names the site's own pages and files use; a taxonomy may not take them. The
+/// theme's static files are checked separately ([`Config::check_statics`]), and the sitemap's
+/// parts `sitemap-N.xml` by pattern.
+const RESERVED_PATHS: &[&str] = &[
+    "incidents",
+    "articles",
+    "years",
+    "series",
+    "stats",
+    "search",
+    "page",
+    "index.html",
+    "404.html",
+    "feed.xml",
+    "sitemap.xml",
+    "robots.txt",
+    "incidents.json",
+    "incidents.csv",
+];
+
+/// Longest taxonomy path in bytes: it is a directory name, and file systems refuse names over
+/// 255 bytes; the margin matches the cut of long term keys (`url::key`).
+const MAX_PATH_BYTES: usize = 200;
+
+fn is_reserved(path: &str) -> bool {
+    let sitemap_part = path
+        .strip_prefix("sitemap-")
+        .and_then(|r| r.strip_suffix(".xml"))
+        .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
+    RESERVED_PATHS.contains(&path) || sitemap_part
+}
 
 /// The known keys of each table, for unknown-key errors and suggestions.
 const TOP_KEYS: &[&str] = &["book", "build", "series", "markdown", "taxonomies"];
@@ -214,12 +242,8 @@ impl Config {
 
     fn validate(&self, text: &str, shown: &Path) -> Result<(), Vec<Diagnostic>> {
         let mut diags = Vec::new();
-        // Typed values no longer carry spans; find the key's line textually for the message.
-        let at_key = |key: &str, message: String| {
-            let line =
-                text.lines().position(|l| l.trim_start().starts_with(key) && l.contains('=')).map_or(0, |i| i + 1);
-            Diagnostic::new(shown, line, 1, message).with_source(text)
-        };
+        let at_key = |key: &str, message: String| key_diagnostic(text, shown, key, None, message);
+        let at_path = |value: &str, message: String| key_diagnostic(text, shown, "path", Some(value), message);
         if self.book.title.trim().is_empty() {
             diags.push(at_key("title", "`book.title` is empty, expected the site's title".into()));
         }
@@ -238,16 +262,24 @@ impl Config {
                 && !t.path.contains(['/', '\\', '?', '#', '%'])
                 && !t.path.chars().any(|c| c.is_whitespace() || c.is_control());
             if !path_ok {
-                diags.push(at_key(
-                    "path",
+                diags.push(at_path(
+                    &t.path,
                     format!(
                         "taxonomy path `{}` is not a single URL path segment, expected a name such as `tags`",
                         t.path
                     ),
                 ));
-            } else if RESERVED_PATHS.contains(&t.path.as_str()) {
-                diags.push(at_key(
-                    "path",
+            } else if t.path.len() > MAX_PATH_BYTES {
+                diags.push(at_path(
+                    &t.path,
+                    format!(
+                        "taxonomy path is {} bytes long, expected at most {MAX_PATH_BYTES} (it names a directory)",
+                        t.path.len()
+                    ),
+                ));
+            } else if is_reserved(&t.path) {
+                diags.push(at_path(
+                    &t.path,
                     format!("taxonomy path `{}` is used by the site's own pages, expected another name", t.path),
                 ));
             }
@@ -258,7 +290,10 @@ impl Config {
                 ));
             }
             if seen_paths.contains(&&t.path) {
-                diags.push(at_key("path", format!("taxonomy path `{}` is used twice, expected a unique path", t.path)));
+                diags.push(at_path(
+                    &t.path,
+                    format!("taxonomy path `{}` is used twice, expected a unique path", t.path),
+                ));
             }
             seen_fields.push(t.field);
             seen_paths.push(&t.path);
@@ -266,9 +301,47 @@ impl Config {
         if diags.is_empty() { Ok(()) } else { Err(diags) }
     }
 
+    /// Checks the taxonomy paths against the top-level names of the theme's static files
+    /// (`style.css`, a `fonts/` directory, ...), which are known only once the theme is loaded.
+    pub fn check_statics<'a>(&self, root: &Path, statics: impl IntoIterator<Item = &'a str>) -> Vec<Diagnostic> {
+        let tops: std::collections::BTreeSet<&str> =
+            statics.into_iter().map(|rel| rel.split('/').next().unwrap_or(rel)).collect();
+        let taken: Vec<&TaxonomyConfig> = self.taxonomies.iter().filter(|t| tops.contains(t.path.as_str())).collect();
+        if taken.is_empty() {
+            return Vec::new();
+        }
+        // Only on this error path is book.toml read again, for the line of each path.
+        let text = std::fs::read_to_string(root.join(CONFIG_FILE)).unwrap_or_default();
+        taken
+            .iter()
+            .map(|t| {
+                let message =
+                    format!("taxonomy path `{}` is used by a static file of the theme, expected another name", t.path);
+                key_diagnostic(&text, Path::new(CONFIG_FILE), "path", Some(&t.path), message)
+            })
+            .collect()
+    }
+
     pub fn taxonomy(&self, field: TaxonomyField) -> Option<&TaxonomyConfig> {
         self.taxonomies.iter().find(|t| t.field == field)
     }
+}
+
+/// A diagnostic at the line of `key = ...` (the first whose value contains `value`, when given).
+/// Typed values no longer carry spans, so the line is found textually.
+fn key_diagnostic(text: &str, shown: &Path, key: &str, value: Option<&str>, message: String) -> Diagnostic {
+    let is_key = |l: &str| {
+        l.trim_start().strip_prefix(key).is_some_and(|r| r.trim_start().starts_with('='))
+            && value.is_none_or(|v| l.contains(v))
+    };
+    let line = text
+        .lines()
+        .position(is_key)
+        .or_else(|| {
+            text.lines().position(|l| l.trim_start().strip_prefix(key).is_some_and(|r| r.trim_start().starts_with('=')))
+        })
+        .map_or(0, |i| i + 1);
+    Diagnostic::new(shown, line, 1, message).with_source(text)
 }
 
 fn check_keys(table: &DeTable<'_>, known: &[&str], section: &str, report: &mut dyn FnMut(usize, String)) {
@@ -351,6 +424,48 @@ mod tests {
         let err = parse("[book]\ntitle = \"x\"\n[[taxonomies]]\nfield = \"colour\"\npath = \"c\"\ntitle = \"T\"\n")
             .unwrap_err();
         assert!(err[0].message.contains("colour"));
+    }
+
+    fn two_taxonomies(second_path: &str) -> String {
+        format!(
+            "[book]\ntitle = \"x\"\n[[taxonomies]]\nfield = \"tags\"\npath = \"tags\"\ntitle = \"T\"\n\
+             [[taxonomies]]\nfield = \"sector\"\npath = \"{second_path}\"\ntitle = \"S\"\n"
+        )
+    }
+
+    #[test]
+    fn taxonomy_path_may_not_name_a_file_of_the_site() {
+        for taken in ["incidents.json", "incidents.csv", "robots.txt", "index.html", "sitemap-3.xml", "feed.xml"] {
+            let err = parse(&two_taxonomies(taken)).unwrap_err();
+            assert_eq!(err.len(), 1, "{taken}");
+            assert!(err[0].message.contains("site's own pages"), "{taken}: {}", err[0].message);
+            // The line of the second taxonomy's path, not the first `path =` of the file.
+            assert_eq!(err[0].line, 9, "{taken}");
+        }
+        assert!(parse(&two_taxonomies("sitemap-x.xml")).is_ok());
+        assert!(parse(&two_taxonomies("sitemap-.xml")).is_ok());
+    }
+
+    #[test]
+    fn taxonomy_path_longer_than_a_file_name_is_an_error() {
+        let err = parse(&two_taxonomies(&"業".repeat(70))).unwrap_err();
+        assert!(err[0].message.contains("210 bytes long, expected at most 200"), "{}", err[0].message);
+        assert_eq!(err[0].line, 9);
+        assert!(parse(&two_taxonomies(&"業".repeat(66))).is_ok());
+    }
+
+    #[test]
+    fn taxonomy_path_may_not_name_a_static_file_of_the_theme() {
+        let c = parse(&two_taxonomies("fonts")).unwrap();
+        let dir = std::env::temp_dir().join(format!("casebook-config-statics-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join(CONFIG_FILE), two_taxonomies("fonts")).unwrap();
+        let diags = c.check_statics(&dir, ["style.css", "fonts/a.woff2"]);
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert_eq!(diags.len(), 1);
+        assert!(diags[0].message.contains("taxonomy path `fonts` is used by a static file"), "{}", diags[0].message);
+        assert_eq!(diags[0].line, 9);
+        assert!(c.check_statics(Path::new("/nonexistent"), ["style.css", "font/a.woff2"]).is_empty());
     }
 
     #[test]

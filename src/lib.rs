@@ -157,6 +157,9 @@ pub fn load_lenient(
 
     let theme = Theme::load(root, &config.book.theme);
     let tera = theme.as_ref().map_err(Clone::clone).and_then(|t| t.tera());
+    if let Ok(theme) = &theme {
+        diags.extend(config.check_statics(root, theme.statics.keys().map(String::as_str)));
+    }
 
     let t = Instant::now();
     let (site, site_diags) = Site::build_lenient(&config, entries);

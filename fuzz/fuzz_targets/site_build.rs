@@ -192,11 +192,15 @@ fn entry(u: &mut Unstructured<'_>, plans: &[EntryPlan], me: usize) -> Result<Str
             }
         }
         if u.ratio(1, 2)? {
+            // Known (regressions/site_build/affected-sum-overflow): /stats/ sums the yearly
+            // totals without saturating. When that finding is listed as known, values stay
+            // small enough that four of them cannot overflow, so the run goes on past it.
+            let cap = if common::known("affected-sum-overflow") { u64::MAX / 8 } else { u64::MAX };
             let v = match u.int_in_range(0..=4)? {
                 0 => "\"2,726\"".to_string(),
                 1 => "-3".to_string(),
-                2 => u64::MAX.to_string(),
-                _ => u.arbitrary::<u64>()?.to_string(),
+                2 => cap.to_string(),
+                _ => u.arbitrary::<u64>()?.min(cap).to_string(),
             };
             field(&mut fm, "affected", v);
         }
@@ -339,7 +343,6 @@ fn site(u: &mut Unstructured<'_>) -> Result<BTreeMap<String, Vec<u8>>> {
 struct Sandbox {
     base: PathBuf,
     cwd: PathBuf,
-    cwd_names: Vec<String>,
 }
 
 fn names(dir: &Path) -> Vec<String> {
@@ -359,8 +362,7 @@ fn sandbox() -> &'static Sandbox {
         std::fs::create_dir_all(&base).expect("create the sandbox");
         let base = std::fs::canonicalize(&base).expect("canonicalize the sandbox");
         let cwd = std::env::current_dir().expect("current directory");
-        let cwd_names = names(&cwd);
-        Sandbox { base, cwd, cwd_names }
+        Sandbox { base, cwd }
     })
 }
 
@@ -407,6 +409,16 @@ fuzz_target!(|data: &[u8]| {
         files
     };
 
+    // Replaying a saved input with CASEBOOK_FUZZ_DUMP=DIR writes the generated site there, to be
+    // kept as a plain site directory under regressions/site_build/.
+    if let Some(dir) = std::env::var_os("CASEBOOK_FUZZ_DUMP") {
+        for (rel, bytes) in &files {
+            let p = Path::new(&dir).join(rel);
+            std::fs::create_dir_all(p.parent().expect("parent")).expect("create a dump directory");
+            std::fs::write(&p, bytes).expect("write a dump file");
+        }
+    }
+
     let sb = sandbox();
     let root = sb.base.join("site");
     let out = sb.base.join("out");
@@ -426,7 +438,10 @@ fuzz_target!(|data: &[u8]| {
         jobs: Some(1),
         progress: None,
     };
+    // Compared right after the build, so that only what the build itself did counts.
+    let cwd_before = names(&sb.cwd);
     let result = casebook::build(&opts);
+    let cwd_after = names(&sb.cwd);
 
     match &result {
         Ok(report) => {
@@ -451,6 +466,18 @@ fuzz_target!(|data: &[u8]| {
                 }
             }
         }
+        Err(e) if e.to_string().contains("File name too long") => {
+            // Known (regressions/site_build/taxonomy-path-too-long): a name from book.toml or the
+            // content that the file system refuses is reported against the staging directory.
+            check!("output-error-name-too-long", false, "the build failed naming no input file: {e}");
+        }
+        Err(e @ casebook::Error::Output(_))
+            if ["Is a directory", "Not a directory", "File exists"].iter().any(|m| e.to_string().contains(m)) =>
+        {
+            // Known (regressions/site_build/taxonomy-path-collides-with-dataset): a taxonomy path
+            // naming one of the site's own files passes the configuration checks.
+            check!("output-error-path-collision", false, "the build failed naming no input file: {e}");
+        }
         Err(e) => {
             let diags: Vec<String> = e.diagnostics().iter().map(|d| d.to_string()).collect();
             check!(
@@ -469,7 +496,7 @@ fuzz_target!(|data: &[u8]| {
     let in_base = names(&sb.base);
     let expected: &[&str] = if out.exists() { &["out", "site"] } else { &["site"] };
     check!("sandbox-clean", in_base == expected, "the sandbox holds {in_base:?}");
-    check!("cwd-unchanged", names(&sb.cwd) == sb.cwd_names, "the build wrote into the current directory");
+    check!("cwd-unchanged", cwd_after == cwd_before, "the build wrote into the current directory: {cwd_after:?}");
     if out.exists() {
         let (_, out_links) = tree(&out);
         check!("output-links", out_links.is_empty(), "links in the output: {out_links:?}");

@@ -162,7 +162,8 @@ pub fn value(site: &Site, config: &Config, links: &Links) -> Value {
         ),
     ];
     let incidents = site.incidents().count();
-    let affected: u64 = site.years.iter().map(|y| y.affected).sum();
+    // Saturating like each year's total: a typo of many digits must not overflow the sum.
+    let affected = site.years.iter().fold(0u64, |sum, y| sum.saturating_add(y.affected));
     obj(vec![
         ("incidents", incidents.into()),
         ("affected_fmt", group_digits(affected).into()),
