@@ -4,7 +4,7 @@
 mod common;
 
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::{IpAddr, SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -214,6 +214,52 @@ fn strip_injection(html: &str) -> String {
     format!("{}{}", &html[..start], &html[end..])
 }
 
+/// The headers of a WebSocket handshake (RFC 6455 §4.1), after the request line and `Host`.
+const WS_HEADERS: &str = "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n";
+
+/// Sends `request` byte for byte on a new connection; returns the response (see [`read_response`]).
+fn exchange(port: u16, request: &[u8]) -> Vec<u8> {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    s.write_all(request).expect("send the request");
+    read_response(&mut s, Instant::now() + PATIENCE)
+}
+
+/// Reads one response: up to the end of its head for `101`, else up to the end of its body (by
+/// `Content-Length`, the last chunk, or the connection closing). Whatever came by `deadline`
+/// otherwise; nothing when the connection was reset.
+fn read_response(s: &mut TcpStream, deadline: Instant) -> Vec<u8> {
+    let mut raw = Vec::new();
+    let mut buf = [0u8; 16384];
+    while let Some(left) = deadline.checked_duration_since(Instant::now()) {
+        s.set_read_timeout(Some(left.max(Duration::from_millis(1)))).unwrap();
+        match s.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => raw.extend_from_slice(&buf[..n]),
+            Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => break,
+            Err(_) => break,
+        }
+        if let Some(head_end) = raw.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&raw[..head_end]).to_ascii_lowercase();
+            let body = &raw[head_end + 4..];
+            let length =
+                head.lines().find_map(|l| l.strip_prefix("content-length:")).map(|v| v.trim().parse::<usize>());
+            if status_of(&raw) == 101
+                || matches!(length, Some(Ok(n)) if body.len() >= n)
+                || (head.contains("transfer-encoding: chunked") && body.ends_with(b"0\r\n\r\n"))
+            {
+                break;
+            }
+        }
+    }
+    raw
+}
+
+/// The status code of a raw response; 0 when there is none.
+fn status_of(raw: &[u8]) -> u16 {
+    let line = raw.split(|&b| b == b'\n').next().unwrap_or_default();
+    String::from_utf8_lossy(line).split(' ').nth(1).and_then(|c| c.parse().ok()).unwrap_or(0)
+}
+
 #[test]
 fn serves_exactly_what_build_writes_plus_the_reload_script() {
     let server = Server::start("same", &[], |_| {});
@@ -275,7 +321,14 @@ fn content_types_directories_and_not_found() {
 
 #[test]
 fn requests_outside_the_site_are_not_found() {
-    let server = Server::start("traversal", &[], |_| {});
+    let server = Server::start("traversal", &[], |root| {
+        // Beside the site root, and inside it but not part of the output.
+        std::fs::write(root.parent().unwrap().join("secret.txt"), "SECRET-BESIDE-THE-ROOT\n").unwrap();
+        std::fs::write(root.join("secret.txt"), "SECRET-IN-THE-ROOT\n").unwrap();
+    });
+    let leaked = |text: &str| {
+        ["[book]", "per_page", "SECRET-", "root:x:0:", "follows: \"2023-102\""].into_iter().find(|m| text.contains(m))
+    };
     for path in [
         "/../book.toml",
         "/%2e%2e/book.toml",
@@ -287,12 +340,90 @@ fn requests_outside_the_site_are_not_found() {
         "/incidents/../../book.toml",
         "/content/incidents/2024/2024-001.md",
         "/book.toml",
+        "/secret.txt",
+        "/../secret.txt",
     ] {
         let r = server.raw(path);
         assert_eq!(r.status, 404, "{path}");
-        let text = r.text();
-        assert!(!text.contains("[book]") && !text.contains("per_page"), "{path} leaked book.toml");
+        assert_eq!(leaked(&r.text()), None, "{path} leaked a file");
     }
+
+    // Every other spelling, sent byte for byte as written: hyper may refuse some outright (400),
+    // the rest must be the site's 404 page. Nothing may ever come from outside the output.
+    let mut targets: Vec<Vec<u8>> = [
+        "/%2e%2e%2fbook.toml",
+        "/%2e%2e%2f%2e%2e%2fsecret.txt",
+        "/%2E%2e%2F%2e%2E%2Fetc%2Fpasswd",
+        "/%252e%252e/book.toml",
+        "/%252e%252e%252fbook.toml",
+        "/%25%32%65%25%32%65/book.toml",
+        "/..%5c..%5csecret.txt",
+        "/%5c..%5cbook.toml",
+        "/..\\..\\secret.txt",
+        "/\\..\\book.toml",
+        "/%c0%ae%c0%ae/book.toml",
+        "/%c0%ae%c0%ae%c0%afbook.toml",
+        "/%e0%80%ae%e0%80%ae/secret.txt",
+        "/%c0%2e%c0%2e/book.toml",
+        "/%u002e%u002e/book.toml",
+        "/.%2e/book.toml",
+        "/%2e./book.toml",
+        "/.%2e/.%2e/secret.txt",
+        "/..;/book.toml",
+        "/.../book.toml",
+        "/book.toml%00.html",
+        "/..%00/book.toml",
+        "/%00../book.toml",
+        "/index.html%00/../book.toml",
+        "//etc/passwd",
+        "///etc/passwd",
+        "/%2fetc%2fpasswd",
+        "//../secret.txt",
+        "/./../secret.txt",
+        "/incidents/2024-001/../../../secret.txt",
+        "/incidents/2024-001/%2e%2e/%2e%2e/%2e%2e/secret.txt",
+        "http://127.0.0.1/../book.toml",
+        "http://127.0.0.1/%2e%2e/secret.txt",
+        "../book.toml",
+        "book.toml",
+        "*",
+        // The WebSocket's path is a route of its own: nothing hangs below or beside it.
+        "/__casebook/ws/../../book.toml",
+        "/__casebook/ws/%2e%2e/%2e%2e/secret.txt",
+        "/__casebook/ws/..%2f..%2fbook.toml",
+        "/__casebook/ws%2f..%2f..%2fbook.toml",
+        "/__casebook/%2e%2e/book.toml",
+        "/__casebook/../../secret.txt",
+        "/__casebook/ws/..\\..\\book.toml",
+    ]
+    .iter()
+    .map(|t| t.as_bytes().to_vec())
+    .collect();
+    // Raw bytes no client would percent-encode: overlong UTF-8 dots, a NUL, high bytes.
+    targets.push(b"/\xc0\xae\xc0\xae/book.toml".to_vec());
+    targets.push(b"/..\x00/book.toml".to_vec());
+    targets.push(b"/\xff\xfe/../secret.txt".to_vec());
+    for target in &targets {
+        let shown = String::from_utf8_lossy(target).into_owned();
+        for upgrade in [false, true] {
+            let mut req = b"GET ".to_vec();
+            req.extend_from_slice(target);
+            req.extend_from_slice(format!(" HTTP/1.1\r\nHost: 127.0.0.1:{}\r\n", server.port).as_bytes());
+            if upgrade {
+                req.extend_from_slice(WS_HEADERS.as_bytes());
+            } else {
+                req.extend_from_slice(b"Connection: close\r\n");
+            }
+            req.extend_from_slice(b"\r\n");
+            let raw = exchange(server.port, &req);
+            let status = status_of(&raw);
+            assert!(status == 400 || status == 404, "{shown} (upgrade: {upgrade}): status {status}");
+            assert_eq!(leaked(&String::from_utf8_lossy(&raw)), None, "{shown} (upgrade: {upgrade}) leaked a file");
+        }
+    }
+    // And the server is still there.
+    assert_eq!(server.get("/").status, 200);
+    assert_eq!(server.get("/book.toml").status, 404);
 }
 
 #[test]
@@ -429,4 +560,428 @@ fn quiet_prints_nothing_and_a_busy_port_is_an_error() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot listen"));
+}
+
+// --- Under stress -------------------------------------------------------------------------------
+
+/// How long a request from another client may take while the server is under stress: generous
+/// for a noisy two-core machine running the tests in parallel, and still far below a stall.
+const PROMPT: Duration = Duration::from_secs(2);
+/// How long `serve` waits for the head of a request (`HEAD_TIMEOUT` in src/serve/mod.rs).
+const HEAD_TIMEOUT: Duration = Duration::from_secs(10);
+
+fn connect(port: u16) -> TcpStream {
+    TcpStream::connect(("127.0.0.1", port)).expect("connect")
+}
+
+/// A GET from a fresh connection that must succeed within [`PROMPT`].
+#[track_caller]
+fn prompt_get(server: &Server, path: &str, context: &str) {
+    let started = Instant::now();
+    let r = server.get(path);
+    let took = started.elapsed();
+    assert_eq!(r.status, 200, "{path} {context}");
+    assert!(took < PROMPT, "{path} took {took:?} {context}");
+}
+
+/// Whether the server closes `s` by `deadline` (reading and dropping whatever it sends first).
+fn closed_by_server(s: &mut TcpStream, deadline: Instant) -> bool {
+    let mut buf = [0u8; 4096];
+    while let Some(left) = deadline.checked_duration_since(Instant::now()) {
+        s.set_read_timeout(Some(left.max(Duration::from_millis(1)))).unwrap();
+        match s.read(&mut buf) {
+            Ok(0) => return true,
+            Ok(_) => {}
+            Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => {
+                return false;
+            }
+            Err(_) => return true, // reset
+        }
+    }
+    false
+}
+
+/// Writes `data` in pieces until it is all sent or the peer is gone; returns how much was sent.
+fn push(s: &mut TcpStream, data: &[u8]) -> usize {
+    let mut sent = 0;
+    while sent < data.len() {
+        match s.write(&data[sent..(sent + 65536).min(data.len())]) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => sent += n,
+        }
+    }
+    sent
+}
+
+/// The addresses the process `pid` listens on over TCP, from its sockets and /proc/<pid>/net.
+fn listening_addresses(pid: u32) -> Vec<SocketAddr> {
+    let inodes: Vec<String> = std::fs::read_dir(format!("/proc/{pid}/fd"))
+        .unwrap()
+        .filter_map(|e| std::fs::read_link(e.ok()?.path()).ok())
+        .filter_map(|l| l.to_str()?.strip_prefix("socket:[")?.strip_suffix(']').map(str::to_string))
+        .collect();
+    let mut found = Vec::new();
+    for table in ["tcp", "tcp6"] {
+        let text = std::fs::read_to_string(format!("/proc/{pid}/net/{table}")).unwrap_or_default();
+        for line in text.lines().skip(1) {
+            let f: Vec<&str> = line.split_whitespace().collect();
+            // local_address is field 1, st field 3 (0A = LISTEN), inode field 9.
+            if f.len() < 10 || f[3] != "0A" || !inodes.iter().any(|i| i == f[9]) {
+                continue;
+            }
+            let (ip, port) = f[1].split_once(':').unwrap();
+            let port = u16::from_str_radix(port, 16).unwrap();
+            // The address is printed as 32-bit words in host byte order.
+            let bytes: Vec<u8> = (0..ip.len() / 8)
+                .flat_map(|w| u32::from_str_radix(&ip[w * 8..w * 8 + 8], 16).unwrap().to_ne_bytes())
+                .collect();
+            let ip = match <[u8; 4]>::try_from(bytes.as_slice()) {
+                Ok(v4) => IpAddr::from(v4),
+                Err(_) => IpAddr::from(<[u8; 16]>::try_from(bytes.as_slice()).unwrap()),
+            };
+            found.push(SocketAddr::new(ip, port));
+        }
+    }
+    found
+}
+
+/// The address this machine would use towards the outside, if it has one (no packet is sent).
+fn outward_address() -> Option<IpAddr> {
+    let probe = std::net::UdpSocket::bind("0.0.0.0:0").ok()?;
+    probe.connect("192.0.2.1:9").ok()?;
+    let ip = probe.local_addr().ok()?.ip();
+    (!ip.is_loopback() && !ip.is_unspecified()).then_some(ip)
+}
+
+#[track_caller]
+fn assert_unreachable(ip: IpAddr, port: u16) {
+    let r = TcpStream::connect_timeout(&SocketAddr::new(ip, port), Duration::from_secs(5));
+    assert!(r.is_err(), "the server is reachable on {ip}:{port}");
+}
+
+#[test]
+fn serve_listens_on_loopback_only_by_default() {
+    // The probes first, on a listener of our own: they do tell a wildcard bind from loopback.
+    let wildcard = TcpListener::bind("0.0.0.0:0").unwrap();
+    let port = wildcard.local_addr().unwrap().port();
+    assert!(listening_addresses(std::process::id()).contains(&SocketAddr::from(([0, 0, 0, 0], port))));
+    assert!(TcpStream::connect(("127.0.0.2", port)).is_ok(), "127.0.0.2 does not reach a wildcard listener");
+    drop(wildcard);
+
+    let server = Server::start("bind", &[], |_| {});
+    assert_eq!(listening_addresses(server.child.id()), vec![SocketAddr::from(([127, 0, 0, 1], server.port))]);
+    // Any other address, loopback or not, finds nothing.
+    assert_unreachable(IpAddr::from([127, 0, 0, 2]), server.port);
+    if let Some(ip) = outward_address() {
+        assert_unreachable(ip, server.port);
+    }
+    assert!(server.stdout().contains(&format!("serving http://127.0.0.1:{}/", server.port)), "{}", server.stdout());
+}
+
+#[test]
+fn a_slow_client_does_not_stall_others_and_is_cut_off() {
+    let server = Server::start("slow", &[], |_| {});
+    let port = server.port;
+    let opened = Instant::now();
+    // Half a request line; a request line and half a header; nothing at all.
+    let mut half_line = connect(port);
+    half_line.write_all(b"GET /incidents/2024").unwrap();
+    let mut half_head = connect(port);
+    half_head.write_all(format!("GET / HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nX-Slow: ").as_bytes()).unwrap();
+    let mut silent = connect(port);
+    // And one that trickles a header every 200 ms, as slowloris does, until it is cut off.
+    let mut trickle = connect(port);
+    trickle.write_all(b"GET / HTTP/1.1\r\n").unwrap();
+    let mut writer = trickle.try_clone().unwrap();
+    let trickler = std::thread::spawn(move || {
+        let mut n = 0;
+        while opened.elapsed() < HEAD_TIMEOUT + PATIENCE * 2 {
+            std::thread::sleep(Duration::from_millis(200));
+            if writer.write_all(format!("X-Trickle-{n}: 1\r\n").as_bytes()).is_err() {
+                break;
+            }
+            n += 1;
+        }
+    });
+
+    for (i, path) in ["/", ENTRY_URL, "/tags/ddos/", "/style.css", "/feed.xml"].iter().cycle().take(20).enumerate() {
+        prompt_get(&server, path, &format!("(request {i}, while four clients stall)"));
+        std::thread::sleep(Duration::from_millis(50));
+    }
+
+    // None of them may hold its connection for ever.
+    let deadline = opened + HEAD_TIMEOUT + PATIENCE;
+    for (name, s) in
+        [("half a request line", &mut half_line), ("half a head", &mut half_head), ("nothing", &mut silent)]
+    {
+        assert!(
+            closed_by_server(s, deadline),
+            "a client that sent {name} is still connected after {:?}",
+            opened.elapsed()
+        );
+    }
+    assert!(closed_by_server(&mut trickle, deadline), "a trickling client is still connected");
+    trickler.join().unwrap();
+    prompt_get(&server, "/", "(after the slow clients)");
+}
+
+#[test]
+fn huge_requests_are_refused_without_stalling_others() {
+    const MB: usize = 1 << 20;
+    let server = Server::start("huge", &[], |_| {});
+    let port = server.port;
+    let host = format!("Host: 127.0.0.1:{port}\r\n");
+    // 32 MB of headers; an 8 MB URL; a 32 MB body to a page that takes none.
+    let mut headers = format!("GET / HTTP/1.1\r\n{host}").into_bytes();
+    let mut n = 0;
+    while headers.len() < 32 * MB {
+        headers.extend_from_slice(format!("X-Filler-{n}: {}\r\n", "a".repeat(1000)).as_bytes());
+        n += 1;
+    }
+    headers.extend_from_slice(b"\r\n");
+    let url = format!("GET /{} HTTP/1.1\r\n{host}\r\n", "a".repeat(8 * MB)).into_bytes();
+    let mut body = format!("POST / HTTP/1.1\r\n{host}Content-Length: {}\r\n\r\n", 32 * MB).into_bytes();
+    body.resize(body.len() + 32 * MB, b'a');
+
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let senders: Vec<_> =
+        [("32 MB of headers", headers, true), ("an 8 MB URL", url, true), ("a 32 MB body", body, false)]
+            .into_iter()
+            .map(|(what, request, cut_short)| {
+                let stop = stop.clone();
+                std::thread::spawn(move || {
+                    let mut rounds = 0;
+                    while rounds == 0 || !stop.load(std::sync::atomic::Ordering::SeqCst) {
+                        let mut s = connect(port);
+                        let sent = push(&mut s, &request);
+                        let status = status_of(&read_response(&mut s, Instant::now() + PATIENCE));
+                        // Refused with a 4xx, or the connection reset before the answer could be read.
+                        assert!(status == 0 || (400..500).contains(&status), "{what}: status {status}");
+                        if cut_short {
+                            assert!(sent < request.len(), "{what}: the server read all of it");
+                        }
+                        rounds += 1;
+                    }
+                    rounds
+                })
+            })
+            .collect();
+    for (i, path) in ["/", ENTRY_URL, "/tags/ddos/", "/style.css"].iter().cycle().take(20).enumerate() {
+        prompt_get(&server, path, &format!("(request {i}, during huge requests)"));
+    }
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    for s in senders {
+        assert!(s.join().expect("a huge request was not refused") > 0);
+    }
+    prompt_get(&server, "/", "(after the huge requests)");
+}
+
+/// Opens the reload WebSocket by hand; returns the stream after the `101`.
+fn ws_open(port: u16) -> TcpStream {
+    let mut s = connect(port);
+    ws_request(&mut s, port);
+    ws_accept(&mut s);
+    s
+}
+
+fn ws_request(s: &mut TcpStream, port: u16) {
+    write!(s, "GET /__casebook/ws HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n{WS_HEADERS}\r\n").unwrap();
+}
+
+#[track_caller]
+fn ws_accept(s: &mut TcpStream) {
+    let head = read_response(s, Instant::now() + PATIENCE);
+    assert_eq!(status_of(&head), 101, "{}", String::from_utf8_lossy(&head));
+}
+
+/// A masked (client) close frame with status 1000.
+const WS_CLOSE: [u8; 8] = [0x88, 0x82, 0, 0, 0, 0, 0x03, 0xe8];
+
+#[test]
+fn a_huge_websocket_message_is_refused() {
+    let server = Server::start("wsbig", &[], |_| {});
+    let mut s = ws_open(server.port);
+    // A text frame announcing 10 MB (masked, 64-bit length), and the first KB of it.
+    let mut frame = vec![0x81, 0xff];
+    frame.extend_from_slice(&(10u64 << 20).to_be_bytes());
+    frame.extend_from_slice(&[1, 2, 3, 4]);
+    frame.extend_from_slice(&[b'x' ^ 1; 1024]);
+    s.write_all(&frame).unwrap();
+    assert!(
+        closed_by_server(&mut s, Instant::now() + PATIENCE),
+        "the server waits for (and would buffer) a 10 MB message from a tab"
+    );
+    prompt_get(&server, "/", "(after a huge WebSocket message)");
+    // Ordinary tabs are unaffected.
+    server.socket().expect("hello");
+}
+
+fn fd_count(pid: u32) -> usize {
+    std::fs::read_dir(format!("/proc/{pid}/fd")).map(|d| d.count()).unwrap_or(0)
+}
+
+fn thread_count(pid: u32) -> usize {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status.lines().find_map(|l| l.strip_prefix("Threads:")).and_then(|n| n.trim().parse().ok()).unwrap_or(0)
+}
+
+/// Polls until `done` holds; false if it never did by [`PATIENCE`].
+fn eventually(done: impl Fn() -> bool) -> bool {
+    let deadline = Instant::now() + PATIENCE;
+    while !done() {
+        if Instant::now() > deadline {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    true
+}
+
+/// The value of `count` once it has not changed for half a second (or after [`PATIENCE`]).
+fn settled(count: impl Fn() -> usize) -> usize {
+    let deadline = Instant::now() + PATIENCE;
+    let mut last = count();
+    let mut since = Instant::now();
+    while since.elapsed() < Duration::from_millis(500) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+        let now = count();
+        if now != last {
+            (last, since) = (now, Instant::now());
+        }
+    }
+    last
+}
+
+#[test]
+fn reload_socket_churn_leaks_nothing() {
+    const TABS: usize = 100;
+    let server = Server::start("churn", &[], |_| {});
+    let (port, pid) = (server.port, server.child.id());
+    // A tab that stays open through it all.
+    let mut steady = server.socket();
+    steady.expect("hello");
+    // Whatever the first connections set up once is not a leak.
+    for _ in 0..3 {
+        drop(ws_open(port));
+        server.get("/");
+    }
+    let fds = settled(|| fd_count(pid));
+    let threads = thread_count(pid);
+    assert!(fds > 0 && threads > 0, "cannot read /proc/{pid}");
+
+    for round in 0..3 {
+        let mut tabs: Vec<TcpStream> = (0..TABS)
+            .map(|_| {
+                let mut s = connect(port);
+                ws_request(&mut s, port);
+                s
+            })
+            .collect();
+        // One in four never reads its answer; the rest see the `101`.
+        for s in tabs.iter_mut().skip(1).step_by(4) {
+            ws_accept(s);
+        }
+        for (i, s) in tabs.iter_mut().enumerate() {
+            if i % 4 != 0 && i % 4 != 1 {
+                ws_accept(s);
+            }
+        }
+        assert!(
+            eventually(|| fd_count(pid) >= fds + TABS * 9 / 10),
+            "round {round}: {TABS} open tabs should hold descriptors in the server ({} > {fds})",
+            fd_count(pid)
+        );
+        // And all close: a close frame, a half-close, a plain drop, a drop with the answer unread.
+        for (i, mut s) in tabs.into_iter().enumerate() {
+            match i % 4 {
+                2 => {
+                    let _ = s.write_all(&WS_CLOSE);
+                }
+                3 => {
+                    let _ = s.shutdown(std::net::Shutdown::Write);
+                }
+                _ => {}
+            }
+        }
+    }
+    assert!(
+        eventually(|| fd_count(pid) <= fds + 2),
+        "descriptors leaked: {} open, {fds} before {TABS} tabs came and went three times",
+        fd_count(pid)
+    );
+    assert!(
+        eventually(|| thread_count(pid) <= threads + 1),
+        "threads leaked: {} running, {threads} before",
+        thread_count(pid)
+    );
+
+    // Live reload still works, for the tab open all along and for a new one.
+    let mut fresh = server.socket();
+    fresh.expect("hello");
+    server.edit(ENTRY, |t| t.replace("最終報。", "最終報。開閉の後の更新。"));
+    steady.expect("reload");
+    fresh.expect("reload");
+    server.wait_for(ENTRY_URL, "the edit", |r| r.text().contains("開閉の後の更新"));
+}
+
+/// Rebuild lines in the output: `HH:MM:SS <paths>: <how>, ...` on stdout and failures on stderr.
+fn rebuilds(server: &Server) -> usize {
+    let ok = server
+        .stdout()
+        .lines()
+        .filter(|l| l.as_bytes().get(..9).is_some_and(|t| t[2] == b':' && t[5] == b':' && t[8] == b' '))
+        .count();
+    ok + server.stderr().matches("error: rebuild failed").count()
+}
+
+#[test]
+fn a_burst_of_file_events_causes_few_rebuilds() {
+    let server = Server::start("burst", &[], |_| {});
+    let files = [
+        (ENTRY, ENTRY_URL),
+        ("content/incidents/2024/2024-003.md", "/incidents/2024-003/"),
+        ("content/incidents/2023/2023-101.md", "/incidents/2023-101/"),
+        ("content/articles/guide.md", "/articles/ransomware-guide/"),
+    ];
+    let originals: Vec<String> =
+        files.iter().map(|(f, _)| std::fs::read_to_string(server.root.join(f)).unwrap()).collect();
+    assert_eq!(rebuilds(&server), 0);
+    let mut ws = server.socket();
+    let before = ws.expect("hello")["build"].as_u64().unwrap();
+
+    // 1,000 saves in about a second (a formatter, a sync, a branch switch), each changing a body:
+    // long enough for the watcher to hand them over in many batches.
+    let started = Instant::now();
+    for i in 0..1000 {
+        let k = i % files.len();
+        std::fs::write(server.root.join(files[k].0), format!("{}\n\n〈バースト{i}〉\n", originals[k])).unwrap();
+        if i % 10 == 9 {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+    let took = started.elapsed();
+
+    // The last version of every file is served...
+    for (k, (_, url)) in files.iter().enumerate() {
+        let last = 1000 - files.len() + k;
+        server.wait_for(url, "the last save", |r| r.text().contains(&format!("〈バースト{last}〉")));
+    }
+    // ...after few rebuilds, once the output has settled.
+    let mut seen = (server.stdout(), server.stderr());
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        std::thread::sleep(Duration::from_millis(1000));
+        let now = (server.stdout(), server.stderr());
+        if now == seen || Instant::now() > deadline {
+            break;
+        }
+        seen = now;
+    }
+    let n = rebuilds(&server);
+    assert!((1..=10).contains(&n), "{n} rebuilds for 1,000 saves in {took:?}:\n{}\n{}", seen.0, seen.1);
+    let mut build = 0;
+    while let Ok(Message::Text(t)) = ws.0.read() {
+        build = serde_json::from_str::<Value>(t.as_str()).unwrap()["build"].as_u64().unwrap_or(build);
+    }
+    assert!(build > before && build - before <= 10, "the tabs reloaded {} times", build - before);
 }

@@ -1,6 +1,7 @@
 //! The HTTP side: pages from memory, the live-reload WebSocket, and the error overlay.
 
 use std::sync::{Arc, PoisonError, RwLock};
+use std::time::Duration;
 
 use axum::Router;
 use axum::body::{Body, Bytes};
@@ -9,7 +10,10 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::service::TowerToHyperService;
 use percent_encoding::percent_decode_str;
+use tokio::net::TcpListener;
 use tokio::sync::broadcast;
 
 use super::builder::{PageMap, Rendered, apply};
@@ -20,6 +24,19 @@ use crate::diag::Diagnostic;
 pub const WS_PATH: &str = "/__casebook/ws";
 
 const RELOAD_JS: &str = include_str!("livereload.js");
+
+/// How long a client may take to send the head of a request before its connection is closed.
+/// A browser sends it at once; a client that sends it a byte at a time, or nothing (an idle
+/// keep-alive connection too), would otherwise hold a connection and a descriptor for ever.
+const HEAD_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The largest request head read before answering `431` and closing (hyper's default is about
+/// 400 KB); a browser's head is a few KB, cookies of other local servers included.
+const MAX_HEAD: usize = 256 * 1024;
+
+/// The largest WebSocket message (and frame) a tab may send. Tabs send nothing the server needs:
+/// anything big is refused at its frame header instead of being buffered (the default is 64 MB).
+const MAX_WS_MESSAGE: usize = 64 * 1024;
 
 /// The errors of the current (failed) build, ready to send and to show.
 pub struct Errors {
@@ -101,8 +118,40 @@ pub fn router(shared: Arc<Shared>) -> Router {
     Router::new().route(WS_PATH, get(websocket)).fallback(page).with_state(shared)
 }
 
+/// Serves `app` on `listener` for ever, over HTTP/1.1 with upgrades (for the WebSocket), with
+/// limits on how long and how big a request head may be. Each connection is its own task, so a
+/// slow or huge request holds up no one else.
+pub async fn serve(listener: TcpListener, app: Router) {
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new()).header_read_timeout(HEAD_TIMEOUT).max_buf_size(MAX_HEAD);
+    loop {
+        let stream = match listener.accept().await {
+            Ok((stream, _)) => stream,
+            Err(e) => {
+                // Typically out of descriptors: wait for some to close rather than spin. A
+                // connection that failed before it was accepted is no reason to wait.
+                if !matches!(
+                    e.kind(),
+                    std::io::ErrorKind::ConnectionAborted
+                        | std::io::ErrorKind::ConnectionReset
+                        | std::io::ErrorKind::ConnectionRefused
+                ) {
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                continue;
+            }
+        };
+        let _ = stream.set_nodelay(true);
+        let conn = http.serve_connection(TokioIo::new(stream), TowerToHyperService::new(app.clone())).with_upgrades();
+        tokio::spawn(async move {
+            // A client that went away, timed out or sent garbage: nothing to report.
+            let _ = conn.await;
+        });
+    }
+}
+
 async fn websocket(ws: WebSocketUpgrade, State(shared): State<Arc<Shared>>) -> Response {
-    ws.on_upgrade(move |socket| client(socket, shared))
+    ws.max_message_size(MAX_WS_MESSAGE).max_frame_size(MAX_WS_MESSAGE).on_upgrade(move |socket| client(socket, shared))
 }
 
 /// One open tab: says hello (with the current build and errors), then forwards every event.

@@ -14,8 +14,8 @@ mod watch;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::mpsc::{Receiver, channel};
-use std::time::Instant;
+use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
+use std::time::{Duration, Instant};
 
 use builder::{Builder, Mode, Report};
 use http::Shared;
@@ -93,10 +93,10 @@ pub fn run(opts: ServeOptions) -> Result<(), crate::Error> {
     let app = http::router(shared);
     runtime.block_on(async move {
         tokio::select! {
-            r = axum::serve(listener, app) => r.map_err(|e| crate::Error::Setup(format!("the server stopped: {e}"))),
-            _ = tokio::signal::ctrl_c() => Ok(()),
+            () = http::serve(listener, app) => {}
+            _ = tokio::signal::ctrl_c() => {}
         }
-    })?;
+    });
     // Open WebSockets would otherwise keep the runtime waiting.
     runtime.shutdown_background();
     Ok(())
@@ -117,6 +117,11 @@ fn print_errors(diags: &[Diagnostic]) {
     }
 }
 
+/// A pause this long in the watcher's batches ends a burst of changes.
+const SETTLE: Duration = Duration::from_millis(100);
+/// The longest a rebuild waits for a burst to end.
+const SETTLE_MAX: Duration = Duration::from_secs(2);
+
 struct Rebuilder {
     builder: Builder,
     watch: Watch,
@@ -134,9 +139,17 @@ impl Rebuilder {
                 WatchEvent::Error(e) => eprintln!("warning: file watching: {e}"),
             };
             take(first, &mut paths);
-            // Everything that queued up during the last rebuild goes into this one.
-            while let Ok(ev) = rx.try_recv() {
-                take(ev, &mut paths);
+            // The watcher hands over each event on its own once it is DEBOUNCE old, so a burst of
+            // saves (a formatter, a sync, a branch switch) comes as a stream of batches: take them
+            // until the stream pauses, so that the burst costs one rebuild rather than one per
+            // batch, and no file is read half-written. Whatever queued up during the last rebuild
+            // goes into this one too. A stream that never pauses is rebuilt every SETTLE_MAX.
+            let started = Instant::now();
+            while let Some(left) = SETTLE_MAX.checked_sub(started.elapsed()) {
+                match rx.recv_timeout(SETTLE.min(left)) {
+                    Ok(ev) => take(ev, &mut paths),
+                    Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => break,
+                }
             }
             if paths.is_empty() {
                 continue;
