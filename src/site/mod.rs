@@ -12,6 +12,7 @@ use crate::config::{Config, TaxonomyConfig};
 use crate::content::{Entry, Kind};
 use crate::diag::{self, Diagnostic};
 use crate::url;
+use std::cmp::Reverse;
 use std::collections::HashMap;
 
 pub use paginate::{Pager, paginate, window};
@@ -63,13 +64,9 @@ impl Site {
     /// `follows`), and returns the problems beside it: `check` still checks every link of a site
     /// that `build` would refuse, so that one run reports everything.
     pub fn build_lenient(config: &Config, mut entries: Vec<Entry>) -> (Site, Vec<Diagnostic>) {
-        entries.sort_by(|a, b| {
-            b.meta
-                .date
-                .cmp(&a.meta.date)
-                .then_with(|| series_number(b).cmp(&series_number(a)))
-                .then_with(|| a.path.cmp(&b.path))
-        });
+        // Keys computed once per entry (parsing the series number in the comparator cost more
+        // than the sort itself on large sites).
+        entries.sort_by_cached_key(|e| (Reverse(e.meta.date), Reverse(series_number(e)), e.path.clone()));
         let mut diags = check_unique(&entries);
         let follows = resolve_follows(&entries, &mut diags);
         diag::sort(&mut diags);

@@ -5,6 +5,8 @@
 //! with more than [`WINDOW`] entries only the [`WINDOW`] entries nearest in date are scanned:
 //! the work per entry is bounded and the whole pass stays linear in the number of entries.
 
+use std::cmp::Reverse;
+
 use rayon::prelude::*;
 
 use crate::content::Entry;
@@ -72,15 +74,18 @@ fn rank(
             }
         }
     }
-    let mut best: Vec<(u32, i64, usize)> = touched.iter().map(|&o| (score[o], (days[o] - days[e]).abs(), o)).collect();
-    let by_rank = |a: &(u32, i64, usize), b: &(u32, i64, usize)| b.0.cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2));
-    if best.len() > MAX_RELATED {
-        best.select_nth_unstable_by(MAX_RELATED - 1, by_rank);
-        best.truncate(MAX_RELATED);
-    }
-    best.sort_by(by_rank);
+    // The best few kept in a small sorted array while scanning the candidates once: no
+    // per-entry vector of all candidates to sort.
+    let mut best: Vec<(Reverse<u32>, i64, usize)> = Vec::with_capacity(MAX_RELATED + 1);
     for &o in touched.iter() {
+        let key = (Reverse(score[o]), (days[o] - days[e]).abs(), o);
         score[o] = 0;
+        if best.len() == MAX_RELATED && best.last().is_some_and(|worst| key >= *worst) {
+            continue;
+        }
+        let at = best.partition_point(|k| *k < key);
+        best.insert(at, key);
+        best.truncate(MAX_RELATED);
     }
     touched.clear();
     best.into_iter().map(|(_, _, o)| o).collect()
