@@ -111,9 +111,7 @@ const problems = [];
  * should be deleted with its fix. The theme ships no icon and base.html links none, so every
  * browser asks for /favicon.ico and logs the 404 as a console error.
  */
-const KNOWN = [
-  { url: /^https?:\/\/[^/]+\/favicon\.ico$/, text: /status of 404/, why: "default theme has no favicon" },
-];
+const KNOWN = [];
 const tolerated = new Set();
 
 function watch(context) {
