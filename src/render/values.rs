@@ -6,6 +6,7 @@
 //! that shows it at the cost of a pointer copy.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::OnceLock;
 
 use tera::Value;
 
@@ -78,16 +79,19 @@ pub struct Values<'a> {
     pub site: &'a Site,
     pub config: &'a Config,
     pub links: &'a Links,
-    /// One card per entry, in site order.
-    pub cards: Vec<Value>,
+    /// One card per entry, in site order, made when first shown: an incremental rebuild under
+    /// `serve` renders a few pages and needs only their cards.
+    cards: Vec<OnceLock<Value>>,
 }
 
 impl<'a> Values<'a> {
     pub fn new(site: &'a Site, config: &'a Config, links: &'a Links) -> Values<'a> {
-        use rayon::prelude::*;
-        let mut v = Values { site, config, links, cards: Vec::new() };
-        v.cards = (0..site.entries.len()).into_par_iter().map(|i| obj(v.card_fields(i))).collect();
-        v
+        Values { site, config, links, cards: (0..site.entries.len()).map(|_| OnceLock::new()).collect() }
+    }
+
+    /// The card of entry `i` (a cheap clone: Tera values share their contents).
+    pub fn card(&self, i: usize) -> Value {
+        self.cards[i].get_or_init(|| obj(self.card_fields(i))).clone()
     }
 
     fn term_link(&self, t: usize, term: usize) -> Value {
@@ -169,7 +173,7 @@ impl<'a> Values<'a> {
             site.series_pos[i]
                 .and_then(|p| p.checked_add_signed(offset))
                 .and_then(|p| site.series.get(p))
-                .map_or(Value::none(), |&j| self.cards[j].clone())
+                .map_or(Value::none(), |&j| self.card(j))
         };
         let chain: Vec<Value> = site.chain_of[i].map_or_else(Vec::new, |c| {
             site.chains[c]
@@ -222,7 +226,7 @@ impl<'a> Values<'a> {
             ("prev", neighbour(-1)),
             ("next", neighbour(1)),
             ("chain", Value::from(chain)),
-            ("related", Value::from(site.related[i].iter().map(|&j| self.cards[j].clone()).collect::<Vec<_>>())),
+            ("related", Value::from(site.related[i].iter().map(|&j| self.card(j)).collect::<Vec<_>>())),
             ("terms", Value::from(terms)),
             ("extra", Value::from_serializable(&m.extra)),
         ]);
@@ -231,7 +235,7 @@ impl<'a> Values<'a> {
 
     /// Cards of `indices`, in that order.
     pub fn cards_of(&self, indices: &[usize]) -> Value {
-        Value::from(indices.iter().map(|&i| self.cards[i].clone()).collect::<Vec<_>>())
+        Value::from(indices.iter().map(|&i| self.card(i)).collect::<Vec<_>>())
     }
 
     /// `[{year, entries}]` for `indices` (newest first), split where the publication year changes.
@@ -248,7 +252,7 @@ impl<'a> Values<'a> {
                 groups.push((y, Vec::new()));
             }
             if let Some(g) = groups.last_mut() {
-                g.1.push(self.cards[i].clone());
+                g.1.push(self.card(i));
             }
         }
         let group = |(y, cards): (i32, Vec<Value>)| {

@@ -148,11 +148,16 @@ pub struct Builder {
     drafts: bool,
     base_url: String,
     state: Option<State>,
+    /// The search index is stale: an incremental rebuild left it for [`Builder::render_deferred`].
+    search_stale: bool,
+    /// A rebuild trusted the watcher and skipped the scan of the content directory's stamps; the
+    /// scan is done by [`Builder::rescan`] once the edited page is served.
+    scan_pending: bool,
 }
 
 impl Builder {
     pub fn new(root: PathBuf, drafts: bool, base_url: String) -> Builder {
-        Builder { root, drafts, base_url, state: None }
+        Builder { root, drafts, base_url, state: None, search_stale: false, scan_pending: false }
     }
 
     /// The content directory of the last good configuration (or of `book.toml` as it is now).
@@ -167,6 +172,8 @@ impl Builder {
     /// Loads the whole site from disk and renders every file.
     pub fn full(&mut self) -> Result<Report, Vec<Diagnostic>> {
         self.state = None;
+        self.search_stale = false;
+        self.scan_pending = false;
         // Stamp the files before reading them: a write in between shows up as a change later.
         let before = Config::load(&self.root).ok().map(|c| self.root.join(&c.build.content));
         let mut stamps = before.as_deref().map(|d| stamp_all(&self.root, d)).unwrap_or_default();
@@ -215,7 +222,12 @@ impl Builder {
         }
         let mut bodies = Vec::new();
         if !touched.content.is_empty() {
-            match update_content(&self.root, &mut state, &touched.content) {
+            // Saves of files known to be entries are taken as the whole change (the usual edit,
+            // which must be quick); anything else (a new, removed or renamed file, a directory)
+            // scans every stamp.
+            let quick = touched.content.iter().all(|f| state.stamps.contains_key(f) && f.is_file());
+            self.scan_pending |= quick;
+            match update_content(&self.root, &mut state, &touched.content, quick) {
                 Some(ContentChange::Unchanged) => {}
                 Some(ContentChange::Bodies(b)) => bodies = b,
                 Some(ContentChange::Model) => render_everything = true,
@@ -227,13 +239,19 @@ impl Builder {
         let report = if render_everything {
             match render_all(&mut state.loaded) {
                 Ok(pages) => {
+                    self.search_stale = false;
                     Report { entries, files: pages.len(), rendered: Rendered::All(pages), mode: Mode::RenderAll }
                 }
                 Err(_) => return self.full(),
             }
         } else if !bodies.is_empty() {
             let l = &mut state.loaded;
-            let jobs = affected_jobs(&l.site, l.config.build.per_page, &bodies);
+            let mut jobs = affected_jobs(&l.site, l.config.build.per_page, &bodies);
+            // The search index is rewritten whole (hundreds of files at 10,000 entries): it is left
+            // for render_deferred, so that the edited page is served first.
+            if jobs.remove(&Job::SearchIndex) {
+                self.search_stale = true;
+            }
             match render_pages(l, &|job| jobs.contains(job)) {
                 Ok(pages) => {
                     Report { entries, files: pages.len(), rendered: Rendered::Some(pages), mode: Mode::Incremental }
@@ -245,6 +263,33 @@ impl Builder {
         };
         self.state = Some(state);
         Ok(report)
+    }
+
+    /// Scans the content directory for changes no event reported, if the last rebuild skipped it.
+    pub fn rescan(&mut self) -> Option<Result<Report, Vec<Diagnostic>>> {
+        if !std::mem::take(&mut self.scan_pending) {
+            return None;
+        }
+        let dir = self.content_dir();
+        Some(self.rebuild(&[dir]))
+    }
+
+    /// Renders what the last incremental rebuild left stale (the search index), if anything.
+    pub fn render_deferred(&mut self) -> Option<Result<Report, Vec<Diagnostic>>> {
+        if !std::mem::take(&mut self.search_stale) {
+            return None;
+        }
+        let state = self.state.as_mut()?;
+        let entries = state.loaded.site.entries.len();
+        Some(match render_pages(&mut state.loaded, &|job| *job == Job::SearchIndex) {
+            Ok(pages) => {
+                Ok(Report { entries, files: pages.len(), rendered: Rendered::Some(pages), mode: Mode::Incremental })
+            }
+            Err(diags) => {
+                self.state = None;
+                Err(diags)
+            }
+        })
     }
 }
 
@@ -273,21 +318,31 @@ fn same_front_matter(a: &Entry, b: &Entry) -> bool {
 }
 
 /// Brings the content up to date: re-parses the files that changed. `None` on any problem.
-fn update_content(root: &Path, state: &mut State, hinted: &HashSet<PathBuf>) -> Option<ContentChange> {
+/// Re-reads what changed under the content directory: the `hinted` files only when `quick`,
+/// else every file whose stamp differs (or that is hinted) and every file that disappeared.
+fn update_content(root: &Path, state: &mut State, hinted: &HashSet<PathBuf>, quick: bool) -> Option<ContentChange> {
     let config = &state.loaded.config;
-    let files = content::walk(root, &state.content_dir).ok()?;
-    let mut stamps = HashMap::with_capacity(files.len());
-    let mut reparse = Vec::new();
-    for f in files {
-        let s = stamp(&f);
-        if state.stamps.get(&f) != Some(&s) || hinted.contains(&f) {
-            reparse.push(f.clone());
+    let (reparse, removed) = if quick {
+        for f in hinted {
+            state.stamps.insert(f.clone(), stamp(f));
         }
-        stamps.insert(f, s);
-    }
-    let removed: Vec<PathBuf> =
-        state.stamps.keys().filter(|f| !stamps.contains_key(*f)).map(|f| content::shown(root, f)).collect();
-    state.stamps = stamps;
+        (hinted.iter().cloned().collect(), Vec::new())
+    } else {
+        let files = content::walk(root, &state.content_dir).ok()?;
+        let mut stamps = HashMap::with_capacity(files.len());
+        let mut reparse = Vec::new();
+        for f in files {
+            let s = stamp(&f);
+            if state.stamps.get(&f) != Some(&s) || hinted.contains(&f) {
+                reparse.push(f.clone());
+            }
+            stamps.insert(f, s);
+        }
+        let removed: Vec<PathBuf> =
+            state.stamps.keys().filter(|f| !stamps.contains_key(*f)).map(|f| content::shown(root, f)).collect();
+        state.stamps = stamps;
+        (reparse, removed)
+    };
     if reparse.is_empty() && removed.is_empty() {
         return Some(ContentChange::Unchanged);
     }
@@ -468,6 +523,11 @@ mod tests {
         let report = b.rebuild(&changed).unwrap();
         let (mode, files) = (report.mode, report.files);
         apply(&mut pages, report.rendered);
+        // What serve publishes right after: the deferred search index, then nothing more.
+        if let Some(deferred) = b.render_deferred() {
+            apply(&mut pages, deferred.unwrap().rendered);
+        }
+        assert!(b.render_deferred().is_none(), "deferred work is done once");
         assert_same(&pages, &site.fresh());
         (mode, files, total)
     }
@@ -484,10 +544,51 @@ mod tests {
     fn body_edit_below_the_summary_renders_one_page_and_the_sitemap() {
         let (mode, files, _) = check("tail", |s| vec![s.edit(ENTRY, |t| t + "\n\n末尾に追記した段落。\n")]);
         assert_eq!(mode, Mode::Incremental);
-        // The search index is one job that rewrites all of its files: count them in a full build.
-        let site = TempSite::new("tail-count");
+        assert_eq!(files, 2, "the entry page and sitemap.xml; the search index is deferred");
+    }
+
+    #[test]
+    fn a_save_of_a_known_entry_skips_the_scan_and_the_rescan_finds_what_no_event_reported() {
+        let site = TempSite::new("quick");
+        let mut b = site.builder();
+        let mut pages = PageMap::new();
+        apply(&mut pages, b.full().unwrap().rendered);
+        let reported = site.edit(ENTRY, |t| t + "\n\n報告された編集。\n");
+        // Edited too, but no event says so.
+        site.edit("content/incidents/2023/2023-101.md", |t| t + "\n\n報告されない編集。\n");
+        let report = b.rebuild(&[reported]).unwrap();
+        assert_eq!(report.mode, Mode::Incremental);
+        apply(&mut pages, report.rendered);
+        let page = |pages: &PageMap, k: &str| String::from_utf8_lossy(&pages[k]).into_owned();
+        assert!(page(&pages, "incidents/2024-001/index.html").contains("報告された編集"));
+        assert!(!page(&pages, "incidents/2023-101/index.html").contains("報告されない編集"), "no scan yet");
+        let rescan = b.rescan().expect("a scan is pending").unwrap();
+        assert_eq!(rescan.mode, Mode::Incremental);
+        apply(&mut pages, rescan.rendered);
+        assert!(page(&pages, "incidents/2023-101/index.html").contains("報告されない編集"));
+        assert!(b.rescan().is_none(), "one scan per skipped scan");
+        if let Some(deferred) = b.render_deferred() {
+            apply(&mut pages, deferred.unwrap().rendered);
+        }
+        assert_same(&pages, &site.fresh());
+    }
+
+    #[test]
+    fn a_body_edit_defers_the_search_index_and_a_full_build_drops_it() {
+        let site = TempSite::new("deferred");
+        let mut b = site.builder();
+        b.full().unwrap();
+        assert!(b.render_deferred().is_none(), "a full build leaves nothing stale");
+        let changed = vec![site.edit(ENTRY, |t| t + "\n\n検索に載る新しい語。\n")];
+        b.rebuild(&changed).unwrap();
         let search_files = site.fresh().keys().filter(|k| k.starts_with("search/") && !k.ends_with(".html")).count();
-        assert_eq!(files, 2 + search_files, "the entry page, sitemap.xml and the search index");
+        let deferred = b.render_deferred().expect("the search index is deferred").unwrap();
+        // The whole index (and the sitemap, which render_selected always renders).
+        assert_eq!(deferred.files, search_files + 1);
+        // A full rebuild in between renders the index itself.
+        b.rebuild(&[site.edit(ENTRY, |t| t + "\n\nもう一文。\n")]).unwrap();
+        b.full().unwrap();
+        assert!(b.render_deferred().is_none());
     }
 
     #[test]

@@ -73,12 +73,26 @@ impl Shared {
     /// Takes in a successful build. Returns how many files changed; if any did, or the last build
     /// had failed, every open tab is told to reload.
     pub fn publish(&self, rendered: Rendered) -> usize {
+        self.publish_to(rendered, None)
+    }
+
+    /// Like [`Shared::publish`], but only tabs showing one of `paths` (URL paths such as
+    /// `/search/`) reload; the others keep their page, which did not change.
+    pub fn publish_for(&self, rendered: Rendered, paths: &[&str]) -> usize {
+        self.publish_to(rendered, Some(paths))
+    }
+
+    fn publish_to(&self, rendered: Rendered, paths: Option<&[&str]>) -> usize {
         let changed = apply(&mut self.pages.write().unwrap_or_else(PoisonError::into_inner), rendered);
         let mut status = self.status.write().unwrap_or_else(PoisonError::into_inner);
         if changed > 0 || status.errors.is_some() {
+            let was_broken = status.errors.is_some();
             status.generation += 1;
             status.errors = None;
-            let msg = serde_json::json!({ "type": "reload", "build": status.generation });
+            let mut msg = serde_json::json!({ "type": "reload", "build": status.generation });
+            if let Some(paths) = paths.filter(|_| !was_broken) {
+                msg["paths"] = serde_json::json!(paths);
+            }
             // No receiver is no error: nobody has a tab open.
             let _ = self.events.send(msg.to_string());
         }
@@ -354,6 +368,31 @@ mod tests {
 
     fn site(k: &str) -> bool {
         ["index.html", "tags/ランサムウェア/index.html", "style.css", "feed.xml", "years/index.html"].contains(&k)
+    }
+
+    #[test]
+    fn a_publish_for_some_pages_names_them_unless_errors_were_shown() {
+        let shared = Shared::default();
+        let mut rx = shared.events.subscribe();
+        let page = |bytes: &str| {
+            Rendered::Some(vec![crate::render::Page { path: "search/meta.json".into(), bytes: bytes.into() }])
+        };
+        assert_eq!(shared.publish_for(page("1"), &["/search/"]), 1);
+        let msg: serde_json::Value = serde_json::from_str(&rx.try_recv().unwrap()).unwrap();
+        assert_eq!(msg["type"], "reload");
+        assert_eq!(msg["paths"], serde_json::json!(["/search/"]));
+        // Unchanged: no message at all.
+        assert_eq!(shared.publish_for(page("1"), &["/search/"]), 0);
+        assert!(rx.try_recv().is_err());
+        // After a failed build every tab shows the errors: all of them reload.
+        shared.fail(Vec::new());
+        rx.try_recv().unwrap();
+        shared.publish_for(page("2"), &["/search/"]);
+        let msg: serde_json::Value = serde_json::from_str(&rx.try_recv().unwrap()).unwrap();
+        assert!(msg.get("paths").is_none(), "{msg}");
+        shared.publish(page("3"));
+        let msg: serde_json::Value = serde_json::from_str(&rx.try_recv().unwrap()).unwrap();
+        assert!(msg.get("paths").is_none(), "{msg}");
     }
 
     #[test]

@@ -52,6 +52,8 @@
         seen = true;
         if (m.errors) show(m.errors);
       } else if (m.type === "reload") {
+        // A reload for some pages only (the search index after an edit): others stay as they are.
+        if (m.paths && m.paths.indexOf(location.pathname) < 0) return;
         location.reload();
       } else if (m.type === "error") {
         show(m.diagnostics);

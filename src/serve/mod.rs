@@ -121,6 +121,8 @@ fn print_errors(diags: &[Diagnostic]) {
 const SETTLE: Duration = Duration::from_millis(100);
 /// The longest a rebuild waits for a burst to end.
 const SETTLE_MAX: Duration = Duration::from_secs(2);
+/// After this long without events, a completed save is rebuilt at once (no settling).
+const IDLE: Duration = Duration::from_millis(500);
 
 struct Rebuilder {
     builder: Builder,
@@ -132,25 +134,47 @@ struct Rebuilder {
 
 impl Rebuilder {
     fn run(mut self, rx: Receiver<WatchEvent>) {
-        while let Ok(first) = rx.recv() {
+        let mut last_event: Option<Instant> = None;
+        let mut next = None;
+        loop {
+            let first = match next.take() {
+                Some(ev) => ev,
+                None => match rx.recv() {
+                    Ok(ev) => ev,
+                    Err(_) => return,
+                },
+            };
             let mut paths = Vec::new();
             let take = |ev: WatchEvent, paths: &mut Vec<PathBuf>| match ev {
-                WatchEvent::Changed(p) => paths.extend(p),
-                WatchEvent::Error(e) => eprintln!("warning: file watching: {e}"),
+                WatchEvent::Changed { paths: p, complete } => {
+                    paths.extend(p);
+                    complete
+                }
+                WatchEvent::Error(e) => {
+                    eprintln!("warning: file watching: {e}");
+                    false
+                }
             };
-            take(first, &mut paths);
-            // The watcher hands over each event on its own once it is DEBOUNCE old, so a burst of
-            // saves (a formatter, a sync, a branch switch) comes as a stream of batches: take them
-            // until the stream pauses, so that the burst costs one rebuild rather than one per
-            // batch, and no file is read half-written. Whatever queued up during the last rebuild
-            // goes into this one too. A stream that never pauses is rebuilt every SETTLE_MAX.
-            let started = Instant::now();
-            while let Some(left) = SETTLE_MAX.checked_sub(started.elapsed()) {
-                match rx.recv_timeout(SETTLE.min(left)) {
-                    Ok(ev) => take(ev, &mut paths),
-                    Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => break,
+            let idle = last_event.is_none_or(|t| t.elapsed() >= IDLE);
+            let complete = take(first, &mut paths);
+            // One save after a quiet spell (an editor at work) is rebuilt at once, so that it is on
+            // the page within 100 ms. Otherwise this is a burst (a formatter, a sync, a branch
+            // switch): the watcher hands over each event on its own once it is DEBOUNCE old, so
+            // batches are taken until the stream pauses, and the burst costs one rebuild rather
+            // than one per batch, with no file read half-written. A stream that never pauses is
+            // rebuilt every SETTLE_MAX.
+            if !(idle && complete) {
+                let started = Instant::now();
+                while let Some(left) = SETTLE_MAX.checked_sub(started.elapsed()) {
+                    match rx.recv_timeout(SETTLE.min(left)) {
+                        Ok(ev) => {
+                            take(ev, &mut paths);
+                        }
+                        Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => break,
+                    }
                 }
             }
+            last_event = Some(Instant::now());
             if paths.is_empty() {
                 continue;
             }
@@ -164,12 +188,42 @@ impl Rebuilder {
             for w in self.watch.sync(&self.root, &self.builder.content_dir(), &[]) {
                 eprintln!("warning: {w}");
             }
+            // Deferred work (the search index) waits while more changes are queued: a run of
+            // quick edits pays for it once.
+            match rx.try_recv() {
+                Ok(ev) => next = Some(ev),
+                Err(_) => self.render_deferred(),
+            }
+        }
+    }
+
+    fn render_deferred(&mut self) {
+        let started = Instant::now();
+        if let Some(result) = self.builder.rescan() {
+            self.report(&[self.builder.content_dir()], started, result);
+        }
+        let Some(result) = self.builder.render_deferred() else { return };
+        match result {
+            // Only a tab on the search page needs the new index.
+            Ok(report) => {
+                self.shared.publish_for(report.rendered, &["/search/"]);
+            }
+            Err(diags) => {
+                print_errors(&diags);
+                self.shared.fail(diags);
+            }
         }
     }
 
     fn rebuild(&mut self, paths: &[PathBuf]) {
         let started = Instant::now();
-        match self.builder.rebuild(paths) {
+        let result = self.builder.rebuild(paths);
+        self.report(paths, started, result);
+    }
+
+    /// Publishes a rebuild's result (or its errors) and prints its summary line.
+    fn report(&self, paths: &[PathBuf], started: Instant, result: Result<Report, Vec<Diagnostic>>) {
+        match result {
             Ok(report) => {
                 let Report { mode, files, entries, rendered } = report;
                 // While the site is broken every relevant change is a full build, so "unchanged"

@@ -9,19 +9,25 @@ use std::path::{Path, PathBuf};
 use std::sync::mpsc::Sender;
 use std::time::Duration;
 
-use notify_debouncer_full::notify::event::{AccessKind, AccessMode};
+use notify_debouncer_full::notify::event::{AccessKind, AccessMode, ModifyKind, RenameMode};
 use notify_debouncer_full::notify::{self, EventKind, PollWatcher, RecommendedWatcher, RecursiveMode};
 use notify_debouncer_full::{DebounceEventResult, Debouncer, NoCache, RecommendedCache, new_debouncer_opt};
 
-/// Quiet time after the last event before a batch is handed over.
-const DEBOUNCE: Duration = Duration::from_millis(150);
+/// Quiet time after the last event before a batch is handed over. Short: an edit should be on
+/// the page within 100 ms, and bursts are coalesced by the rebuild thread (see `SETTLE`).
+const DEBOUNCE: Duration = Duration::from_millis(20);
 /// How often the polling watcher scans.
 const POLL_INTERVAL: Duration = Duration::from_millis(400);
 
 /// What the watcher hands to the rebuild thread.
 #[derive(Debug)]
 pub enum WatchEvent {
-    Changed(Vec<PathBuf>),
+    /// `complete`: the batch holds a file closed after writing or renamed into place, so an
+    /// editor's save is over and the file can be read whole.
+    Changed {
+        paths: Vec<PathBuf>,
+        complete: bool,
+    },
     Error(String),
 }
 
@@ -55,6 +61,13 @@ pub struct Watch {
 fn handler(tx: Sender<WatchEvent>) -> impl FnMut(DebounceEventResult) + Send + 'static {
     move |result: DebounceEventResult| match result {
         Ok(events) => {
+            let complete = events.iter().any(|e| {
+                matches!(
+                    e.event.kind,
+                    EventKind::Access(AccessKind::Close(AccessMode::Write))
+                        | EventKind::Modify(ModifyKind::Name(RenameMode::To | RenameMode::Both))
+                )
+            });
             let paths: Vec<PathBuf> = events
                 .into_iter()
                 // Reads (ours included) change nothing; a close after writing does.
@@ -62,7 +75,7 @@ fn handler(tx: Sender<WatchEvent>) -> impl FnMut(DebounceEventResult) + Send + '
                 .flat_map(|e| e.event.paths)
                 .collect();
             if !paths.is_empty() {
-                let _ = tx.send(WatchEvent::Changed(paths));
+                let _ = tx.send(WatchEvent::Changed { paths, complete });
             }
         }
         Err(errors) => {
