@@ -150,7 +150,12 @@ pub fn render_selected(
         }
     };
     let rendered = AtomicUsize::new(0);
-    jobs.par_iter().filter(|job| select(job)).for_each(|job| match renderer.job(job) {
+    // The few large jobs first: rayon works through each half of the list in order, so a large
+    // job left at the end of the list (where the sitemap order puts them) would run alone while
+    // the other threads idle.
+    let large = |job: &&Job| matches!(job, Job::SearchIndex | Job::Dataset | Job::Stats | Job::Feed | Job::Series);
+    let order: Vec<&Job> = jobs.iter().filter(large).chain(jobs.iter().filter(|j| !large(j))).collect();
+    order.par_iter().filter(|job| select(job)).for_each(|job| match renderer.job(job) {
         Ok(pages) => {
             for page in pages {
                 rendered.fetch_add(1, Ordering::Relaxed);
