@@ -31,6 +31,7 @@ for n in ${SIZES//,/ }; do
     mkdir -p "$site" && cp -r "$corpus" "$site/content"
     printf '[book]\ntitle = "セキュリティ事件簿"\nlanguage = "ja"\nbase_url = "https://casebook.example.org/"\n' > "$site/book.toml"
     [ -n "$FULL" ] || printf '\n[[taxonomies]]\nfield = "tags"\npath = "tags"\ntitle = "タグ"\n' >> "$site/book.toml"
+    sync  # the copy's writeback would otherwise run during the build
   fi
   out=$WORK/out-$n-$$-$RANDOM
   stats=$( { /usr/bin/time -f '%e %U %S %M' "$BIN" build --root "$site" --output "$out" --timings -q >"$WORK/timings" ; } 2>&1 | tail -1 )
