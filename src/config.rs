@@ -301,11 +301,12 @@ impl Config {
         if diags.is_empty() { Ok(()) } else { Err(diags) }
     }
 
-    /// Checks the taxonomy paths against the top-level names of the theme's static files
-    /// (`style.css`, a `fonts/` directory, ...), which are known only once the theme is loaded.
+    /// Checks the taxonomy paths against the top-level files of the theme's and the site's
+    /// static files (`style.css`, `favicon.svg`, ...), which are known only once the theme is
+    /// loaded. A static directory of the same name is no conflict: its files sit beside the
+    /// taxonomy's pages.
     pub fn check_statics<'a>(&self, root: &Path, statics: impl IntoIterator<Item = &'a str>) -> Vec<Diagnostic> {
-        let tops: std::collections::BTreeSet<&str> =
-            statics.into_iter().map(|rel| rel.split('/').next().unwrap_or(rel)).collect();
+        let tops: std::collections::BTreeSet<&str> = statics.into_iter().filter(|rel| !rel.contains('/')).collect();
         let taken: Vec<&TaxonomyConfig> = self.taxonomies.iter().filter(|t| tops.contains(t.path.as_str())).collect();
         if taken.is_empty() {
             return Vec::new();
@@ -316,7 +317,7 @@ impl Config {
             .iter()
             .map(|t| {
                 let message =
-                    format!("taxonomy path `{}` is used by a static file of the theme, expected another name", t.path);
+                    format!("taxonomy path `{}` is the name of a static file (the theme's or the site's), expected another name", t.path);
                 key_diagnostic(&text, Path::new(CONFIG_FILE), "path", Some(&t.path), message)
             })
             .collect()
@@ -456,16 +457,22 @@ mod tests {
 
     #[test]
     fn taxonomy_path_may_not_name_a_static_file_of_the_theme() {
-        let c = parse(&two_taxonomies("fonts")).unwrap();
+        let c = parse(&two_taxonomies("favicon.svg")).unwrap();
         let dir = std::env::temp_dir().join(format!("casebook-config-statics-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
-        std::fs::write(dir.join(CONFIG_FILE), two_taxonomies("fonts")).unwrap();
-        let diags = c.check_statics(&dir, ["style.css", "fonts/a.woff2"]);
+        std::fs::write(dir.join(CONFIG_FILE), two_taxonomies("favicon.svg")).unwrap();
+        let diags = c.check_statics(&dir, ["style.css", "favicon.svg"]);
         std::fs::remove_dir_all(&dir).unwrap();
         assert_eq!(diags.len(), 1);
-        assert!(diags[0].message.contains("taxonomy path `fonts` is used by a static file"), "{}", diags[0].message);
+        assert!(
+            diags[0].message.contains("taxonomy path `favicon.svg` is the name of a static file"),
+            "{}",
+            diags[0].message
+        );
         assert_eq!(diags[0].line, 9);
-        assert!(c.check_statics(Path::new("/nonexistent"), ["style.css", "font/a.woff2"]).is_empty());
+        // A static directory named like a taxonomy holds files beside its pages: no conflict.
+        let c = parse(&two_taxonomies("fonts")).unwrap();
+        assert!(c.check_statics(Path::new("/nonexistent"), ["style.css", "fonts/a.woff2"]).is_empty());
     }
 
     #[test]
