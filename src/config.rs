@@ -331,16 +331,12 @@ impl Config {
 /// A diagnostic at the line of `key = ...` (the first whose value contains `value`, when given).
 /// Typed values no longer carry spans, so the line is found textually.
 fn key_diagnostic(text: &str, shown: &Path, key: &str, value: Option<&str>, message: String) -> Diagnostic {
-    let is_key = |l: &str| {
-        l.trim_start().strip_prefix(key).is_some_and(|r| r.trim_start().starts_with('='))
-            && value.is_none_or(|v| l.contains(v))
-    };
+    let is_key = |l: &str| l.trim_start().strip_prefix(key).is_some_and(|r| r.trim_start().starts_with('='));
+    // The line holding the value when there is one (the second of two `path =`), else the first.
     let line = text
         .lines()
-        .position(is_key)
-        .or_else(|| {
-            text.lines().position(|l| l.trim_start().strip_prefix(key).is_some_and(|r| r.trim_start().starts_with('=')))
-        })
+        .position(|l| is_key(l) && value.is_some_and(|v| l.contains(v)))
+        .or_else(|| text.lines().position(is_key))
         .map_or(0, |i| i + 1);
     Diagnostic::new(shown, line, 1, message).with_source(text)
 }

@@ -260,8 +260,7 @@ fn build_in_pool(opts: &BuildOptions) -> Result<BuildReport, Error> {
     // Freeing the site model (every entry's text and HTML: hundreds of thousands of allocations
     // on a large site) takes tens of milliseconds; do it beside the caller, which for the command
     // line is about to exit anyway.
-    if std::thread::Builder::new().name("casebook-free".into()).spawn(move || drop(loaded)).is_err() {
-        // Could not start a thread: `loaded` was dropped with the closure, here.
-    }
+    // If no thread can be started, `loaded` is dropped here with the closure.
+    let _ = std::thread::Builder::new().name("casebook-free".into()).spawn(move || drop(loaded));
     Ok(report)
 }

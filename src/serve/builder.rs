@@ -317,9 +317,9 @@ fn same_front_matter(a: &Entry, b: &Entry) -> bool {
     a.path == b.path && a.slug == b.slug && a.meta == b.meta
 }
 
-/// Brings the content up to date: re-parses the files that changed. `None` on any problem.
-/// Re-reads what changed under the content directory: the `hinted` files only when `quick`,
-/// else every file whose stamp differs (or that is hinted) and every file that disappeared.
+/// Brings the content up to date: re-parses the `hinted` files only when `quick`, else every
+/// file whose stamp differs (or that is hinted), and notices every file that disappeared. `None`
+/// on any problem.
 fn update_content(root: &Path, state: &mut State, hinted: &HashSet<PathBuf>, quick: bool) -> Option<ContentChange> {
     let config = &state.loaded.config;
     let (reparse, removed) = if quick {

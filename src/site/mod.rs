@@ -164,6 +164,7 @@ fn check_unique(entries: &[Entry]) -> Vec<Diagnostic> {
     diags
 }
 
+/// Resolves every `follows` to an entry index: by id first, then by slug.
 fn resolve_follows(entries: &[Entry], diags: &mut Vec<Diagnostic>) -> Vec<Option<usize>> {
     let mut by_id: HashMap<&str, usize> = HashMap::new();
     let mut by_slug: HashMap<&str, usize> = HashMap::new();
