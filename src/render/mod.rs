@@ -5,6 +5,7 @@
 //! once and `serve` can keep it in memory. The site-wide values (`site`, `nav`) go into Tera's
 //! global context once: no page re-serializes the whole site.
 
+pub mod cards;
 pub mod dataset;
 pub mod search;
 pub mod stats;
@@ -108,6 +109,7 @@ pub fn render_selected(
     let (site_value, nav) = values.global();
     tera.global_context().insert_value("site", site_value);
     tera.global_context().insert_value("nav", nav);
+    cards::register(tera, &links.entry);
     let tera: &Tera = tera;
 
     let per_page = config.build.per_page;
