@@ -5,7 +5,7 @@
 //! arrays and maps are reference-counted, so a card built once is shared by every list page
 //! that shows it at the cost of a pointer copy.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use tera::Value;
@@ -20,7 +20,11 @@ use crate::url::BaseUrl;
 const NAV_TERMS: usize = 12;
 
 pub fn obj(pairs: Vec<(&'static str, Value)>) -> Value {
-    Value::from(pairs.into_iter().collect::<BTreeMap<&'static str, Value>>())
+    let mut map = tera::Map::with_capacity(pairs.len());
+    for (k, v) in pairs {
+        map.insert(k.into(), v);
+    }
+    Value::from(map)
 }
 
 fn link(name: &str, url: &str) -> Value {
