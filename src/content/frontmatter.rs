@@ -4,9 +4,8 @@
 //! can jump straight to them.
 
 use chrono::{DateTime, FixedOffset, NaiveDate};
-use serde::Deserialize;
 
-use super::yaml::{self, Spanned};
+use super::yaml::{self, Node, Spanned};
 use crate::diag;
 use crate::url;
 
@@ -84,84 +83,9 @@ struct RawSource {
     url_at: (usize, usize),
 }
 
-/// A YAML value with the position of every node in it, so that a bad list item is reported at
-/// its own line. (serde_json::Value would keep only the position of the whole value.)
-#[derive(Debug, Clone)]
-enum Node {
-    Scalar(serde_json::Value),
-    Seq(Vec<Spanned<Node>>),
-    Map(Vec<(Spanned<String>, Spanned<Node>)>),
-}
-
-impl<'de> Deserialize<'de> for Node {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = Node;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("a YAML value")
-            }
-            fn visit_unit<E>(self) -> Result<Node, E> {
-                Ok(Node::Scalar(serde_json::Value::Null))
-            }
-            fn visit_none<E>(self) -> Result<Node, E> {
-                Ok(Node::Scalar(serde_json::Value::Null))
-            }
-            fn visit_bool<E>(self, b: bool) -> Result<Node, E> {
-                Ok(Node::Scalar(b.into()))
-            }
-            fn visit_i64<E>(self, n: i64) -> Result<Node, E> {
-                Ok(Node::Scalar(n.into()))
-            }
-            fn visit_u64<E>(self, n: u64) -> Result<Node, E> {
-                Ok(Node::Scalar(n.into()))
-            }
-            fn visit_f64<E>(self, n: f64) -> Result<Node, E> {
-                Ok(Node::Scalar(
-                    serde_json::Number::from_f64(n).map_or(serde_json::Value::Null, serde_json::Value::Number),
-                ))
-            }
-            fn visit_str<E>(self, s: &str) -> Result<Node, E> {
-                Ok(Node::Scalar(s.into()))
-            }
-            fn visit_string<E>(self, s: String) -> Result<Node, E> {
-                Ok(Node::Scalar(s.into()))
-            }
-            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Node, A::Error> {
-                let mut out = Vec::new();
-                while let Some(item) = seq.next_element::<Spanned<Node>>()? {
-                    out.push(item);
-                }
-                Ok(Node::Seq(out))
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Node, A::Error> {
-                let mut out = Vec::new();
-                while let Some(k) = map.next_key::<Spanned<String>>()? {
-                    out.push((k, map.next_value::<Spanned<Node>>()?));
-                }
-                Ok(Node::Map(out))
-            }
-        }
-        d.deserialize_any(V)
-    }
-}
-
-impl Node {
-    /// The plain value, for fields typed later (`affected`, `occurred`, `extra`).
-    fn to_value(&self) -> serde_json::Value {
-        match self {
-            Node::Scalar(v) => v.clone(),
-            Node::Seq(items) => serde_json::Value::Array(items.iter().map(|i| i.value.to_value()).collect()),
-            Node::Map(pairs) => {
-                serde_json::Value::Object(pairs.iter().map(|(k, v)| (k.value.clone(), v.value.to_value())).collect())
-            }
-        }
-    }
-}
-
 /// Re-wraps a spanned node's plain value with the node's position.
 fn spanned_value(n: &Spanned<Node>) -> Spanned<serde_json::Value> {
-    Spanned { value: n.value.to_value(), referenced: n.referenced, defined: n.defined }
+    n.with(n.value.to_value())
 }
 
 /// The fields SPEC §2 lists for incidents only.
@@ -269,7 +193,7 @@ pub fn parse(split: &Split<'_>, default_kind: Kind) -> Result<FrontMatter, Vec<P
     let root: Node = if split.yaml.trim().is_empty() {
         Node::Map(Vec::new())
     } else {
-        yaml::from_str(split.yaml).map_err(|e| {
+        yaml::parse(split.yaml).map_err(|e| {
             let (line, column) = Positions::new(split).map(e.line, e.column);
             vec![(line, column, describe_yaml_error(split.yaml, e.line, &e.message))]
         })?
@@ -411,11 +335,7 @@ impl Checker<'_> {
 
     fn string(&mut self, field: &str, v: &Spanned<Node>) -> Option<Spanned<String>> {
         match &v.value {
-            Node::Scalar(s) if scalar_text(s).is_some() => Some(Spanned {
-                value: scalar_text(s).unwrap_or_default(),
-                referenced: v.referenced,
-                defined: v.defined,
-            }),
+            Node::Scalar(s) if scalar_text(s).is_some() => Some(v.with(scalar_text(s).unwrap_or_default())),
             other => {
                 self.report(v, format!("`{field}` is {}, expected {}", shape(other), expectation(field)));
                 None
@@ -435,11 +355,7 @@ impl Checker<'_> {
         let mut out = Vec::with_capacity(items.len());
         for item in items {
             match &item.value {
-                Node::Scalar(s) if scalar_text(s).is_some() => out.push(Spanned {
-                    value: scalar_text(s).unwrap_or_default(),
-                    referenced: item.referenced,
-                    defined: item.defined,
-                }),
+                Node::Scalar(s) if scalar_text(s).is_some() => out.push(item.with(scalar_text(s).unwrap_or_default())),
                 other => self.report(
                     item,
                     format!("`{field}` has an item that is {}, expected {}", shape(other), expectation(field)),
