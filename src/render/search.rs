@@ -28,6 +28,7 @@ use super::values::{Links, series_label};
 use crate::config::Config;
 use crate::content::Entry;
 use crate::site::Site;
+use crate::url::nfkc_stable;
 
 /// Version of the file format, checked by search.js.
 pub const FORMAT: u32 = 1;
@@ -152,17 +153,17 @@ fn json_bytes<T: serde::Serialize + ?Sized>(value: &T) -> Vec<u8> {
 /// half-width forms, and ASCII case, fold together).
 pub fn normalize(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    // Characters in `stable` ranges are their own NFKC and never combine with a neighbour, so
+    // Characters for which `nfkc_stable` holds are their own NFKC and never combine with a neighbour, so
     // the text is normalized piecewise between them (with the character before each piece, which
     // a combining mark may compose with): the same result as normalizing it whole, much faster
     // on Japanese prose.
     let mut rest = text;
     while !rest.is_empty() {
-        let slow = rest.char_indices().find(|&(_, c)| !stable(c)).map_or(rest.len(), |(i, _)| i);
+        let slow = rest.char_indices().find(|&(_, c)| !nfkc_stable(c)).map_or(rest.len(), |(i, _)| i);
         let (fast, tail) = rest.split_at(slow);
         let start = fast.char_indices().last().map_or(0, |(i, _)| i);
         out.push_str(&fast[..start]);
-        let end = tail.char_indices().find(|&(_, c)| stable(c)).map_or(tail.len(), |(i, _)| i);
+        let end = tail.char_indices().find(|&(_, c)| nfkc_stable(c)).map_or(tail.len(), |(i, _)| i);
         out.extend(rest[start..slow + end].nfkc());
         rest = &tail[end..];
     }
@@ -179,7 +180,7 @@ fn lowercase(text: &str) -> String {
     for c in text.chars() {
         if c.is_ascii() {
             out.push(c.to_ascii_lowercase());
-        } else if stable(c) {
+        } else if nfkc_stable(c) {
             out.push(c);
         } else {
             out.extend(c.to_lowercase());
@@ -188,19 +189,13 @@ fn lowercase(text: &str) -> String {
     out
 }
 
-/// Starters that are unchanged by NFKC and never compose with a preceding character: ASCII,
-/// hiragana, katakana, the prolonged sound mark, CJK ideographs, `、` and `。`.
-fn stable(c: char) -> bool {
-    matches!(c, '\0'..='\x7f' | '\u{3001}' | '\u{3002}' | '\u{3041}'..='\u{3096}' | '\u{30a1}'..='\u{30fa}' | '\u{30fc}' | '\u{4e00}'..='\u{9fff}')
-}
-
 /// Characters that make up words; everything else separates them. The same class as
 /// `[\p{Alphabetic}\p{N}]` in search.js.
 fn is_word(c: char) -> bool {
     match c {
         '\0'..='\x7f' => c.is_ascii_alphanumeric(),
         '\u{3001}' | '\u{3002}' => false,
-        _ if stable(c) => true,
+        _ if nfkc_stable(c) => true,
         _ => c.is_alphanumeric(),
     }
 }
