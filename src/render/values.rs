@@ -162,7 +162,6 @@ impl<'a> Values<'a> {
         let site = self.site;
         let e = &site.entries[i];
         let m = &e.meta;
-        let mut fields = self.card_fields(i);
         let day = |d: Option<chrono::NaiveDate>| d.map(|d| d.format("%Y-%m-%d").to_string());
         let occurred = m.occurred.map_or(Value::none(), |p| {
             obj(vec![
@@ -208,7 +207,9 @@ impl<'a> Values<'a> {
                 ])
             })
             .collect();
-        fields.extend([
+        // The card's fields, shared with the lists (built once), and the page's own.
+        let mut map = self.card(i).as_map().cloned().unwrap_or_default();
+        let own = [
             ("body", Value::safe_string(&e.html)),
             ("updated", day(m.updated).into()),
             ("updated_ja", m.updated.map(date_ja).into()),
@@ -233,8 +234,12 @@ impl<'a> Values<'a> {
             ("related", Value::from(site.related[i].iter().map(|&j| self.card(j)).collect::<Vec<_>>())),
             ("terms", Value::from(terms)),
             ("extra", Value::from_serializable(&m.extra)),
-        ]);
-        obj(fields)
+        ];
+        map.reserve(own.len());
+        for (k, v) in own {
+            map.insert(k.into(), v);
+        }
+        Value::from(map)
     }
 
     /// Cards of `indices`, in that order.
