@@ -12,6 +12,7 @@ use crate::config::{Config, TaxonomyConfig};
 use crate::content::{Entry, Kind};
 use crate::diag::{self, Diagnostic};
 use crate::url;
+use rayon::slice::ParallelSliceMut;
 use std::cmp::Reverse;
 use std::collections::HashMap;
 
@@ -66,22 +67,32 @@ impl Site {
     pub fn build_lenient(config: &Config, mut entries: Vec<Entry>) -> (Site, Vec<Diagnostic>) {
         // Keys computed once per entry (parsing the series number in the comparator cost more
         // than the sort itself on large sites).
-        entries.sort_by_cached_key(|e| (Reverse(e.meta.date), Reverse(series_number(e)), e.path.clone()));
-        let mut diags = check_unique(&entries);
-        let follows = resolve_follows(&entries, &mut diags);
-        diag::sort(&mut diags);
-
-        let (taxonomies, entry_terms) = taxonomy::build(&config.taxonomies, &entries);
-        let years = build_years(&entries);
-        let mut series: Vec<usize> =
-            (0..entries.len()).filter(|&i| entries[i].is_incident() && entries[i].id().is_some()).collect();
-        series.sort_by_key(|&i| series_number(&entries[i]));
-        let mut series_pos = vec![None; entries.len()];
-        for (pos, &i) in series.iter().enumerate() {
-            series_pos[i] = Some(pos);
-        }
-        let (chains, chain_of) = build_chains(&follows, &entries);
-        let related = related::compute(&entries, &entry_terms);
+        entries.par_sort_by_cached_key(|e| (Reverse(e.meta.date), Reverse(series_number(e)), e.path.clone()));
+        // Terms and related entries on one side, the rest of the model on the other: the parts
+        // are independent, and most of them run on one thread each.
+        let ((taxonomies, entry_terms, related), (diags, follows, years, series, series_pos, chains, chain_of)) =
+            rayon::join(
+                || {
+                    let (taxonomies, entry_terms) = taxonomy::build(&config.taxonomies, &entries);
+                    let related = related::compute(&entries, &entry_terms);
+                    (taxonomies, entry_terms, related)
+                },
+                || {
+                    let mut diags = check_unique(&entries);
+                    let follows = resolve_follows(&entries, &mut diags);
+                    diag::sort(&mut diags);
+                    let years = build_years(&entries);
+                    let mut series: Vec<usize> =
+                        (0..entries.len()).filter(|&i| entries[i].is_incident() && entries[i].id().is_some()).collect();
+                    series.sort_by_key(|&i| series_number(&entries[i]));
+                    let mut series_pos = vec![None; entries.len()];
+                    for (pos, &i) in series.iter().enumerate() {
+                        series_pos[i] = Some(pos);
+                    }
+                    let (chains, chain_of) = build_chains(&follows, &entries);
+                    (diags, follows, years, series, series_pos, chains, chain_of)
+                },
+            );
         (
             Site { entries, taxonomies, entry_terms, years, series, series_pos, follows, chain_of, chains, related },
             diags,
