@@ -182,9 +182,22 @@ mod saphyr {
 mod events {
     use super::*;
 
+    /// Well inside serde-saphyr's budget (depth 32, 250,000 nodes, 64 MiB of scalars), so that
+    /// nothing it would refuse is accepted here: beyond these, it decides.
+    const MAX_FAST_DEPTH: usize = 16;
+    const MAX_FAST_NODES: usize = 10_000;
+    const MAX_FAST_BYTES: usize = 1 << 20;
+
     pub fn document(yaml: &str) -> Option<Node> {
+        if yaml.len() > MAX_FAST_BYTES {
+            return None;
+        }
         let mut p = Parser::new_from_str(yaml);
-        let mut next = move || p.next_event().and_then(Result::ok);
+        let mut nodes = 0;
+        let mut next = move || {
+            nodes += 1;
+            if nodes > MAX_FAST_NODES { None } else { p.next_event().and_then(Result::ok) }
+        };
         if !matches!(next()?.0, Event::StreamStart) || !matches!(next()?.0, Event::DocumentStart(..)) {
             return None;
         }
@@ -212,7 +225,7 @@ mod events {
         let (line, column) = at(&span);
         let value = match event {
             Event::Scalar(text, style, 0, None) => Node::Scalar(scalar(&text, style)?),
-            Event::SequenceStart(_, anchor, None) if anchor == 0 && depth < MAX_DEPTH => {
+            Event::SequenceStart(_, anchor, None) if anchor == 0 && depth < MAX_FAST_DEPTH => {
                 let mut items = Vec::new();
                 loop {
                     let item = next()?;
@@ -223,7 +236,7 @@ mod events {
                 }
                 Node::Seq(items)
             }
-            Event::MappingStart(_, anchor, None) if anchor == 0 && depth < MAX_DEPTH => {
+            Event::MappingStart(_, anchor, None) if anchor == 0 && depth < MAX_FAST_DEPTH => {
                 let mut pairs: Vec<(Spanned<String>, Spanned<Node>)> = Vec::new();
                 loop {
                     let (key, key_span) = next()?;
@@ -449,6 +462,11 @@ mod tests {
             assert!(agreed(&format!("k: {quoted}\n")).is_some(), "{quoted}");
         }
         // Anchors, aliases, tags, merge keys and non-map roots are serde-saphyr's.
+        // Nesting beyond the fast way's own limit is left to serde-saphyr's budget.
+        let nested = |d: usize| format!("a: {}{}\n", "[".repeat(d), "]".repeat(d));
+        assert!(agreed(&nested(8)).is_some());
+        assert!(events::document(&nested(20)).is_none() && parse(&nested(20)).is_ok());
+        assert!(parse(&nested(40)).is_err());
         for yaml in ["a: &x 1\nb: *x\n", "a: !!str 1\n", "a: {b: 1}\n<<: {c: 2}\n", "- a\n", "a\n", "? [a]\n: b\n"] {
             assert!(events::document(yaml).is_none(), "{yaml}");
         }
