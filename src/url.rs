@@ -69,6 +69,7 @@ pub fn nfkc(text: &str) -> std::borrow::Cow<'_, str> {
 /// Starters that are unchanged by NFKC and never compose with a preceding character: ASCII,
 /// hiragana, katakana, the prolonged sound mark, CJK ideographs, `、` and `。`. Text made of
 /// them only is NFKC already, which most Japanese text is: cheaper to see than NFKC's own check.
+#[inline]
 pub fn nfkc_stable(c: char) -> bool {
     matches!(c, '\0'..='\x7f' | '\u{3001}' | '\u{3002}' | '\u{3041}'..='\u{3096}' | '\u{30a1}'..='\u{30fa}' | '\u{30fc}' | '\u{4e00}'..='\u{9fff}')
 }

@@ -47,17 +47,18 @@ const TARGET_SHARD_BYTES: usize = 8 * 1024;
 const MAX_SHARD_BITS: u32 = 12;
 /// Positions past this are not indexed (a code must fit beside the bigram key in a `u64`).
 const MAX_POSITION: usize = 1 << 20;
-/// Documents per parallel indexing batch, at least. Every batch has its own map, with a vector
-/// per bigram, merged into one at the end: a few large batches per thread allocate and merge
-/// far less than many small ones.
+/// Documents per parallel indexing batch. Every batch has its own map, with a vector per
+/// bigram, merged into one at the end: a few batches per thread allocate and merge less than
+/// many small ones, but a map much larger than the caches makes every insertion slower.
 const MIN_BATCH: usize = 256;
+const MAX_BATCH: usize = 2048;
 
 /// The index files of `/search/`.
 pub fn files(site: &Site, config: &Config, links: &Links) -> Vec<Page> {
     let n = site.entries.len();
 
     // Postings, built in batches of documents in parallel and merged in document order.
-    let batch = n.div_ceil(4 * rayon::current_num_threads()).max(MIN_BATCH);
+    let batch = n.div_ceil(4 * rayon::current_num_threads()).clamp(MIN_BATCH, MAX_BATCH);
     let batches: Vec<Postings> = (0..n.div_ceil(batch))
         .into_par_iter()
         .map(|b| {
