@@ -96,18 +96,15 @@ mod tests {
         tera
     }
 
-    fn entries(urls: &[&str]) -> Value {
-        Value::from(
-            urls.iter()
-                .map(|u| {
-                    Value::from(
-                        [("url", Value::from(*u)), ("title", Value::from("<漏えい>"))]
-                            .into_iter()
-                            .collect::<std::collections::BTreeMap<_, _>>(),
-                    )
-                })
-                .collect::<Vec<_>>(),
-        )
+    /// A list page's context: `entries`, one card per URL.
+    fn page(urls: &[&str]) -> Context {
+        let cards = urls.iter().map(|u| {
+            let fields = [("url", Value::from(*u)), ("title", Value::from("<漏えい>"))];
+            Value::from(fields.into_iter().collect::<std::collections::BTreeMap<_, _>>())
+        });
+        let mut ctx = Context::new();
+        ctx.insert_value("entries", Value::from(cards.collect::<Vec<_>>()));
+        ctx
     }
 
     #[test]
@@ -118,9 +115,7 @@ mod tests {
                     {% include \"partials/card.html\" %};{% endfor %}{{ card(entry=entries[0], compact=true) }}";
         let mut tera = env(card, list);
         register(&mut tera, &["/a/".into(), "/b/".into()]);
-        let mut ctx = Context::new();
-        ctx.insert_value("entries", entries(&["/a/", "/b/", "/c/"]));
-        let out = tera.render("list.html", &ctx).unwrap();
+        let out = tera.render("list.html", &page(&["/a/", "/b/", "/c/"])).unwrap();
         let one = "<h3>&lt;漏えい&gt;</h3>事件簿";
         // The cached card (escaped once, not twice), the include, an uncached unknown URL, a variant.
         assert_eq!(out, format!("{one}|{one};{one}|{one};{one}|{one};<h2>&lt;漏えい&gt;</h2>"));
@@ -130,8 +125,7 @@ mod tests {
     fn each_build_renders_its_own_cards() {
         let mut tera = env("{{ entry.title }}", "{{ card(entry=entries[0]) }}");
         register(&mut tera, &["/a/".into()]);
-        let mut ctx = Context::new();
-        ctx.insert_value("entries", entries(&["/a/"]));
+        let ctx = page(&["/a/"]);
         assert_eq!(tera.render("list.html", &ctx).unwrap(), "&lt;漏えい&gt;");
         tera.add_raw_template(TEMPLATE, "new {{ entry.url }}").unwrap();
         register(&mut tera, &["/a/".into()]);
@@ -142,9 +136,7 @@ mod tests {
     fn card_errors_name_the_partial() {
         let mut tera = env("{{ entry.missing.deeper }}", "{{ card(entry=entries[0]) }}");
         register(&mut tera, &["/a/".into()]);
-        let mut ctx = Context::new();
-        ctx.insert_value("entries", entries(&["/a/"]));
-        let err = tera.render("list.html", &ctx).unwrap_err();
+        let err = tera.render("list.html", &page(&["/a/"])).unwrap_err();
         let mut text = err.to_string();
         let mut source: Option<&dyn std::error::Error> = std::error::Error::source(&err);
         while let Some(s) = source {
