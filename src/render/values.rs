@@ -21,9 +21,7 @@ const NAV_TERMS: usize = 12;
 
 pub fn obj(pairs: Vec<(&'static str, Value)>) -> Value {
     let mut map = tera::Map::with_capacity(pairs.len());
-    for (k, v) in pairs {
-        map.insert(k.into(), v);
-    }
+    map.extend(pairs.into_iter().map(|(k, v)| (k.into(), v)));
     Value::from(map)
 }
 
@@ -235,10 +233,7 @@ impl<'a> Values<'a> {
             ("terms", Value::from(terms)),
             ("extra", Value::from_serializable(&m.extra)),
         ];
-        map.reserve(own.len());
-        for (k, v) in own {
-            map.insert(k.into(), v);
-        }
+        map.extend(own.into_iter().map(|(k, v)| (k.into(), v)));
         Value::from(map)
     }
 
