@@ -6,6 +6,30 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
+/// mimalloc rather than glibc's malloc: a build makes millions of small allocations (YAML nodes,
+/// template values, strings) from every worker thread, and glibc's malloc slows down as its heaps
+/// grow and fragment: at 100,000 entries it took 8% of the CPU time against 2.5% at 10,000, so
+/// the build grew faster than the corpus.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+/// `mi_option_purge_delay` in mimalloc.h (the same in mimalloc 2 and 3; libmimalloc-sys does not
+/// name it).
+const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+
+/// A build frees and reuses memory at a high rate and then exits; `serve` keeps its site in
+/// memory. Neither gains from handing freed pages back to the kernel, which then has to fault
+/// them in and clear them again when they are reused. So: never purge, and use 2 MiB pages where
+/// the kernel allows, so the pages a build touches are faulted in 512 at a time. With these, a
+/// build of 100,000 entries takes a quarter less time than with glibc's malloc (README).
+fn tune_allocator() {
+    // SAFETY: plain setters of process-wide options, called before any other thread exists.
+    unsafe {
+        libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, -1);
+        libmimalloc_sys::mi_option_set(libmimalloc_sys::mi_option_large_os_pages, 1);
+    }
+}
+
 #[derive(Parser)]
 #[command(name = "casebook", version, about = "A static site generator for security-incident casebooks")]
 struct Cli {
@@ -121,7 +145,7 @@ struct BuildArgs {
 }
 
 fn main() -> ExitCode {
-    keep_heap_pages();
+    tune_allocator();
     let cli = Cli::parse();
     match cli.command {
         Command::Build(args) => build(args),
@@ -138,19 +162,6 @@ fn main() -> ExitCode {
             }
             Err(e) => report_plain(&e),
         },
-    }
-}
-
-/// glibc gives each worker thread its own heap and, by default, hands freed memory at the top of
-/// it back to the kernel at once. A build allocates and frees a page's buffers thousands of
-/// times a second, so every thread's heap shrank and grew again all the time: 33,000 `mprotect`
-/// calls and as many fresh page faults at 10,000 entries, 8% of the build's kernel time. Keeping
-/// 64 MiB of slack (one glibc heap) ends that; memory is still only committed when touched.
-fn keep_heap_pages() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: mallopt only sets a tuning parameter; it is called before any other thread exists.
-    unsafe {
-        libc::mallopt(libc::M_TOP_PAD, 64 << 20);
     }
 }
 
