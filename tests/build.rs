@@ -247,6 +247,17 @@ fn home_lists_newest_first_and_paginates() {
     let p4 = read(&out, "page/4/index.html");
     assert!(!p4.contains("rel=\"next\""), "the last page has no next page");
     assert!(p4.contains("4 / 4 ページ"));
+
+    // Cards sit under year headings, newest first, one heading level below them.
+    let p3 = read(&out, "page/3/index.html");
+    let main = main_of(&p3);
+    let (y2024, y2023) =
+        (main.find("id=\"year-2024\"").expect("2024 group"), main.find("id=\"year-2023\"").expect("2023 group"));
+    let (new, old) = (main.find("incidents/2024-001/").unwrap(), main.find("articles/2023-review/").unwrap());
+    assert!(y2024 < new && new < y2023 && y2023 < old, "each card under its year: {main}");
+    assert!(main.contains(&format!("<a href=\"{BASE}years/2024/\">2024年</a></h2>")), "the heading links the year");
+    assert_eq!(count(main, "<h3 class=\"card__title\">"), 2);
+    assert_eq!(count(main, "<h2 class=\"card__title\">"), 0);
 }
 
 #[test]
@@ -515,6 +526,15 @@ fn years_index_and_year_pages() {
         assert_eq!(card_urls(main_of(&html)), want, "{page}");
         assert!(html.contains(&format!("<a href=\"{BASE}years/\">← 年別一覧へ戻る</a>")), "{page} links back");
     }
+    // A year's cards sit under month headings, newest first.
+    let y2023 = read(&out, "years/2023/index.html");
+    let main = main_of(&y2023);
+    let (dec, may) = (main.find(">2023年12月</h2>").expect("December"), main.find(">2023年5月</h2>").expect("May"));
+    let (review, may_incident) =
+        (main.find("articles/2023-review/").unwrap(), main.find("incidents/2023-102/").unwrap());
+    assert!(dec < review && review < may && may < may_incident, "each card under its month: {main}");
+    assert_eq!(count(main, "<h3 class=\"card__title\">"), 2);
+
     let y2024 = read(&out, "years/2024/index.html");
     assert!(y2024.contains("2024年の記録は5件です（1 / 3 ページ）"));
     assert!(y2024.contains(&format!("href=\"{BASE}years/2024/page/2/\" rel=\"next\"")));

@@ -225,13 +225,14 @@ impl Renderer<'_> {
         let base = &self.links.base;
         let per_page = self.config.build.per_page;
         let mut ctx = Context::new();
-        let list = |ctx: &mut Context, segments: &[&str], indices: &[usize], page: usize, grouped: bool| {
+        // Every list shows its cards under date headings (years, or months on a year's page), so
+        // a card is always the same heading level and is rendered once for all the lists.
+        let list = |ctx: &mut Context, segments: &[&str], indices: &[usize], page: usize, by_month: bool| {
             let pages = paginate(indices.len(), per_page);
             let pager = &pages[page - 1];
             let slice = &indices[pager.start..pager.end];
-            if grouped {
-                ctx.insert_value("groups", self.values.groups_by_year(slice));
-            }
+            let groups = if by_month { self.values.groups_by_month(slice) } else { self.values.groups_by_year(slice) };
+            ctx.insert_value("groups", groups);
             ctx.insert_value("entries", self.values.cards_of(slice));
             ctx.insert_value("paginator", paginator(base, segments, pager, indices.len(), per_page));
             let num = page.to_string();
@@ -281,7 +282,7 @@ impl Renderer<'_> {
                 let y = &site.years[year];
                 let ys = y.year.to_string();
                 let segments = ["years", ys.as_str()];
-                let path = list(&mut ctx, &segments, &y.entries, page, false);
+                let path = list(&mut ctx, &segments, &y.entries, page, true);
                 ctx.insert_value(
                     "year",
                     obj(vec![
@@ -305,7 +306,7 @@ impl Renderer<'_> {
                 let tax = &site.taxonomies[t];
                 let term = &tax.terms[k];
                 let segments = [tax.config.path.as_str(), term.key.as_str()];
-                let path = list(&mut ctx, &segments, &term.entries, page, true);
+                let path = list(&mut ctx, &segments, &term.entries, page, false);
                 ctx.insert_value("taxonomy", self.taxonomy_value(t, None));
                 ctx.insert_value(
                     "term",

@@ -249,21 +249,34 @@ impl<'a> Values<'a> {
 
     /// `[{year, entries}]` for `indices`, split where `year_of` changes.
     pub fn groups_by(&self, indices: &[usize], year_of: impl Fn(&Entry) -> i32) -> Value {
-        let mut groups: Vec<(i32, Vec<Value>)> = Vec::new();
-        for &i in indices {
-            let y = year_of(&self.site.entries[i]);
-            if groups.last().is_none_or(|g| g.0 != y) {
-                groups.push((y, Vec::new()));
-            }
-            if let Some(g) = groups.last_mut() {
-                g.1.push(self.card(i));
-            }
-        }
         let group = |(y, cards): (i32, Vec<Value>)| {
             let url = self.links.year.get(&y).map_or(Value::none(), |u| Value::from(u.as_str()));
             obj(vec![("year", y.into()), ("url", url), ("entries", Value::from(cards))])
         };
-        Value::from(groups.into_iter().map(group).collect::<Vec<_>>())
+        Value::from(self.split(indices, year_of).into_iter().map(group).collect::<Vec<_>>())
+    }
+
+    /// `[{year, month, entries}]` for `indices`, split where the month of the date changes.
+    pub fn groups_by_month(&self, indices: &[usize]) -> Value {
+        use chrono::Datelike;
+        let month_of = |e: &Entry| (e.meta.date.day.year(), e.meta.date.day.month());
+        let group = |((y, m), cards): ((i32, u32), Vec<Value>)| {
+            obj(vec![("year", y.into()), ("month", m.into()), ("entries", Value::from(cards))])
+        };
+        Value::from(self.split(indices, month_of).into_iter().map(group).collect::<Vec<_>>())
+    }
+
+    /// The cards of `indices`, in runs of equal `key`.
+    fn split<K: PartialEq>(&self, indices: &[usize], key: impl Fn(&Entry) -> K) -> Vec<(K, Vec<Value>)> {
+        let mut groups: Vec<(K, Vec<Value>)> = Vec::new();
+        for &i in indices {
+            let k = key(&self.site.entries[i]);
+            match groups.last_mut() {
+                Some(g) if g.0 == k => g.1.push(self.card(i)),
+                _ => groups.push((k, vec![self.card(i)])),
+            }
+        }
+        groups
     }
 
     /// `[{name, url, count}]` for the first `limit` terms of taxonomy `t` (largest first).
