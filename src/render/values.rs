@@ -5,10 +5,11 @@
 //! arrays and maps are reference-counted, so a card built once is shared by every list page
 //! that shows it at the cost of a pointer copy.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::OnceLock;
 
 use tera::Value;
+use tera::value::Key;
 
 use super::theme::{date_ja, group_digits};
 use crate::config::Config;
@@ -20,9 +21,8 @@ use crate::url::BaseUrl;
 const NAV_TERMS: usize = 12;
 
 pub fn obj(pairs: Vec<(&'static str, Value)>) -> Value {
-    let mut map = tera::Map::with_capacity(pairs.len());
-    map.extend(pairs.into_iter().map(|(k, v)| (k.into(), v)));
-    Value::from(map)
+    // Tera copies whatever map it is given into its own; a small BTreeMap is the cheapest to give.
+    Value::from(pairs.into_iter().collect::<BTreeMap<_, _>>())
 }
 
 fn link(name: &str, url: &str) -> Value {
@@ -84,11 +84,19 @@ pub struct Values<'a> {
     /// One card per entry, in site order, made when first shown: an incremental rebuild under
     /// `serve` renders a few pages and needs only their cards.
     cards: Vec<OnceLock<Value>>,
+    /// `{name, url}` of every term, `term_links[taxonomy][term]`, shared by every card and page.
+    term_links: Vec<Vec<Value>>,
 }
 
 impl<'a> Values<'a> {
     pub fn new(site: &'a Site, config: &'a Config, links: &'a Links) -> Values<'a> {
-        Values { site, config, links, cards: (0..site.entries.len()).map(|_| OnceLock::new()).collect() }
+        let term_links = site
+            .taxonomies
+            .iter()
+            .zip(&links.term)
+            .map(|(tax, urls)| tax.terms.iter().zip(urls).map(|(term, url)| link(&term.name, url)).collect())
+            .collect();
+        Values { site, config, links, cards: (0..site.entries.len()).map(|_| OnceLock::new()).collect(), term_links }
     }
 
     /// The card of entry `i` (a cheap clone: Tera values share their contents).
@@ -97,7 +105,7 @@ impl<'a> Values<'a> {
     }
 
     fn term_link(&self, t: usize, term: usize) -> Value {
-        link(&self.site.taxonomies[t].terms[term].name, &self.links.term[t][term])
+        self.term_links[t][term].clone()
     }
 
     /// The first term of the taxonomy built from `field`, if the entry has one.
@@ -206,7 +214,8 @@ impl<'a> Values<'a> {
             })
             .collect();
         // The card's fields, shared with the lists (built once), and the page's own.
-        let mut map = self.card(i).as_map().cloned().unwrap_or_default();
+        let mut map: BTreeMap<Key<'static>, Value> =
+            self.card(i).as_map().map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect()).unwrap_or_default();
         let own = [
             ("body", Value::safe_string(&e.html)),
             ("updated", day(m.updated).into()),
