@@ -47,9 +47,9 @@ const TARGET_SHARD_BYTES: usize = 8 * 1024;
 const MAX_SHARD_BITS: u32 = 12;
 /// Positions past this are not indexed (a code must fit beside the bigram key in a `u64`).
 const MAX_POSITION: usize = 1 << 20;
-/// Documents per parallel indexing batch. Every batch has its own map, with a vector per
-/// bigram, merged into one at the end: a few batches per thread allocate and merge less than
-/// many small ones, but a map much larger than the caches makes every insertion slower.
+/// Documents per parallel indexing batch. Every batch has its own maps, with a vector per
+/// bigram, merged at the end: a few batches per thread allocate and merge less than many small
+/// ones, but maps much larger than the caches make every insertion slower.
 const MIN_BATCH: usize = 256;
 const MAX_BATCH: usize = 2048;
 
@@ -57,9 +57,11 @@ const MAX_BATCH: usize = 2048;
 pub fn files(site: &Site, config: &Config, links: &Links) -> Vec<Page> {
     let n = site.entries.len();
 
-    // Postings, built in batches of documents in parallel and merged in document order.
+    // Postings, built in batches of documents in parallel. Each batch splits its bigrams into
+    // `PARTS` maps by key, so the batches are merged (in document order) and encoded one part
+    // at a time, in parallel too: no single large map, and no serial merge.
     let batch = n.div_ceil(4 * rayon::current_num_threads()).clamp(MIN_BATCH, MAX_BATCH);
-    let batches: Vec<Postings> = (0..n.div_ceil(batch))
+    let mut batches: Vec<Postings> = (0..n.div_ceil(batch))
         .into_par_iter()
         .map(|b| {
             let mut p = Postings::default();
@@ -69,23 +71,31 @@ pub fn files(site: &Site, config: &Config, links: &Links) -> Vec<Page> {
             p
         })
         .collect();
-    let mut all = Postings::default();
-    for b in batches {
-        all.append(b);
-    }
+    let parts: Vec<Vec<PartMap>> =
+        (0..PARTS).map(|part| batches.iter_mut().map(|b| std::mem::take(&mut b.parts[part])).collect()).collect();
+    drop(batches);
 
     // One encoded record per bigram, in key order.
-    let mut keys: Vec<u64> = all.map.keys().copied().collect();
-    keys.sort_unstable();
-    let records: Vec<(u32, Vec<u8>)> = keys
-        .par_iter()
-        .map(|k| {
-            let lists = &all.map[k];
-            let (a, b) = unpack_key(*k);
-            (bigram_hash(a, b), encode_record(a, b, lists, n))
+    let mut records: Vec<(u64, u32, Vec<u8>)> = parts
+        .into_par_iter()
+        .flat_map_iter(|maps| {
+            let mut maps = maps.into_iter();
+            let mut merged = maps.next().unwrap_or_default();
+            for later in maps {
+                for (key, lists) in later {
+                    let mine = merged.entry(key).or_default();
+                    mine.field.extend(lists.field);
+                    mine.body.extend(lists.body);
+                }
+            }
+            merged.into_iter().map(move |(k, lists)| {
+                let (a, b) = unpack_key(k);
+                (k, bigram_hash(a, b), encode_record(a, b, &lists, n))
+            })
         })
         .collect();
-    drop(all);
+    records.par_sort_unstable_by_key(|r| r.0);
+    let records: Vec<(u32, Vec<u8>)> = records.into_iter().map(|(_, hash, bytes)| (hash, bytes)).collect();
 
     let total: usize = records.iter().map(|r| r.1.len()).sum();
     let mut bits = 0;
@@ -256,9 +266,24 @@ struct Lists {
     body: Vec<u32>,
 }
 
-#[derive(Default)]
+type PartMap = HashMap<u64, Lists, KeyHash>;
+
+/// How many maps a batch's postings are split into, by key (a power of two).
+const PARTS: usize = 64;
+
 struct Postings {
-    map: HashMap<u64, Lists, KeyHash>,
+    /// `parts[part_of(key)]`.
+    parts: Vec<PartMap>,
+}
+
+impl Default for Postings {
+    fn default() -> Postings {
+        Postings { parts: (0..PARTS).map(|_| PartMap::default()).collect() }
+    }
+}
+
+fn part_of(key: u64) -> usize {
+    (key.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> (64 - PARTS.trailing_zeros())) as usize
 }
 
 /// A fast hasher for bigram keys (the output never depends on map order: keys are sorted).
@@ -302,26 +327,17 @@ impl Postings {
             let norm = normalize(&text);
             bigrams(&norm, |key, pos| {
                 if pos < MAX_POSITION {
-                    self.map.entry(key).or_default().field.push((doc, pos as u32 * FIELDS + field));
+                    self.parts[part_of(key)].entry(key).or_default().field.push((doc, pos as u32 * FIELDS + field));
                 }
             });
         }
         let body = normalize(&html_text(&e.html));
         bigrams(&body, |key, _| {
-            let lists = self.map.entry(key).or_default();
+            let lists = self.parts[part_of(key)].entry(key).or_default();
             if lists.body.last() != Some(&doc) {
                 lists.body.push(doc);
             }
         });
-    }
-
-    /// Appends the postings of later documents.
-    fn append(&mut self, later: Postings) {
-        for (key, lists) in later.map {
-            let mine = self.map.entry(key).or_default();
-            mine.field.extend(lists.field);
-            mine.body.extend(lists.body);
-        }
     }
 }
 
