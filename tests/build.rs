@@ -1041,3 +1041,20 @@ fn sample_site_builds_and_its_links_resolve() {
     assert!(r.checked > 1000, "only {} links checked on the sample site", r.checked);
     assert!(leftovers(tmp.path()).is_empty());
 }
+
+#[test]
+fn site_footer_shows_years_and_terms() {
+    let out = shared();
+    let footer = |page: &str| between(&read(&out, page), "<footer class=\"site-footer\">", "</footer>").to_string();
+    let home = footer("index.html");
+    assert!(
+        home.contains(&format!("<a href=\"{BASE}years/2024/\">2024年</a> <span class=\"count\">5</span>")),
+        "{home}"
+    );
+    assert!(home.contains("タグ（よく使われるもの）"), "the home page shows the top terms: {home}");
+    let entry = footer("incidents/2024-001/index.html");
+    assert!(entry.contains("aria-label=\"分類\"") && !entry.contains("よく使われるもの"), "{entry}");
+    assert!(entry.contains(&format!("<a href=\"{BASE}tags/\">タグ</a> <span class=\"count\">11</span>")), "{entry}");
+    assert_eq!(entry, footer("tags/ddos/index.html"), "the same footer on every page but the home page");
+    assert_eq!(entry, footer("years/2023/index.html"));
+}

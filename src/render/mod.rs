@@ -7,6 +7,7 @@
 
 pub mod cards;
 pub mod dataset;
+pub mod fragments;
 pub mod search;
 pub mod stats;
 pub mod theme;
@@ -109,7 +110,11 @@ pub fn render_selected(
     let (site_value, nav) = values.global();
     tera.global_context().insert_value("site", site_value);
     tera.global_context().insert_value("nav", nav);
+    // Each registration snapshots the environment: the card snapshot must not hold the previous
+    // build's `fragment` (and through it that build's caches), so that one is replaced first.
+    fragments::placeholder(tera);
     cards::register(tera, &links.entry);
+    fragments::register(tera);
     let tera: &Tera = tera;
 
     let per_page = config.build.per_page;

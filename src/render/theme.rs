@@ -107,6 +107,7 @@ impl Theme {
         let mut tera = Tera::new();
         register_filters(&mut tera);
         super::cards::placeholder(&mut tera);
+        super::fragments::placeholder(&mut tera);
         let sources: Vec<(&str, &str)> = self.templates.iter().map(|(n, (s, _))| (n.as_str(), s.as_str())).collect();
         tera.add_raw_templates(sources).map_err(|e| vec![self.diagnostic(&e)])?;
         Ok(tera)
