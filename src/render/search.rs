@@ -167,38 +167,37 @@ fn json_bytes<T: serde::Serialize + ?Sized>(value: &T) -> Vec<u8> {
 /// half-width forms, and ASCII case, fold together).
 pub fn normalize(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
+    let mut piece = String::new();
     // Characters for which `nfkc_stable` holds are their own NFKC and never combine with a neighbour, so
     // the text is normalized piecewise between them (with the character before each piece, which
     // a combining mark may compose with): the same result as normalizing it whole, much faster
-    // on Japanese prose.
+    // on Japanese prose. Lowercasing happens on the way, in the same pass.
     let mut rest = text;
     while !rest.is_empty() {
         let slow = rest.char_indices().find(|&(_, c)| !nfkc_stable(c)).map_or(rest.len(), |(i, _)| i);
         let (fast, tail) = rest.split_at(slow);
         let start = fast.char_indices().last().map_or(0, |(i, _)| i);
+        let at = out.len();
         out.push_str(&fast[..start]);
+        // Stable characters lowercase as ASCII does: the others among them have no case.
+        out[at..].make_ascii_lowercase();
         let end = tail.char_indices().find(|&(_, c)| nfkc_stable(c)).map_or(tail.len(), |(i, _)| i);
-        out.extend(rest[start..slow + end].nfkc());
-        rest = &tail[end..];
-    }
-    lowercase(&out)
-}
-
-/// `str::to_lowercase`, skipping the case tables for kana and ideographs.
-fn lowercase(text: &str) -> String {
-    if text.contains('Σ') {
-        // The final sigma rule depends on the neighbours: leave it to the standard library.
-        return text.to_lowercase();
-    }
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        if c.is_ascii() {
-            out.push(c.to_ascii_lowercase());
-        } else if nfkc_stable(c) {
-            out.push(c);
-        } else {
-            out.extend(c.to_lowercase());
+        piece.clear();
+        piece.extend(rest[start..slow + end].nfkc());
+        if piece.contains('Σ') {
+            // The final sigma rule depends on the neighbours: leave it to the standard library.
+            return text.nfkc().collect::<String>().to_lowercase();
         }
+        for c in piece.chars() {
+            if c.is_ascii() {
+                out.push(c.to_ascii_lowercase());
+            } else if nfkc_stable(c) {
+                out.push(c);
+            } else {
+                out.extend(c.to_lowercase());
+            }
+        }
+        rest = &tail[end..];
     }
     out
 }
