@@ -120,7 +120,15 @@ pub fn shown(root: &Path, path: &Path) -> PathBuf {
 fn load_one(root: &Path, content_dir: &Path, file: &Path, opts: LoadOptions) -> Result<Option<Entry>, Vec<Diagnostic>> {
     let path = shown(root, file);
     let bytes = std::fs::read(file).map_err(|e| vec![Diagnostic::file(&path, format!("cannot be read: {e}"))])?;
-    let text = match String::from_utf8(bytes) {
+    // simdutf8 checks Japanese text several times faster than the standard library, whose fast
+    // path is for ASCII; the standard library still finds the position of an error.
+    let checked = if simdutf8::basic::from_utf8(&bytes).is_ok() {
+        // SAFETY: the bytes were just checked to be valid UTF-8.
+        Ok(unsafe { String::from_utf8_unchecked(bytes) })
+    } else {
+        String::from_utf8(bytes)
+    };
+    let text = match checked {
         Ok(t) => t,
         Err(e) => {
             let at = e.utf8_error().valid_up_to();
