@@ -724,3 +724,16 @@ fn a_missing_site_root_is_an_error() {
     r.expect_status(1);
     assert!(r.stderr.contains("content"), "{}", r.stderr);
 }
+
+#[test]
+fn invalid_utf8_column_counts_characters_before_it() {
+    let (_tmp, root) = site(&[]);
+    let mut bytes = "---\ntitle: 事件\ndate: 2024-01-30\n---\n本文の".as_bytes().to_vec();
+    bytes.extend_from_slice(&[0xe6, 0x96]); // a cut three-byte character
+    bytes.extend_from_slice("です\n".as_bytes());
+    std::fs::create_dir_all(root.join("content/incidents/2024")).unwrap();
+    std::fs::write(root.join("content/incidents/2024/a.md"), bytes).unwrap();
+    let r = failed(&root);
+    let d = expect(&r, "content/incidents/2024/a.md", 5, &["not valid UTF-8"]);
+    assert_eq!(d.column, 4, "the column of the first bad byte, counted in characters");
+}
