@@ -540,7 +540,8 @@ fn attack_codes(of: &[usize]) -> serde_json::Value {
 pub fn html_text(html: &str) -> String {
     let mut out = String::with_capacity(html.len());
     let mut rest = html;
-    while let Some(p) = rest.find(['<', '&']) {
+    // A byte search: `<` and `&` are ASCII, so their byte offsets are character boundaries.
+    while let Some(p) = memchr::memchr2(b'<', b'&', rest.as_bytes()) {
         out.push_str(&rest[..p]);
         rest = &rest[p..];
         if rest.starts_with('&') {
@@ -562,12 +563,18 @@ pub fn html_text(html: &str) -> String {
             rest = &rest[1..];
             continue;
         }
-        let name: String = rest[1..]
-            .trim_start_matches('/')
-            .chars()
-            .take_while(|c| c.is_ascii_alphanumeric())
-            .map(|c| c.to_ascii_lowercase())
-            .collect();
+        let after = rest[1..].trim_start_matches('/');
+        let len = after.bytes().take_while(u8::is_ascii_alphanumeric).count();
+        // Every name that matters below has at most 10 letters.
+        let mut lower = [0u8; 10];
+        let name = match after.as_bytes().get(..len) {
+            Some(n) if n.len() <= lower.len() => {
+                lower[..n.len()].copy_from_slice(n);
+                lower[..n.len()].make_ascii_lowercase();
+                std::str::from_utf8(&lower[..n.len()]).unwrap_or("")
+            }
+            _ => "",
+        };
         let end = rest.find('>').map_or(rest.len(), |e| e + 1);
         let closing = rest[1..].starts_with('/');
         rest = &rest[end..];
@@ -580,7 +587,7 @@ pub fn html_text(html: &str) -> String {
             };
             continue;
         }
-        if is_block(&name) {
+        if is_block(name) {
             out.push('\n');
         }
     }
