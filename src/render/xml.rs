@@ -11,22 +11,35 @@ use crate::site::Site;
 pub const SITEMAP_LIMIT: usize = 50_000;
 pub const FEED_ENTRIES: usize = 20;
 
-/// Escapes text for XML content and attribute values.
+/// Escapes text for XML content and attribute values. Works on bytes: everything it changes is
+/// ASCII or starts with a lead byte, so the text between is copied in runs.
 pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            // Characters XML 1.0 forbids even escaped.
-            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => {}
-            '\u{FFFE}' | '\u{FFFF}' => {}
-            c => out.push(c),
+    let bytes = s.as_bytes();
+    let mut out = String::with_capacity(s.len() + s.len() / 8);
+    let (mut run, mut i) = (0, 0);
+    while i < bytes.len() {
+        let (len, replacement) = match bytes[i] {
+            b'&' => (1, "&amp;"),
+            b'<' => (1, "&lt;"),
+            b'>' => (1, "&gt;"),
+            b'"' => (1, "&quot;"),
+            b'\'' => (1, "&apos;"),
+            b'\t' | b'\n' | b'\r' => (0, ""),
+            // Characters XML 1.0 forbids even escaped: controls, U+FFFE and U+FFFF.
+            0..=0x1f => (1, ""),
+            0xef if bytes.get(i + 1) == Some(&0xbf) && matches!(bytes.get(i + 2), Some(0xbe | 0xbf)) => (3, ""),
+            _ => (0, ""),
+        };
+        if len == 0 {
+            i += 1;
+            continue;
         }
+        out.push_str(&s[run..i]);
+        out.push_str(replacement);
+        i += len;
+        run = i;
     }
+    out.push_str(&s[run..]);
     out
 }
 
@@ -156,5 +169,10 @@ mod tests {
     #[test]
     fn escaping_drops_forbidden_characters() {
         assert_eq!(escape("a<b>&\"'\u{1}c"), "a&lt;b&gt;&amp;&quot;&apos;c");
+        assert_eq!(
+            escape("事件\u{FFFE}簿\u{FFFF}\t\n\r\u{FFFD}"),
+            "事件簿\t\n\r\u{FFFD}",
+            "forbidden characters dropped"
+        );
     }
 }
