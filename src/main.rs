@@ -21,7 +21,7 @@ const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 /// memory. Neither gains from handing freed pages back to the kernel, which then has to fault
 /// them in and clear them again when they are reused. So: never purge, and use 2 MiB pages where
 /// the kernel allows, so the pages a build touches are faulted in 512 at a time. With these, a
-/// build of 100,000 entries takes a quarter less time than with glibc's malloc (README).
+/// build of 100,000 entries takes about a quarter less time than with glibc's malloc (README).
 fn tune_allocator() {
     // SAFETY: plain setters of process-wide options, called before any other thread exists.
     unsafe {
