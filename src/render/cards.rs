@@ -79,7 +79,7 @@ impl Cache {
         ctx.insert_value("entry", entry);
         ctx.insert("card_level", &level);
         ctx.insert("compact", &compact);
-        let html = self.tera.render(TEMPLATE, &ctx).map_err(|e| super::fragments::nested_error(TEMPLATE, &e))?;
+        let html = self.tera.render(TEMPLATE, &ctx).map_err(|e| super::theme::nested_error(TEMPLATE, &e))?;
         Ok(Value::safe_string(&html))
     }
 }

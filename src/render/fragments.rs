@@ -47,26 +47,13 @@ impl Cache {
         }
         let mut ctx = Context::new();
         ctx.insert("variant", &key.1);
-        let html = self.tera.render(&key.0, &ctx).map_err(|e| nested_error(&key.0, &e))?;
+        let html = self.tera.render(&key.0, &ctx).map_err(|e| super::theme::nested_error(&key.0, &e))?;
         let html = Value::safe_string(&html);
         if let Ok(mut m) = self.html.write() {
             m.entry(key).or_insert_with(|| html.clone());
         }
         Ok(html)
     }
-}
-
-/// The error of a template rendered from a function (`fragment`, `card`), for the page that
-/// called it. Tera keeps only the message of a function's error, so the message carries the
-/// whole chain.
-pub fn nested_error(template: &str, e: &tera::Error) -> tera::Error {
-    let mut message = format!("in {template}: {e}");
-    let mut source: Option<&dyn std::error::Error> = std::error::Error::source(e);
-    while let Some(s) = source {
-        message.push_str(&format!(": {s}"));
-        source = s.source();
-    }
-    tera::Error::message(message)
 }
 
 #[cfg(test)]

@@ -119,13 +119,7 @@ impl Theme {
             tera::ErrorKind::SyntaxError(r) | tera::ErrorKind::RenderingError(r) => Some(r),
             _ => None,
         };
-        let mut message = e.to_string();
-        let mut source: Option<&dyn std::error::Error> = std::error::Error::source(e);
-        while let Some(s) = source {
-            message.push_str(": ");
-            message.push_str(&s.to_string());
-            source = s.source();
-        }
+        let message = error_chain(e);
         match report {
             Some(r) => {
                 let (path, text) = self
@@ -191,6 +185,25 @@ pub fn group_digits(n: u64) -> String {
         out.push(c);
     }
     out
+}
+
+/// A Tera error's message followed by those of its sources, `: `-separated.
+fn error_chain(e: &tera::Error) -> String {
+    let mut message = e.to_string();
+    let mut source: Option<&dyn std::error::Error> = std::error::Error::source(e);
+    while let Some(s) = source {
+        message.push_str(": ");
+        message.push_str(&s.to_string());
+        source = s.source();
+    }
+    message
+}
+
+/// The error of a template rendered from a function (`fragment`, `card`), for the page that
+/// called it. Tera keeps only the message of a function's error, so the message carries the
+/// whole chain.
+pub fn nested_error(template: &str, e: &tera::Error) -> tera::Error {
+    tera::Error::message(format!("in {template}: {}", error_chain(e)))
 }
 
 #[cfg(test)]
