@@ -69,9 +69,17 @@ pub fn nfkc(text: &str) -> std::borrow::Cow<'_, str> {
 /// Starters that are unchanged by NFKC and never compose with a preceding character: ASCII,
 /// hiragana, katakana, the prolonged sound mark, CJK ideographs, `、` and `。`. Text made of
 /// them only is NFKC already, which most Japanese text is: cheaper to see than NFKC's own check.
+///
+/// Tested in the order of their frequency in Japanese prose, each range with one comparison:
+/// this runs for every character of every body the search index reads.
 #[inline]
 pub fn nfkc_stable(c: char) -> bool {
-    matches!(c, '\0'..='\x7f' | '\u{3001}' | '\u{3002}' | '\u{3041}'..='\u{3096}' | '\u{30a1}'..='\u{30fa}' | '\u{30fc}' | '\u{4e00}'..='\u{9fff}')
+    let c = c as u32;
+    c < 0x80
+        || c.wrapping_sub(0x4e00) <= 0x9fff - 0x4e00
+        || (c.wrapping_sub(0x3041) <= 0x30fc - 0x3041 && (c <= 0x3096 || (c >= 0x30a1 && c != 0x30fb)))
+        || c == 0x3001
+        || c == 0x3002
 }
 
 /// Why `slug` cannot be one path segment, if it cannot.
@@ -178,6 +186,14 @@ impl BaseUrl {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn stable_characters_are_the_listed_ones() {
+        for c in (0..=0x10FFFF_u32).filter_map(char::from_u32) {
+            let listed = matches!(c, '\0'..='\x7f' | '\u{3001}' | '\u{3002}' | '\u{3041}'..='\u{3096}' | '\u{30a1}'..='\u{30fa}' | '\u{30fc}' | '\u{4e00}'..='\u{9fff}');
+            assert_eq!(nfkc_stable(c), listed, "{c:?}");
+        }
+    }
 
     #[test]
     fn keys_fold_width_and_ascii_case() {
