@@ -88,9 +88,9 @@ pub fn files(site: &Site, config: &Config, links: &Links) -> Vec<Page> {
                     mine.body.append(lists.body);
                 }
             }
-            merged.into_iter().map(move |(k, lists)| {
+            merged.into_iter().map(move |(k, mut lists)| {
                 let (a, b) = unpack_key(k);
-                (k, bigram_hash(a, b), encode_record(a, b, &lists, n))
+                (k, bigram_hash(a, b), encode_record(a, b, &mut lists, n))
             })
         })
         .collect();
@@ -151,15 +151,21 @@ pub fn files(site: &Site, config: &Config, links: &Links) -> Vec<Page> {
 /// or a reader does with the file. (The three characters can only occur inside strings.)
 fn json_bytes<T: serde::Serialize + ?Sized>(value: &T) -> Vec<u8> {
     let raw = serde_json::to_vec(value).unwrap_or_default();
-    let mut out = Vec::with_capacity(raw.len());
-    for b in raw {
-        match b {
-            b'<' => out.extend_from_slice(b"\\u003c"),
-            b'>' => out.extend_from_slice(b"\\u003e"),
-            b'&' => out.extend_from_slice(b"\\u0026"),
-            _ => out.push(b),
-        }
+    if memchr::memchr3(b'<', b'>', b'&', &raw).is_none() {
+        return raw;
     }
+    let mut out = Vec::with_capacity(raw.len() + 64);
+    let mut from = 0;
+    for at in memchr::memchr3_iter(b'<', b'>', b'&', &raw) {
+        out.extend_from_slice(&raw[from..at]);
+        out.extend_from_slice(match raw[at] {
+            b'<' => b"\\u003c",
+            b'>' => b"\\u003e",
+            _ => b"\\u0026",
+        });
+        from = at + 1;
+    }
+    out.extend_from_slice(&raw[from..]);
     out
 }
 
@@ -305,14 +311,21 @@ impl DocList {
     }
 
     fn iter(&self) -> impl Iterator<Item = u32> + '_ {
-        let mut rest = &self.deltas[..];
-        let mut doc = 0u64;
+        let bytes = &self.deltas[..];
+        let (mut at, mut doc) = (0, 0u64);
         std::iter::from_fn(move || {
-            if rest.is_empty() {
-                return None;
-            }
-            let (delta, len) = get_varint(rest);
-            rest = &rest[len..];
+            let delta = match *bytes.get(at)? {
+                // Most differences fit in one byte.
+                b @ 0..0x80 => {
+                    at += 1;
+                    u64::from(b)
+                }
+                _ => {
+                    let (delta, len) = get_varint(&bytes[at..]);
+                    at += len;
+                    delta
+                }
+            };
             doc += delta;
             Some(doc as u32)
         })
@@ -440,26 +453,23 @@ fn get_varint(bytes: &[u8]) -> (u64, usize) {
 /// B bytes: empty, or 0 then varint count then document differences, or 1 then a bitmap
 ///          (bit d % 8 of byte d / 8 is document d)
 /// ```
-fn encode_record(a: u32, b: u32, lists: &Lists, doc_count: usize) -> Vec<u8> {
+fn encode_record(a: u32, b: u32, lists: &mut Lists, doc_count: usize) -> Vec<u8> {
     let mut field = Vec::new();
     if !lists.field.is_empty() {
-        let mut by_doc: Vec<(u32, Vec<u32>)> = Vec::new();
-        for &(doc, code) in &lists.field {
-            match by_doc.last_mut() {
-                Some((d, codes)) if *d == doc => codes.push(code),
-                _ => by_doc.push((doc, vec![code])),
-            }
-        }
-        put_varint(&mut field, by_doc.len() as u64);
+        // By document, then code; repeats dropped. (The documents are in order already.)
+        lists.field.sort_unstable();
+        lists.field.dedup();
+        let by_doc = lists.field.chunk_by(|x, y| x.0 == y.0);
+        field.reserve(3 * lists.field.len() + 4);
+        put_varint(&mut field, by_doc.clone().count() as u64);
         let mut prev = 0;
-        for (doc, mut codes) in by_doc {
-            codes.sort_unstable();
-            codes.dedup();
+        for run in by_doc {
+            let doc = run[0].0;
             put_varint(&mut field, u64::from(doc - prev));
             prev = doc;
-            put_varint(&mut field, codes.len() as u64);
+            put_varint(&mut field, run.len() as u64);
             let mut last = 0;
-            for c in codes {
+            for &(_, c) in run {
                 put_varint(&mut field, u64::from(c - last));
                 last = c;
             }
@@ -796,13 +806,13 @@ mod tests {
 
     #[test]
     fn bitmaps_replace_dense_lists() {
-        let lists = Lists { field: vec![], body: (0..100).collect() };
+        let mut lists = Lists { field: vec![], body: (0..100).collect() };
         assert_eq!(lists.body.iter().collect::<Vec<_>>(), (0..100).collect::<Vec<_>>());
-        let r = encode_record('a' as u32, 'b' as u32, &lists, 100);
+        let r = encode_record('a' as u32, 'b' as u32, &mut lists, 100);
         // a, b, F = 0, B = 1 + 13, then the bitmap flag.
         assert_eq!(&r[..5], &[b'a', b'b', 0, 14, 1]);
-        let sparse = Lists { field: vec![(3, 4), (3, 1), (9, 0)], body: [5, 5, 900].into_iter().collect() };
-        let r = encode_record('a' as u32, 'b' as u32, &sparse, 1000);
+        let mut sparse = Lists { field: vec![(3, 4), (3, 1), (3, 4), (9, 0)], body: [5, 5, 900].into_iter().collect() };
+        let r = encode_record('a' as u32, 'b' as u32, &mut sparse, 1000);
         assert_eq!(&r[2..4], &[8, 5]);
         assert_eq!(&r[4..], &[2, 3, 2, 1, 3, 6, 1, 0, 0, 2, 5, 0xff, 0x06]);
     }
