@@ -134,9 +134,29 @@ impl Date {
     pub fn rfc3339(&self) -> String {
         match self.time {
             Some(t) => t.to_rfc3339(),
-            None => format!("{}T00:00:00Z", self.day.format("%Y-%m-%d")),
+            None => format!("{}T00:00:00Z", iso_date(self.day)),
         }
     }
+}
+
+/// `2024-01-30`, as `format("%Y-%m-%d")` writes it, without interpreting a format string each
+/// time: dates are written several times per entry (cards, search, dataset, sitemap).
+pub fn iso_date(d: NaiveDate) -> String {
+    use chrono::Datelike;
+    let year = d.year();
+    if !(0..=9999).contains(&year) {
+        return d.format("%Y-%m-%d").to_string();
+    }
+    let mut s = String::with_capacity(10);
+    for (n, width) in [(year as u32, 4), (d.month(), 2), (d.day(), 2)] {
+        if width == 2 {
+            s.push('-');
+        }
+        for place in (0..width).rev() {
+            s.push(char::from(b'0' + (n / 10u32.pow(place) % 10) as u8));
+        }
+    }
+    s
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -782,6 +802,10 @@ mod tests {
         assert_eq!(d.day.to_string(), "2024-01-30");
         assert_eq!(d.rfc3339(), "2024-01-30T09:15:00+09:00");
         assert_eq!(parse_date("2024-01-30").unwrap().rfc3339(), "2024-01-30T00:00:00Z");
+        for d in [(2024, 1, 30), (1, 1, 1), (0, 12, 31), (9999, 12, 31), (10000, 1, 1), (-1, 6, 15), (1970, 10, 5)] {
+            let day = NaiveDate::from_ymd_opt(d.0, d.1, d.2).unwrap();
+            assert_eq!(iso_date(day), day.format("%Y-%m-%d").to_string());
+        }
     }
 
     #[test]

@@ -13,7 +13,7 @@ use rayon::prelude::*;
 
 use crate::diag::{self, Diagnostic};
 use crate::url;
-pub use frontmatter::{At, Date, FrontMatter, Kind, Period, Source};
+pub use frontmatter::{At, Date, FrontMatter, Kind, Period, Source, iso_date};
 pub use markdown::MarkdownOptions;
 
 /// One entry: an incident or an article, fully parsed and rendered.

@@ -9,7 +9,7 @@ use serde::Serialize;
 use super::Page;
 use super::values::{Links, series_label};
 use crate::config::Config;
-use crate::content::Entry;
+use crate::content::{Entry, iso_date};
 use crate::site::Site;
 
 /// One incident in the dataset. Field order here is the order in the files.
@@ -60,10 +60,6 @@ const CSV_COLUMNS: &[&str] = &[
     "follows",
 ];
 
-fn ymd(d: chrono::NaiveDate) -> String {
-    d.format("%Y-%m-%d").to_string()
-}
-
 fn record<'a>(site: &'a Site, config: &Config, links: &Links, i: usize) -> Record<'a> {
     let e: &'a Entry = &site.entries[i];
     let m = &e.meta;
@@ -77,16 +73,16 @@ fn record<'a>(site: &'a Site, config: &Config, links: &Links, i: usize) -> Recor
         title: &m.title,
         series_label: series_label(config, e),
         url: links.permalink(&links.entry[i]),
-        date: ymd(m.date.day),
-        updated: m.updated.map(ymd),
+        date: iso_date(m.date.day),
+        updated: m.updated.map(iso_date),
         organization: m.organization.as_deref(),
         attack: m.attack.as_deref(),
         sector: m.sector.as_deref(),
         affected: m.affected,
         data: &m.data,
-        disclosed: m.disclosed.map(ymd),
-        occurred_from: m.occurred.map(|p| ymd(p.from)),
-        occurred_to: m.occurred.map(|p| ymd(p.to)),
+        disclosed: m.disclosed.map(iso_date),
+        occurred_from: m.occurred.map(|p| iso_date(p.from)),
+        occurred_to: m.occurred.map(|p| iso_date(p.to)),
         tags: &m.tags,
         sources: m.sources.iter().map(|s| SourceRecord { title: &s.title, url: &s.url }).collect(),
         follows,

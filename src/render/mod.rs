@@ -447,7 +447,7 @@ impl Renderer<'_> {
                     Job::Entry(i) => {
                         let m = &self.site.entries[i].meta;
                         let day = m.updated.filter(|u| *u > m.date.day).unwrap_or(m.date.day);
-                        (self.links.entry[i].clone(), Some(day.format("%Y-%m-%d").to_string()))
+                        (self.links.entry[i].clone(), Some(crate::content::iso_date(day)))
                     }
                     Job::Home { page } => (page_url(base, &[], page), None),
                     Job::Years => (base.url(&["years"]), None),

@@ -528,7 +528,7 @@ impl Doc {
             if e.is_incident() { "i" } else { "a" },
             if series_label(config, e).is_empty() { String::new() } else { e.id().unwrap_or_default().to_string() },
             m.title.clone(),
-            m.date.day.format("%Y-%m-%d").to_string(),
+            crate::content::iso_date(m.date.day),
             m.organization.clone().unwrap_or_default(),
             m.attack.clone().unwrap_or_default(),
             terms,

@@ -13,7 +13,7 @@ use tera::value::Key;
 
 use super::theme::{date_ja, group_digits};
 use crate::config::Config;
-use crate::content::{Entry, Kind};
+use crate::content::{Entry, Kind, iso_date};
 use crate::site::{Pager, Site, window};
 use crate::url::BaseUrl;
 
@@ -148,7 +148,7 @@ impl<'a> Values<'a> {
             ("title", m.title.as_str().into()),
             ("series_label", series_label(self.config, e).into()),
             ("id", e.id().into()),
-            ("date", m.date.day.format("%Y-%m-%d").to_string().into()),
+            ("date", iso_date(m.date.day).into()),
             ("date_ja", date_ja(m.date.day).into()),
             ("year", year.into()),
             ("year_url", self.links.year_url(year).into()),
@@ -168,11 +168,11 @@ impl<'a> Values<'a> {
         let site = self.site;
         let e = &site.entries[i];
         let m = &e.meta;
-        let day = |d: Option<chrono::NaiveDate>| d.map(|d| d.format("%Y-%m-%d").to_string());
+        let day = |d: Option<chrono::NaiveDate>| d.map(iso_date);
         let occurred = m.occurred.map_or(Value::none(), |p| {
             obj(vec![
-                ("from", p.from.format("%Y-%m-%d").to_string().into()),
-                ("to", p.to.format("%Y-%m-%d").to_string().into()),
+                ("from", iso_date(p.from).into()),
+                ("to", iso_date(p.to).into()),
                 ("from_ja", date_ja(p.from).into()),
                 ("to_ja", date_ja(p.to).into()),
                 ("single", (p.from == p.to).into()),

@@ -110,7 +110,7 @@ pub fn atom(site: &Site, config: &Config, links: &Links, spec: &FeedSpec<'_>) ->
 fn updated_of(site: &Site, i: usize) -> String {
     let m = &site.entries[i].meta;
     match m.updated {
-        Some(u) if u > m.date.day => format!("{}T00:00:00Z", u.format("%Y-%m-%d")),
+        Some(u) if u > m.date.day => format!("{}T00:00:00Z", crate::content::iso_date(u)),
         _ => m.date.rfc3339(),
     }
 }
