@@ -2,8 +2,6 @@
 
 use std::collections::HashMap;
 
-use rayon::prelude::*;
-
 use crate::config::{TaxonomyConfig, TaxonomyField};
 use crate::content::Entry;
 use crate::url;
@@ -43,20 +41,28 @@ pub fn build(configs: &[TaxonomyConfig], entries: &[Entry]) -> (Vec<Taxonomy>, V
     let mut taxonomies = Vec::with_capacity(configs.len());
     for (t, config) in configs.iter().enumerate() {
         let mut index: HashMap<String, usize> = HashMap::new();
+        // The same text always has the same key: each distinct writing is keyed (NFKC and the
+        // rest) once, not once per entry that uses it.
+        let mut by_text: HashMap<&str, usize> = HashMap::new();
         let mut terms: Vec<Term> = Vec::new();
-        // Keys (NFKC and the rest) computed in parallel; the indexing below is serial.
-        let mut keys: Vec<Vec<String>> =
-            entries.par_iter().map(|e| values(e, config.field).into_iter().map(url::key).collect()).collect();
         // Oldest first, so the first writing of a term names it. Each entry's terms are recorded
         // in written order, with indices remapped once the terms are sorted.
         for i in (0..entries.len()).rev() {
-            for (value, key) in values(&entries[i], config.field).into_iter().zip(std::mem::take(&mut keys[i])) {
-                let ti = match index.get(&key) {
+            for value in values(&entries[i], config.field) {
+                let ti = match by_text.get(value) {
                     Some(&ti) => ti,
                     None => {
-                        index.insert(key.clone(), terms.len());
-                        terms.push(Term { key, name: value.to_string(), entries: Vec::new() });
-                        terms.len() - 1
+                        let key = url::key(value);
+                        let ti = match index.get(&key) {
+                            Some(&ti) => ti,
+                            None => {
+                                index.insert(key.clone(), terms.len());
+                                terms.push(Term { key, name: value.to_string(), entries: Vec::new() });
+                                terms.len() - 1
+                            }
+                        };
+                        by_text.insert(value, ti);
+                        ti
                     }
                 };
                 terms[ti].entries.push(i);
