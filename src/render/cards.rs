@@ -79,8 +79,7 @@ impl Cache {
         ctx.insert_value("entry", entry);
         ctx.insert("card_level", &level);
         ctx.insert("compact", &compact);
-        let html = self.tera.render(TEMPLATE, &ctx).map_err(|e| super::theme::nested_error(TEMPLATE, &e))?;
-        Ok(Value::safe_string(&html))
+        super::theme::render_partial(&self.tera, TEMPLATE, &ctx)
     }
 }
 

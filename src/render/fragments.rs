@@ -47,8 +47,7 @@ impl Cache {
         }
         let mut ctx = Context::new();
         ctx.insert("variant", &key.1);
-        let html = self.tera.render(&key.0, &ctx).map_err(|e| super::theme::nested_error(&key.0, &e))?;
-        let html = Value::safe_string(&html);
+        let html = super::theme::render_partial(&self.tera, &key.0, &ctx)?;
         if let Ok(mut m) = self.html.write() {
             m.entry(key).or_insert_with(|| html.clone());
         }

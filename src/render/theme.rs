@@ -206,6 +206,17 @@ pub fn nested_error(template: &str, e: &tera::Error) -> tera::Error {
     tera::Error::message(format!("in {template}: {}", error_chain(e)))
 }
 
+/// `template` rendered with `ctx`, as a safe string for the template that called the function
+/// rendering it (`card`, `fragment`); errors as [`nested_error`]. The output is checked as UTF-8
+/// with simdutf8, several times faster on Japanese than `Tera::render`'s standard check.
+pub fn render_partial(tera: &tera::Tera, template: &str, ctx: &tera::Context) -> tera::TeraResult<tera::Value> {
+    let mut out = Vec::with_capacity(4 * 1024);
+    tera.render_to(template, ctx, &mut out).map_err(|e| nested_error(template, &e))?;
+    let html = simdutf8::basic::from_utf8(&out)
+        .map_err(|_| tera::Error::message(format!("in {template}: the output is not UTF-8")))?;
+    Ok(tera::Value::safe_string(html))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
