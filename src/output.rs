@@ -98,7 +98,7 @@ pub struct Staging {
     output: PathBuf,
     temp: PathBuf,
     /// Directories inside `temp` known to exist (`/`-separated, relative), so that each is made
-    /// with one `mkdir` and never again: on ext4, `mkdir` is a sixth of a large build's CPU time,
+    /// with one `mkdir` and never again: on ext4, `mkdir` is a seventh of a large build's CPU time,
     /// and one that fails on an existing directory still locks and searches its parent.
     dirs: Mutex<HashSet<String>>,
     committed: bool,
