@@ -16,7 +16,7 @@ use rayon::slice::ParallelSliceMut;
 use std::cmp::Reverse;
 use std::collections::HashMap;
 
-pub use paginate::{Pager, page_count, pager, paginate, window};
+pub use paginate::{Pager, pager, paginate, window};
 pub use taxonomy::{Taxonomy, Term, values as taxonomy_values};
 
 /// Entries that share the year of their publication date.
