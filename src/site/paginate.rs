@@ -26,7 +26,7 @@ pub fn page_count(total: usize, per_page: usize) -> usize {
 /// so that rendering every page of a long list stays linear.
 pub fn pager(total: usize, per_page: usize, number: usize) -> Pager {
     let per_page = per_page.max(1);
-    let start = ((number - 1) * per_page).min(total);
+    let start = (number.saturating_sub(1) * per_page).min(total);
     Pager { number, total_pages: page_count(total, per_page), start, end: (start + per_page).min(total) }
 }
 
