@@ -110,7 +110,7 @@ pub fn atom(site: &Site, config: &Config, links: &Links, spec: &FeedSpec<'_>) ->
 fn updated_of(site: &Site, i: usize) -> String {
     let m = &site.entries[i].meta;
     match m.updated {
-        Some(u) if u > m.date.day => format!("{}T00:00:00Z", crate::content::iso_date(u)),
+        Some(u) if u > m.date.day => crate::content::Date { day: u, time: None }.rfc3339(),
         _ => m.date.rfc3339(),
     }
 }
