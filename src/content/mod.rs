@@ -97,7 +97,7 @@ pub fn walk(root: &Path, content_dir: &Path) -> Result<Vec<PathBuf>, Vec<Diagnos
 /// the good entries against each other so that one run reports everything.
 pub fn load(root: &Path, content_dir: &Path, files: &[PathBuf], opts: LoadOptions) -> (Vec<Entry>, Vec<Diagnostic>) {
     let results: Vec<Result<Option<Entry>, Vec<Diagnostic>>> =
-        files.par_iter().map(|f| load_one(root, content_dir, f, opts)).collect();
+        files.par_iter().with_max_len(1).map(|f| load_one(root, content_dir, f, opts)).collect();
     let mut entries = Vec::with_capacity(results.len());
     let mut diags = Vec::new();
     for r in results {

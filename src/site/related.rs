@@ -41,6 +41,7 @@ pub fn compute(entries: &[Entry], entry_terms: &[Vec<Vec<usize>>]) -> Vec<Vec<us
     let ranked: Vec<Vec<Vec<usize>>> = (0..n)
         .collect::<Vec<usize>>()
         .par_chunks(chunk)
+        .with_max_len(1)
         .map(|entries| {
             let mut score = vec![0u32; n];
             let mut touched: Vec<usize> = Vec::new();
