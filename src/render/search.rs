@@ -61,23 +61,25 @@ pub fn files(site: &Site, config: &Config, links: &Links) -> Vec<Page> {
     // `PARTS` maps by key, so the batches are merged (in document order) and encoded one part
     // at a time, in parallel too: no single large map, and no serial merge.
     let batch = n.div_ceil(4 * rayon::current_num_threads()).clamp(MIN_BATCH, MAX_BATCH);
-    let mut batches: Vec<Postings> = (0..n.div_ceil(batch))
+    let mut batches: Vec<Vec<PartMap>> = (0..n.div_ceil(batch))
         .into_par_iter()
+        .with_max_len(1)
         .map(|b| {
             let mut p = Postings::default();
             for i in b * batch..((b + 1) * batch).min(n) {
                 p.add_document(i as u32, &site.entries[i]);
             }
-            p
+            p.into_parts()
         })
         .collect();
     let parts: Vec<Vec<PartMap>> =
-        (0..PARTS).map(|part| batches.iter_mut().map(|b| std::mem::take(&mut b.parts[part])).collect()).collect();
+        (0..PARTS).map(|part| batches.iter_mut().map(|b| std::mem::take(&mut b[part])).collect()).collect();
     drop(batches);
 
     // One encoded record per bigram, in key order.
     let mut records: Vec<(u64, u32, Vec<u8>)> = parts
         .into_par_iter()
+        .with_max_len(1)
         .flat_map_iter(|maps| {
             let mut maps = maps.into_iter();
             let mut merged = maps.next().unwrap_or_default();
@@ -102,14 +104,24 @@ pub fn files(site: &Site, config: &Config, links: &Links) -> Vec<Page> {
     while bits < MAX_SHARD_BITS && total >> bits > TARGET_SHARD_BYTES {
         bits += 1;
     }
-    let mut shards: Vec<Vec<u8>> = vec![Vec::new(); 1 << bits];
+    // Each shard made at its final size: grown by doubling, the shards were copied about twice.
+    let mut sizes = vec![0usize; 1 << bits];
     for (hash, bytes) in &records {
-        shards[shard_of(*hash, bits)].extend_from_slice(bytes);
+        sizes[shard_of(*hash, bits)] += bytes.len();
     }
-    drop(records);
+    let mut shards: Vec<Vec<u8>> = sizes.into_iter().map(Vec::with_capacity).collect();
+    for (hash, bytes) in records {
+        shards[shard_of(hash, bits)].extend_from_slice(&bytes);
+    }
 
-    let docs: Vec<Doc> = (0..n).into_par_iter().map(|i| Doc::new(site, config, links, i)).collect();
-    let chunks: Vec<Vec<u8>> = docs.chunks(DOC_CHUNK).map(json_bytes).collect();
+    let chunks: Vec<Vec<u8>> = (0..n.div_ceil(DOC_CHUNK))
+        .into_par_iter()
+        .map(|c| {
+            let docs: Vec<Doc> =
+                (c * DOC_CHUNK..((c + 1) * DOC_CHUNK).min(n)).map(|i| Doc::new(site, config, links, i)).collect();
+            json_bytes(&docs)
+        })
+        .collect();
 
     // A version over every file, so browsers never mix a new meta.json with old shards.
     let mut version = Fnv64::new();
@@ -345,15 +357,43 @@ type PartMap = HashMap<u64, Lists, KeyHash>;
 /// How many maps a batch's postings are split into, by key (a power of two).
 const PARTS: usize = 64;
 
+/// Slots of a batch's cache of recently used bigrams (a power of two; 128 KiB).
+const RECENT_BITS: u32 = 13;
+
+/// One batch's postings while its documents are indexed: each bigram's lists in the order first
+/// seen, found through `index`, with a direct-mapped cache of recent bigrams in front. A body
+/// repeats most of its bigrams and a corpus's documents share most of theirs, so nearly every
+/// lookup is one multiplication and one comparison instead of a hash-map probe, and a bigram
+/// repeated in a body is dropped there without touching its list (the lookups were over a third
+/// of the index's time).
 struct Postings {
-    /// `parts[part_of(key)]`.
-    parts: Vec<PartMap>,
+    index: HashMap<u64, u32, KeyHash>,
+    lists: Vec<(u64, Lists)>,
+    recent: Box<[Recent; 1 << RECENT_BITS]>,
 }
+
+/// A slot of [`Postings::recent`].
+#[derive(Clone, Copy)]
+struct Recent {
+    /// 0 when empty: NUL is not a word character, so no bigram's key is 0.
+    key: u64,
+    /// Position in `lists`.
+    at: u32,
+    /// The last document added to the bigram's body list, or `NO_DOC`.
+    body_last: u32,
+}
+
+const NO_DOC: u32 = u32::MAX;
 
 impl Default for Postings {
     fn default() -> Postings {
-        Postings { parts: (0..PARTS).map(|_| PartMap::default()).collect() }
+        let empty = Recent { key: 0, at: 0, body_last: NO_DOC };
+        Postings { index: HashMap::default(), lists: Vec::new(), recent: Box::new([empty; 1 << RECENT_BITS]) }
     }
+}
+
+fn recent_slot(key: u64) -> usize {
+    (key.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> (64 - RECENT_BITS)) as usize
 }
 
 fn part_of(key: u64) -> usize {
@@ -398,17 +438,68 @@ impl Postings {
         let organization = m.organization.clone().unwrap_or_default();
         let terms = entry_terms(e).join("\n");
         for (field, text) in [(FIELD_TITLE, title), (FIELD_ORGANIZATION, organization), (FIELD_TERMS, terms)] {
-            let norm = normalize(&text);
-            bigrams(&norm, |key, pos| {
-                if pos < MAX_POSITION {
-                    self.parts[part_of(key)].entry(key).or_default().field.push((doc, pos as u32 * FIELDS + field));
-                }
-            });
+            self.add_field(doc, field, &normalize(&text));
         }
-        let body = normalize(&html_text(&e.html));
-        bigrams(&body, |key, _| {
-            self.parts[part_of(key)].entry(key).or_default().body.push(doc);
+        self.add_body(doc, &normalize(&html_text(&e.html)));
+    }
+
+    /// Adds the bigrams of one field of `doc` (normalized text) with their positions.
+    fn add_field(&mut self, doc: u32, field: u32, text: &str) {
+        bigrams(text, |key, pos| {
+            if pos < MAX_POSITION {
+                self.lists(key).field.push((doc, pos as u32 * FIELDS + field));
+            }
         });
+    }
+
+    /// Adds `doc` to the body list of every bigram of its body (normalized text).
+    fn add_body(&mut self, doc: u32, text: &str) {
+        bigrams(text, |key, _| {
+            let slot = &mut self.recent[recent_slot(key)];
+            if slot.key == key {
+                if slot.body_last != doc {
+                    slot.body_last = doc;
+                    self.lists[slot.at as usize].1.body.push(doc);
+                }
+            } else {
+                let at = self.position(key);
+                self.lists[at as usize].1.body.push(doc);
+                self.recent[recent_slot(key)] = Recent { key, at, body_last: doc };
+            }
+        });
+    }
+
+    fn lists(&mut self, key: u64) -> &mut Lists {
+        let slot = self.recent[recent_slot(key)];
+        let at = if slot.key == key {
+            slot.at
+        } else {
+            let at = self.position(key);
+            let body = &self.lists[at as usize].1.body;
+            let body_last = if body.count > 0 { body.last } else { NO_DOC };
+            self.recent[recent_slot(key)] = Recent { key, at, body_last };
+            at
+        };
+        &mut self.lists[at as usize].1
+    }
+
+    /// The position of `key`'s lists, added when new.
+    fn position(&mut self, key: u64) -> u32 {
+        let next = self.lists.len() as u32;
+        let at = *self.index.entry(key).or_insert(next);
+        if at == next {
+            self.lists.push((key, Lists::default()));
+        }
+        at
+    }
+
+    /// The lists split into `PARTS` maps by key, for merging part by part.
+    fn into_parts(self) -> Vec<PartMap> {
+        let mut parts: Vec<PartMap> = (0..PARTS).map(|_| PartMap::default()).collect();
+        for (key, lists) in self.lists {
+            parts[part_of(key)].insert(key, lists);
+        }
+        parts
     }
 }
 
@@ -828,6 +919,46 @@ mod tests {
         empty.append([7].into_iter().collect());
         assert_eq!(empty.iter().collect::<Vec<_>>(), [7]);
         assert_eq!(get_varint(&[0xff, 0x06]), (0x37f, 2));
+    }
+
+    #[test]
+    fn postings_match_a_plain_map_when_cached_bigrams_collide() {
+        // Two bigrams sharing a slot of the recent cache, interleaved within and across documents.
+        let mut words: Vec<String> = Vec::new();
+        let first = pack_key('漢', '字');
+        let other = ('一'..='鿿')
+            .flat_map(|a| ('ぁ'..='ん').map(move |b| (a, b)))
+            .find(|&(a, b)| pack_key(a, b) != first && recent_slot(pack_key(a, b)) == recent_slot(first))
+            .unwrap();
+        words.push("漢字".into());
+        words.push(format!("{}{}", other.0, other.1));
+        let docs = [
+            format!("{0} {1} {0} {1}", words[0], words[1]),
+            format!("{0} {0}", words[1]),
+            format!("{0} 漢字語 {1} {0}", words[0], words[1]),
+        ];
+        let mut postings = Postings::default();
+        // Per bigram: its (document, code) pairs and the documents of its body list.
+        type Plain = HashMap<u64, (Vec<(u32, u32)>, Vec<u32>)>;
+        let mut plain = Plain::new();
+        for (doc, text) in docs.iter().enumerate() {
+            let doc = doc as u32;
+            postings.add_field(doc, FIELD_TITLE, text);
+            postings.add_body(doc, text);
+            bigrams(text, |key, pos| {
+                let e = plain.entry(key).or_default();
+                e.0.push((doc, pos as u32 * FIELDS + FIELD_TITLE));
+                if e.1.last() != Some(&doc) {
+                    e.1.push(doc);
+                }
+            });
+        }
+        assert_eq!(postings.lists.len(), plain.len());
+        for (key, lists) in &postings.lists {
+            let (field, body) = &plain[key];
+            assert_eq!(&lists.field, field);
+            assert_eq!(&lists.body.iter().collect::<Vec<_>>(), body);
+        }
     }
 
     #[test]
