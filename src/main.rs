@@ -133,7 +133,8 @@ struct BuildArgs {
     /// Base URL for links, feeds and the sitemap (overrides book.base_url).
     #[arg(long)]
     base_url: Option<String>,
-    /// Worker threads (default: one per core).
+    /// Worker threads (default: one per core). Reading a large site's files uses up to four
+    /// threads per worker, which wait for the disk in turn; only N of them parse at a time.
     #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
     jobs: Option<u16>,
     /// Print the time of each phase.
