@@ -392,12 +392,18 @@ impl Default for Postings {
     }
 }
 
+/// The top `bits` bits of `key` mixed by a Fibonacci multiplication: an index into a table of
+/// `1 << bits` entries.
+fn spread(key: u64, bits: u32) -> usize {
+    (key.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> (64 - bits)) as usize
+}
+
 fn recent_slot(key: u64) -> usize {
-    (key.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> (64 - RECENT_BITS)) as usize
+    spread(key, RECENT_BITS)
 }
 
 fn part_of(key: u64) -> usize {
-    (key.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> (64 - PARTS.trailing_zeros())) as usize
+    spread(key, PARTS.trailing_zeros())
 }
 
 /// A fast hasher for bigram keys (the output never depends on map order: keys are sorted).
@@ -452,7 +458,9 @@ impl Postings {
         });
     }
 
-    /// Adds `doc` to the body list of every bigram of its body (normalized text).
+    /// Adds `doc` to the body list of every bigram of its body (normalized text), with its own
+    /// lookup rather than [`Postings::lists`]: this loop runs for every character of every body,
+    /// and going through `lists` (not inlined) cost 1.8% of a build's instructions.
     fn add_body(&mut self, doc: u32, text: &str) {
         bigrams(text, |key, _| {
             let slot = &mut self.recent[recent_slot(key)];
@@ -469,6 +477,7 @@ impl Postings {
         });
     }
 
+    /// The lists of `key` (added when new), through the cache of recent bigrams.
     fn lists(&mut self, key: u64) -> &mut Lists {
         let slot = self.recent[recent_slot(key)];
         let at = if slot.key == key {
