@@ -205,6 +205,14 @@ pub struct FrontMatter {
     pub title_line: usize,
 }
 
+impl FrontMatter {
+    /// `updated`, when it is later than the publication day: the date a feed or sitemap gives
+    /// as the last change (an earlier or equal one changes nothing).
+    pub fn later_update(&self) -> Option<NaiveDate> {
+        self.updated.filter(|u| *u > self.date.day)
+    }
+}
+
 /// A problem at a file position.
 pub type Problem = (usize, usize, String);
 

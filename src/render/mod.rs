@@ -450,7 +450,7 @@ impl Renderer<'_> {
                 let (url, lastmod) = match *job {
                     Job::Entry(i) => {
                         let m = &self.site.entries[i].meta;
-                        let day = m.updated.filter(|u| *u > m.date.day).unwrap_or(m.date.day);
+                        let day = m.later_update().unwrap_or(m.date.day);
                         (self.links.entry[i].clone(), Some(crate::content::iso_date(day)))
                     }
                     Job::Home { page } => (page_url(base, &[], page), None),

@@ -109,9 +109,9 @@ pub fn atom(site: &Site, config: &Config, links: &Links, spec: &FeedSpec<'_>) ->
 
 fn updated_of(site: &Site, i: usize) -> String {
     let m = &site.entries[i].meta;
-    match m.updated {
-        Some(u) if u > m.date.day => crate::content::Date { day: u, time: None }.rfc3339(),
-        _ => m.date.rfc3339(),
+    match m.later_update() {
+        Some(u) => crate::content::Date { day: u, time: None }.rfc3339(),
+        None => m.date.rfc3339(),
     }
 }
 
