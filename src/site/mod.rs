@@ -13,8 +13,8 @@ use crate::content::{Entry, Kind};
 use crate::diag::{self, Diagnostic};
 use crate::url;
 use rayon::slice::ParallelSliceMut;
+use rustc_hash::FxHashMap as HashMap;
 use std::cmp::Reverse;
-use std::collections::HashMap;
 
 pub use paginate::{Pager, pager, paginate, window};
 pub use taxonomy::{Taxonomy, Term, values as taxonomy_values};
@@ -134,8 +134,8 @@ fn check_unique(entries: &[Entry]) -> Vec<Diagnostic> {
             }
         }
     }
-    let mut ids: HashMap<&str, &Entry> = HashMap::new();
-    let mut slugs: HashMap<(Kind, &str), &Entry> = HashMap::new();
+    let mut ids: HashMap<&str, &Entry> = HashMap::default();
+    let mut slugs: HashMap<(Kind, &str), &Entry> = HashMap::default();
     for e in entries {
         if let Some(id) = &e.meta.id {
             keep_first(&mut ids, id.value.as_str(), e);
@@ -177,8 +177,8 @@ fn check_unique(entries: &[Entry]) -> Vec<Diagnostic> {
 
 /// Resolves every `follows` to an entry index: by id first, then by slug.
 fn resolve_follows(entries: &[Entry], diags: &mut Vec<Diagnostic>) -> Vec<Option<usize>> {
-    let mut by_id: HashMap<&str, usize> = HashMap::new();
-    let mut by_slug: HashMap<&str, usize> = HashMap::new();
+    let mut by_id: HashMap<&str, usize> = HashMap::default();
+    let mut by_slug: HashMap<&str, usize> = HashMap::default();
     for (i, e) in entries.iter().enumerate() {
         if let Some(id) = e.id() {
             by_id.entry(id).or_insert(i);
@@ -266,7 +266,7 @@ fn build_chains(follows: &[Option<usize>], entries: &[Entry]) -> (Vec<Vec<usize>
             linked[t] = true;
         }
     }
-    let mut groups: HashMap<usize, Vec<usize>> = HashMap::new();
+    let mut groups: HashMap<usize, Vec<usize>> = HashMap::default();
     for (i, _) in linked.iter().enumerate().filter(|(_, l)| **l) {
         let root = find(&mut parent, i);
         groups.entry(root).or_default().push(i);

@@ -1,6 +1,6 @@
 //! Taxonomies: front-matter fields whose values become cross-linked term pages.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use crate::config::{TaxonomyConfig, TaxonomyField};
 use crate::content::Entry;
@@ -40,10 +40,10 @@ pub fn build(configs: &[TaxonomyConfig], entries: &[Entry]) -> (Vec<Taxonomy>, V
     let mut entry_terms = vec![vec![Vec::new(); configs.len()]; entries.len()];
     let mut taxonomies = Vec::with_capacity(configs.len());
     for (t, config) in configs.iter().enumerate() {
-        let mut index: HashMap<String, usize> = HashMap::new();
+        let mut index: HashMap<String, usize> = HashMap::default();
         // The same text always has the same key: each distinct writing is keyed (NFKC and the
         // rest) once, not once per entry that uses it.
-        let mut by_text: HashMap<&str, usize> = HashMap::new();
+        let mut by_text: HashMap<&str, usize> = HashMap::default();
         let mut terms: Vec<Term> = Vec::new();
         // Oldest first, so the first writing of a term names it. Each entry's terms are recorded
         // in written order, with indices remapped once the terms are sorted.
