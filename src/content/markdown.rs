@@ -2,6 +2,7 @@
 //! anchors, the links (for `check`) and a character count (for reading time).
 
 use pulldown_cmark::{CowStr, Event, Options, Parser, Tag, TagEnd};
+use std::sync::LazyLock;
 
 const MORE: &str = "<!-- more -->";
 
@@ -77,7 +78,7 @@ pub fn render(body: &str, opts: MarkdownOptions) -> Rendered {
                     first_paragraph = Some((start, events.len() + 1));
                 }
             }
-            Event::Text(t) | Event::Code(t) => out.char_count += t.chars().filter(|c| !c.is_whitespace()).count(),
+            Event::Text(t) | Event::Code(t) => out.char_count += visible_chars(t),
             _ => {}
         }
         events.push(event);
@@ -100,6 +101,41 @@ pub fn render(body: &str, opts: MarkdownOptions) -> Rendered {
 }
 
 /// Byte offset of a `<!-- more -->` line, if the body has one.
+/// The characters of `text` that are not whitespace (`char::is_whitespace`), for the reading
+/// time. Counted on bytes: characters are the bytes that do not continue one, and whitespace is
+/// ASCII or one of a few sequences found by their lead bytes, so that most of the text is counted
+/// many bytes at a time instead of decoded character by character (that was 4% of a build's
+/// instructions).
+fn visible_chars(text: &str) -> usize {
+    static IDEOGRAPHIC_SPACE: LazyLock<memchr::memmem::Finder<'static>> =
+        LazyLock::new(|| memchr::memmem::Finder::new("\u{3000}"));
+    let b = text.as_bytes();
+    let chars = count_bytes(b, |c| (c as i8) >= -0x40);
+    let ascii_space = count_bytes(b, |c| matches!(c, b'\t'..=b'\r' | b' '));
+    if chars == b.len() {
+        return chars - ascii_space;
+    }
+    // U+0085, U+00A0, U+1680, U+2000–U+200A, U+2028, U+2029, U+202F, U+205F.
+    let other_space = memchr::memchr3_iter(0xc2, 0xe1, 0xe2, b)
+        .filter(|&i| {
+            matches!(
+                (b[i], b.get(i + 1), b.get(i + 2)),
+                (0xc2, Some(0x85 | 0xa0), _)
+                    | (0xe1, Some(0x9a), Some(0x80))
+                    | (0xe2, Some(0x80), Some(0x80..=0x8a | 0xa8 | 0xa9 | 0xaf))
+                    | (0xe2, Some(0x81), Some(0x9f))
+            )
+        })
+        .count();
+    chars - ascii_space - other_space - IDEOGRAPHIC_SPACE.find_iter(b).count()
+}
+
+/// How many bytes satisfy `test`, counted in runs of 255 into a byte-wide sum, which the compiler
+/// turns into wide vector operations.
+fn count_bytes(b: &[u8], test: impl Fn(u8) -> bool) -> usize {
+    b.chunks(255).map(|run| run.iter().fold(0u8, |n, &c| n + u8::from(test(c))) as usize).sum()
+}
+
 fn more_marker(body: &str) -> Option<usize> {
     // Most bodies have none: one substring search instead of trimming every line.
     if !body.contains(MORE) {
@@ -242,6 +278,25 @@ mod tests {
         let r = md("一段落目。\n\n二段落目。\n<!-- more -->\n\n三段落目。\n");
         assert_eq!(r.summary_html, "<p>一段落目。</p>\n<p>二段落目。</p>\n");
         assert!(md("## only a heading\n").summary_html.is_empty());
+    }
+
+    #[test]
+    fn visible_characters_are_counted_as_char_is_whitespace_says() {
+        let spaces: String = (0..=0x3000u32).filter_map(char::from_u32).filter(|c| c.is_whitespace()).collect();
+        let samples = [
+            "",
+            "ランサムウェア",
+            "a b\tc\r\nd",
+            "個人情報　の漏えい",
+            "\u{85}\u{a0}x\u{1680}\u{2000}\u{200a}\u{200b}\u{2028}\u{2029}\u{202f}\u{205f}\u{2060}",
+            "\u{1c}\u{1f}\u{0b}\u{0c}",
+            "—…※「」、。ー（）ＶＰＮ１２３ｻﾝﾌﾟﾙ🔒é",
+            &spaces,
+        ];
+        for text in samples.iter().copied().chain([format!("{spaces}あ{spaces}").as_str()]) {
+            assert_eq!(visible_chars(text), text.chars().filter(|c| !c.is_whitespace()).count(), "{text:?}");
+        }
+        assert!(spaces.chars().count() >= 20, "{spaces:?}");
     }
 
     #[test]
