@@ -99,6 +99,12 @@ impl<'a> Values<'a> {
         Values { site, config, links, cards: (0..site.entries.len()).map(|_| OnceLock::new()).collect(), term_links }
     }
 
+    /// What this owns (every card made, the term links), for freeing elsewhere: it borrows
+    /// nothing from the site.
+    pub fn into_owned(self) -> impl Send + 'static {
+        (self.cards, self.term_links)
+    }
+
     /// The card of entry `i` (a cheap clone: Tera values share their contents).
     pub fn card(&self, i: usize) -> Value {
         self.cards[i].get_or_init(|| obj(self.card_fields(i))).clone()
