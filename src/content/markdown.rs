@@ -100,7 +100,6 @@ pub fn render(body: &str, opts: MarkdownOptions) -> Rendered {
     out
 }
 
-/// Byte offset of a `<!-- more -->` line, if the body has one.
 /// The characters of `text` that are not whitespace (`char::is_whitespace`), for the reading
 /// time. Counted on bytes: characters are the bytes that do not continue one, and whitespace is
 /// ASCII or one of a few sequences found by their lead bytes, so that most of the text is counted
@@ -136,6 +135,7 @@ fn count_bytes(b: &[u8], test: impl Fn(u8) -> bool) -> usize {
     b.chunks(255).map(|run| run.iter().fold(0u8, |n, &c| n + u8::from(test(c))) as usize).sum()
 }
 
+/// Byte offset of a `<!-- more -->` line, if the body has one.
 fn more_marker(body: &str) -> Option<usize> {
     // Most bodies have none: one substring search instead of trimming every line.
     if !body.contains(MORE) {

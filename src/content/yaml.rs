@@ -7,7 +7,7 @@
 //!
 //! Three ways lead to the same tree, each taking what the previous one is not sure of:
 //! - [`lines`]: the usual front matter (`key: value` lines, one-line flow lists and maps, indented
-//!   block lists and maps) read line by line, about ten times faster than the parser's events;
+//!   block lists and maps) read line by line, about six times faster than the parser's events;
 //! - the parser's events, for plain YAML (no anchor, alias or tag) of any layout: two to three
 //!   times faster than serde-saphyr's serde layer, which cost about a tenth of a build's CPU;
 //! - serde-saphyr itself, for anything else, any scalar whose type the others are not sure of,
