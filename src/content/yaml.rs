@@ -271,10 +271,28 @@ mod events {
     pub(super) fn plain_key(text: &str, style: ScalarStyle) -> bool {
         let name = text.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
             && text.starts_with(|c: char| c.is_ascii_alphabetic());
-        (name && matches!(scalar(text, ScalarStyle::Plain), Some(serde_json::Value::String(_))))
+        // A name (letters, digits, `_`, a letter first) is typed as a string by `scalar` unless
+        // it is one of its words.
+        (name && !typed_word(text))
             || (matches!(style, ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted)
                 && !text.is_empty()
                 && text != "<<")
+    }
+
+    /// Plain scalars read as null (only these spellings), as booleans (in any case), and as
+    /// special floats (in any case, after an optional sign).
+    const NULL_WORDS: [&str; 3] = ["null", "Null", "NULL"];
+    const TRUE_WORDS: [&str; 4] = ["true", "yes", "y", "on"];
+    const FALSE_WORDS: [&str; 4] = ["false", "no", "n", "off"];
+    const FLOAT_WORDS: [&str; 3] = ["inf", "infinity", "nan"];
+
+    /// Whether `text` is one of the words above, so not a string.
+    fn typed_word(text: &str) -> bool {
+        let any_case = |words: &[&str], t: &str| words.iter().any(|w| t.eq_ignore_ascii_case(w));
+        NULL_WORDS.contains(&text)
+            || any_case(&TRUE_WORDS, text)
+            || any_case(&FALSE_WORDS, text)
+            || any_case(&FLOAT_WORDS, text.trim_start_matches(['+', '-']))
     }
 
     /// The value of an untagged scalar, as serde-saphyr's `deserialize_any` types it (YAML 1.1
@@ -291,10 +309,10 @@ mod events {
         if b.first().is_some_and(|&c| c >= 0x80) {
             return Some(text.into());
         }
-        if matches!(text, "" | "~" | "null" | "Null" | "NULL") {
+        if matches!(text, "" | "~") || NULL_WORDS.contains(&text) {
             return Some(serde_json::Value::Null);
         }
-        for (words, b) in [(["true", "yes", "y", "on"], true), (["false", "no", "n", "off"], false)] {
+        for (words, b) in [(TRUE_WORDS, true), (FALSE_WORDS, false)] {
             if words.iter().any(|w| text.eq_ignore_ascii_case(w)) {
                 return Some(b.into());
             }
@@ -319,7 +337,7 @@ mod events {
             .enumerate()
             .any(|(i, &c)| i > 0 && matches!(c, b'+' | b'-') && !matches!(b[i - 1], b'e' | b'E' | b'p' | b'P'));
         let word = b[0].is_ascii_alphabetic()
-            && !["inf", "infinity", "nan"].iter().any(|w| text.trim_start_matches(['+', '-']).eq_ignore_ascii_case(w));
+            && !FLOAT_WORDS.iter().any(|w| text.trim_start_matches(['+', '-']).eq_ignore_ascii_case(w));
         if !b.iter().all(|&c| numeric_char(c)) || inner_sign || word {
             return Some(text.into());
         }

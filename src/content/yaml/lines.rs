@@ -101,17 +101,17 @@ impl<'a> Reader<'a> {
             let value = if at == line.text.len() {
                 self.nested(indent, depth)?
             } else {
-                let value = inline(&line.text[at..], line.number, column(line, at))?;
-                // More-indented lines after a one-line value continue a plain scalar or are
-                // errors: either way the parser's.
-                if self.peek().is_some_and(|l| l.indent > indent) {
-                    return None;
-                }
-                value
+                self.one_line(inline(&line.text[at..], line.number, column(line, at))?, indent)?
             };
             pairs.push((key, value));
         }
         Some(Node::Map(pairs))
+    }
+
+    /// `value`, read from one line whose key or dash is at `indent`, if nothing more indented
+    /// follows: such lines continue a plain scalar or are errors, either way the parser's.
+    fn one_line(&self, value: Spanned<Node>, indent: usize) -> Option<Spanned<Node>> {
+        self.peek().is_none_or(|l| l.indent <= indent).then_some(value)
     }
 
     /// The value of a key with nothing after its colon: a block list or map indented under it.
@@ -143,10 +143,7 @@ impl<'a> Reader<'a> {
                 items.push(Spanned { value: map, line: line.number, column });
             } else {
                 self.next += 1;
-                items.push(inline(rest, line.number, column)?);
-                if self.peek().is_some_and(|l| l.indent > indent) {
-                    return None;
-                }
+                items.push(self.one_line(inline(rest, line.number, column)?, indent)?);
             }
         }
         Some(Node::Seq(items))
@@ -171,23 +168,12 @@ fn chars(text: &str) -> usize {
 fn key(text: &str) -> Option<(&str, usize)> {
     let end = text.bytes().position(|b| !(b.is_ascii_alphanumeric() || b == b'_'))?;
     let name = &text[..end];
-    if !name.starts_with(|c: char| c.is_ascii_alphabetic()) {
-        return None;
-    }
     let rest = text[end..].strip_prefix(':')?;
-    if !(rest.is_empty() || rest.starts_with(' ')) || (maybe_typed(name) && !plain_key(name, ScalarStyle::Plain)) {
+    if !(rest.is_empty() || rest.starts_with(' ')) || !plain_key(name, ScalarStyle::Plain) {
         return None;
     }
     let value = rest.trim_start_matches(' ');
     Some((name, if value.is_empty() { text.len() } else { text.len() - value.len() }))
-}
-
-/// Whether YAML might read a name (ASCII letters, digits and `_`, starting with a letter) as
-/// something other than a string: `null`, `yes`, `off`, `nan` and the like, in any case. Only those
-/// need [`plain_key`]'s full test.
-fn maybe_typed(name: &str) -> bool {
-    const WORDS: [&str; 12] = ["null", "true", "yes", "y", "on", "false", "no", "n", "off", "inf", "infinity", "nan"];
-    name.len() <= 8 && WORDS.iter().any(|w| name.eq_ignore_ascii_case(w))
 }
 
 /// A one-line value: quoted or plain scalar, flow list or flow map, with nothing after it.
