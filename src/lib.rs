@@ -260,7 +260,12 @@ fn build_in_pool(opts: &BuildOptions) -> Result<BuildReport, Error> {
     // Freeing the site model (every entry's text and HTML: hundreds of thousands of allocations
     // on a large site) takes tens of milliseconds; do it beside the caller, which for the command
     // line is about to exit anyway.
-    // If no thread can be started, `loaded` is dropped here with the closure.
-    let _ = std::thread::Builder::new().name("casebook-free".into()).spawn(move || drop(loaded));
+    free_beside(loaded);
     Ok(report)
+}
+
+/// Drops `value` on a thread of its own, so that nobody waits for a large structure to be freed.
+/// If no thread can be started, it is dropped here.
+pub(crate) fn free_beside<T: Send + 'static>(value: T) {
+    let _ = std::thread::Builder::new().name("casebook-free".into()).spawn(move || drop(value));
 }

@@ -196,10 +196,8 @@ pub fn render_selected(
         emit(Page { path: name, bytes: text.into_bytes() });
     }
     // Freeing every card (a map of values per entry) took a tenth of a second at 30,000 entries,
-    // on one thread at the very end of the build: free them beside it. (If no thread can be
-    // started, they are freed here with the closure.)
-    let owned = values.into_owned();
-    let _ = std::thread::Builder::new().name("casebook-free".into()).spawn(move || drop(owned));
+    // on one thread at the very end of the build: free them beside it.
+    crate::free_beside(values.into_owned());
 
     let mut errors = errors.into_inner().unwrap_or_default();
     if !errors.is_empty() {
