@@ -27,6 +27,30 @@ fn read(rel: &str) -> String {
     std::fs::read_to_string(out().join(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
 }
 
+/// The keys of a JSON object in the order the file has them.
+struct Keys(Vec<String>);
+
+impl<'de> serde::Deserialize<'de> for Keys {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Keys, D::Error> {
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = Keys;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Keys, A::Error> {
+                let mut keys = Vec::new();
+                while let Some(k) = map.next_key::<String>()? {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                    keys.push(k);
+                }
+                Ok(Keys(keys))
+            }
+        }
+        d.deserialize_map(Visit)
+    }
+}
+
 #[test]
 fn json_has_every_incident_with_every_field_in_order() {
     let v: serde_json::Value = serde_json::from_str(&read("incidents.json")).unwrap();
@@ -38,11 +62,13 @@ fn json_has_every_incident_with_every_field_in_order() {
         ["A社, \"カード\" 情報の漏えい", "B病院のランサムウェア被害", "B病院の続報", "C市のメール誤送信"]
     );
     let first = &items[0];
-    // Field order as written in the file (serde_json's Value would sort the keys).
+    // One incident a line, between the brackets.
     let text = read("incidents.json");
-    let first_object = &text[..text.find("\n  },").unwrap()];
-    let keys: Vec<&str> =
-        first_object.lines().filter(|l| l.starts_with("    \"")).map(|l| l.trim().split('"').nth(1).unwrap()).collect();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), items.len() + 2, "{text}");
+    assert_eq!((lines[0], lines[lines.len() - 1]), ("[", "]"));
+    // Field order as written in the file (serde_json's Value would sort the keys).
+    let keys = serde_json::from_str::<Keys>(lines[1].trim_end_matches(',')).unwrap().0;
     assert_eq!(
         keys,
         [

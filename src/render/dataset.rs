@@ -100,20 +100,38 @@ pub fn files(site: &Site, config: &Config, links: &Links) -> Vec<Page> {
     // entries) was copied about twice and held up to twice its size in fresh memory, which the
     // kernel clears page by page.
     let text: usize = records.iter().map(text_len).sum();
-    let mut json = Vec::with_capacity(text + JSON_OVERHEAD * records.len());
-    if serde_json::to_writer_pretty(&mut json, &records).is_err() {
-        json = b"[]".to_vec();
-    }
-    json.push(b'\n');
     vec![
-        Page { path: "incidents.json".into(), bytes: json },
+        Page { path: "incidents.json".into(), bytes: json(&records, text) },
         Page { path: "incidents.csv".into(), bytes: csv(&records, text).into_bytes() },
     ]
 }
 
-/// Bytes a record's JSON adds to its text (keys, punctuation, indentation, dates): about 550 on
-/// the benchmark corpus, with room so that the buffer is rarely grown.
-const JSON_OVERHEAD: usize = 640;
+/// Bytes a record's JSON adds to its text (keys, punctuation, dates): about 310 on the
+/// benchmark corpus, with room so that the buffer is rarely grown.
+const JSON_OVERHEAD: usize = 400;
+
+/// A JSON array with one incident a line: a diff between two builds shows the incidents that
+/// changed, `grep` finds one with all its fields, and the file is a quarter smaller than
+/// indented (7.9 MB against 10.3 MB at 10,000 incidents of the benchmark corpus).
+fn json(records: &[Record<'_>], text: usize) -> Vec<u8> {
+    if records.is_empty() {
+        return b"[]\n".to_vec();
+    }
+    let mut out = Vec::with_capacity(text + JSON_OVERHEAD * records.len());
+    out.extend_from_slice(b"[\n");
+    for (k, r) in records.iter().enumerate() {
+        if k > 0 {
+            out.extend_from_slice(b",\n");
+        }
+        // Writing into a Vec fails only if a value cannot be serialized, and none of a
+        // record's can.
+        if serde_json::to_writer(&mut out, r).is_err() {
+            return b"[]\n".to_vec();
+        }
+    }
+    out.extend_from_slice(b"\n]\n");
+    out
+}
 
 /// The bytes of a record's text fields.
 fn text_len(r: &Record<'_>) -> usize {
@@ -197,5 +215,41 @@ mod tests {
         assert_eq!(field("say \"hi\""), "\"say \"\"hi\"\"\"");
         assert_eq!(field("two\nlines"), "\"two\nlines\"");
         assert_eq!(CSV_COLUMNS.len(), 17);
+    }
+
+    fn record(title: &str) -> Record<'_> {
+        Record {
+            id: None,
+            title,
+            series_label: String::new(),
+            url: String::new(),
+            date: "2024-01-02".into(),
+            updated: None,
+            organization: None,
+            attack: None,
+            sector: None,
+            affected: None,
+            data: &[],
+            disclosed: None,
+            occurred_from: None,
+            occurred_to: None,
+            tags: &[],
+            sources: Vec::new(),
+            follows: None,
+        }
+    }
+
+    #[test]
+    fn json_has_one_incident_a_line() {
+        let records = [record("一\n行目"), record("二")];
+        let text = String::from_utf8(json(&records, 0)).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 4, "{text}");
+        assert_eq!((lines[0], lines[3]), ("[", "]"));
+        assert!(lines[1].starts_with(r#"{"id":null,"title":"一\n行目","#) && lines[1].ends_with("},"));
+        assert!(lines[2].ends_with('}'));
+        let back: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(back[1]["title"], "二");
+        assert_eq!(json(&[], 0), b"[]\n");
     }
 }
