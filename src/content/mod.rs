@@ -8,7 +8,7 @@ pub mod markdown;
 mod yaml;
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use rayon::prelude::*;
 
@@ -100,7 +100,6 @@ pub fn load(root: &Path, content_dir: &Path, files: &[PathBuf], opts: LoadOption
     // Workers take files in order from one counter, so that the prefetchers, which go through
     // them in the same order, stay ahead of all of them.
     let next = AtomicUsize::new(0);
-    let done = AtomicBool::new(false);
     let work = || {
         let mut mine = Vec::new();
         loop {
@@ -114,17 +113,15 @@ pub fn load(root: &Path, content_dir: &Path, files: &[PathBuf], opts: LoadOption
     let parts: Vec<_> = std::thread::scope(|scope| {
         if files.len() >= PREFETCH_MIN_FILES {
             for k in 0..PREFETCHERS {
-                let (next, done) = (&next, &done);
+                let next = &next;
                 // Without a prefetcher the load is only slower; a failed spawn is no error.
                 let _ = std::thread::Builder::new()
                     .name("casebook-prefetch".into())
                     .stack_size(64 << 10)
-                    .spawn_scoped(scope, move || prefetch(files, k, next, done));
+                    .spawn_scoped(scope, move || prefetch(files, k, next));
             }
         }
-        let parts = (0..workers).into_par_iter().map(|_| work()).collect();
-        done.store(true, Ordering::Relaxed);
-        parts
+        (0..workers).into_par_iter().map(|_| work()).collect()
     });
 
     // Back into file order, each result moved once.
@@ -162,9 +159,12 @@ const PREFETCHERS: usize = 2;
 /// worker. At 30,000 uncached entries on two cores, reading and parsing took 0.7–1.2 s against
 /// 1.3–1.7 s with the four blocking readers per worker that this replaced (3.4–3.8 s against
 /// 4.2–4.9 s at 100,000), and the same time when the files were cached.
-fn prefetch(files: &[PathBuf], first: usize, next: &AtomicUsize, done: &AtomicBool) {
+///
+/// It stops when it has passed the last file, or when the workers have taken every file (which
+/// moves it past the last one).
+fn prefetch(files: &[PathBuf], first: usize, next: &AtomicUsize) {
     let mut i = first;
-    while i < files.len() && !done.load(Ordering::Relaxed) {
+    while i < files.len() {
         // Files the workers have taken are read already, or being read: skip to the first of
         // this prefetcher's files that no worker has taken.
         let taken = next.load(Ordering::Relaxed);
