@@ -496,6 +496,26 @@ fn summaries_use_the_more_marker_or_front_matter() {
     assert!(!page3.contains("2023年の事件を振り返る。"), "a summary field replaces the first paragraph");
 }
 
+#[test]
+fn archive_pages_show_compact_cards_and_home_pages_full_ones() {
+    let out = shared();
+    // The home page: the summary and the entry's tags on its card.
+    let home = main_of(&read(&out, "page/4/index.html")).to_string();
+    assert!(home.contains("決済画面の改ざんによりカード情報が漏えいした可能性がある。"));
+    assert!(count(&home, "class=\"card__summary\"") > 0 && count(&home, "<ul class=\"tag-list\"") > 0);
+    assert_eq!(count(&home, "card--compact"), 0);
+    // The same entry on its year's and its terms' pages: title and facts only.
+    for page in ["years/2024/page/3/index.html", "tags/ddos/index.html", "years/2023/index.html"] {
+        let main = main_of(&read(&out, page)).to_string();
+        let cards = count(&main, "<article class=\"card ");
+        assert!(cards > 0, "{page} lists cards");
+        assert_eq!(count(&main, " card--compact\">"), cards, "{page}: every card is compact");
+        assert_eq!(count(&main, "card__summary"), 0, "{page} shows no summaries");
+        assert_eq!(count(&main, "<ul class=\"tag-list\""), 0, "{page} lists no tags on cards");
+        assert!(count(&main, "<p class=\"card__meta\">") == cards, "{page}: each card keeps its facts");
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Lists: years, taxonomies, terms, series
 

@@ -456,8 +456,9 @@ fn a_body_edit_reloads_open_tabs() {
     assert!(reload["build"].as_u64().unwrap() > before, "{reload}");
     let r = server.wait_for(ENTRY_URL, "the edit", |r| r.text().contains("ライブ更新の確認"));
     assert_eq!(r.status, 200);
-    // The summary changed, so the list pages showing the entry's card changed too.
-    server.wait_for("/tags/ddos/", "the card update", |r| r.text().contains("ライブ更新の確認"));
+    // The summary changed, so the home page showing the entry's card changed too (term and
+    // year pages show compact cards, without summaries).
+    server.wait_for("/page/3/", "the card update", |r| r.text().contains("ライブ更新の確認"));
     server.wait_stdout("an incremental rebuild of the entry", |log| log.contains(ENTRY) && log.contains("incremental"));
 }
 
