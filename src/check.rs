@@ -17,9 +17,17 @@ pub fn check(root: &Path, drafts: bool) -> Result<CheckReport, Error> {
     let (loaded, mut diags) = crate::load_lenient(root, drafts, None, &mut timings)?;
     let Some(mut loaded) = loaded else { return Err(Error::Input(diags)) };
     // Render every page into nothing: this validates the templates against real data and gives
-    // the set of files a build would write.
+    // the set of files a build would write, with the ids each HTML page has (headings, and the
+    // ones templates write, such as a fact box's) for checking `#fragment` links.
     let files: Mutex<HashSet<String>> = Mutex::new(HashSet::new());
+    let ids: Mutex<HashMap<String, HashSet<String>>> = Mutex::new(HashMap::new());
     let sink = |page: render::Page| {
+        if page.path.ends_with(".html") {
+            let found = element_ids(&String::from_utf8_lossy(&page.bytes));
+            if let Ok(mut i) = ids.lock() {
+                i.insert(page.path.clone(), found);
+            }
+        }
         if let Ok(mut f) = files.lock() {
             f.insert(page.path);
         }
@@ -33,6 +41,7 @@ pub fn check(root: &Path, drafts: bool) -> Result<CheckReport, Error> {
     }
     let mut files = files.into_inner().unwrap_or_default();
     files.extend(loaded.theme.statics.keys().cloned());
+    let ids = ids.into_inner().unwrap_or_default();
     // Entries that failed to parse have no page, but links to them are not broken: report the
     // entry's own error, not a cascade of link errors.
     let unparsed: HashSet<String> = diags
@@ -40,7 +49,7 @@ pub fn check(root: &Path, drafts: bool) -> Result<CheckReport, Error> {
         .filter(|d| d.path.extension().is_some_and(|x| x == "md"))
         .filter_map(|d| d.path.file_stem().map(|s| crate::url::key(&s.to_string_lossy())))
         .collect();
-    diags.extend(check_links(&loaded, &files, &unparsed));
+    diags.extend(check_links(&loaded, &files, &ids, &unparsed));
     crate::finish_diagnostics(root, &mut diags);
     if diags.is_empty() {
         Ok(CheckReport { entries: loaded.site.entries.len(), files: files.len() })
@@ -55,14 +64,19 @@ pub struct CheckReport {
     pub files: usize,
 }
 
-/// Checks every link in every body against the files a build writes and the anchors of pages.
-fn check_links(loaded: &Loaded, files: &HashSet<String>, unparsed: &HashSet<String>) -> Vec<Diagnostic> {
+/// Checks every link in every body against the files a build writes and the ids of its pages.
+fn check_links(
+    loaded: &Loaded,
+    files: &HashSet<String>,
+    ids: &HashMap<String, HashSet<String>>,
+    unparsed: &HashSet<String>,
+) -> Vec<Diagnostic> {
     let site = &loaded.site;
     // Links are compared decoded, so the base path is too.
     let root = percent_decode_str(loaded.base.root()).decode_utf8_lossy().into_owned();
     let root = root.as_str();
-    // Output path of each entry page → its heading ids.
-    let anchors: HashMap<String, &[String]> = site
+    // Output path of each entry page → its heading ids, the ids a message suggests.
+    let headings: HashMap<String, &[String]> = site
         .entries
         .iter()
         .map(|e| {
@@ -90,12 +104,10 @@ fn check_links(loaded: &Loaded, files: &HashSet<String>, unparsed: &HashSet<Stri
                             link.value
                         ))
                     } else {
-                        match (fragment, anchors.get(&path)) {
-                            (Some(f), Some(ids)) if !ids.contains(&f) => Some(format!(
-                                "links to `{}`, but that page has no heading `#{f}`, expected one of its heading ids ({})",
-                                link.value,
-                                if ids.is_empty() { "it has none".to_string() } else { ids.join(", ") }
-                            )),
+                        match (fragment, ids.get(&path)) {
+                            (Some(f), Some(page_ids)) if !page_ids.contains(&f) => {
+                                Some(missing_fragment(&link.value, &f, headings.get(&path).copied(), page_ids))
+                            }
                             _ => None,
                         }
                     }
@@ -107,6 +119,53 @@ fn check_links(loaded: &Loaded, files: &HashSet<String>, unparsed: &HashSet<Stri
         }
     }
     diags
+}
+
+/// The message for a link to an id its page does not have, suggesting the page's headings (or,
+/// on a page that is not an entry, its first ids in order).
+fn missing_fragment(href: &str, fragment: &str, headings: Option<&[String]>, page_ids: &HashSet<String>) -> String {
+    let suggestions = match headings {
+        Some(h) if !h.is_empty() => format!("one of its heading ids ({})", h.join(", ")),
+        Some(_) => "one of its heading ids (it has none)".to_string(),
+        None => {
+            let mut all: Vec<&str> = page_ids.iter().map(String::as_str).collect();
+            all.sort_unstable();
+            if all.is_empty() {
+                "no fragment (it has no ids)".to_string()
+            } else {
+                let more = if all.len() > 10 { ", …" } else { "" };
+                all.truncate(10);
+                format!("one of its ids ({}{more})", all.join(", "))
+            }
+        }
+    };
+    format!("links to `{href}`, but that page has no element with id `{fragment}`, expected {suggestions}")
+}
+
+/// The `id` attributes of an HTML page. Text and attribute values in rendered pages are escaped,
+/// so ` id="` occurs only as an attribute.
+fn element_ids(html: &str) -> HashSet<String> {
+    let mut ids = HashSet::new();
+    let mut rest = html;
+    while let Some(at) = rest.find(" id=\"") {
+        rest = &rest[at + 5..];
+        let Some(end) = rest.find('"') else { break };
+        ids.insert(unescape(&rest[..end]));
+        rest = &rest[end..];
+    }
+    ids
+}
+
+fn unescape(s: &str) -> String {
+    if !s.contains('&') {
+        return s.to_string();
+    }
+    s.replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&#x27;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
 }
 
 enum Target {
@@ -226,6 +285,26 @@ mod tests {
         assert_eq!(file(resolve("/", "/", own)).0, "index.html");
         assert!(matches!(resolve("/other/x/", "/cb/", own), Some(Target::Missing(_))));
         assert!(matches!(resolve("../../../x", "/", own), Some(Target::Missing(_))));
+    }
+
+    #[test]
+    fn element_ids_are_the_id_attributes_unescaped() {
+        let html = r#"<h2 id="経緯">経緯</h2><p>id="x" in text is escaped: id=&quot;y&quot;</p>
+<section class="a" id="a&amp;b"><h2 class="t" id="factbox-title">x</h2></section><div data-id="no">"#;
+        let mut ids: Vec<String> = element_ids(html).into_iter().collect();
+        ids.sort();
+        assert_eq!(ids, ["a&b", "factbox-title", "経緯"]);
+    }
+
+    #[test]
+    fn a_missing_fragment_suggests_headings_or_the_first_ids() {
+        let ids: HashSet<String> = (0..12).map(|i| format!("id{i:02}")).collect();
+        let headings = ["経緯".to_string()];
+        assert!(
+            missing_fragment("/a/#x", "x", Some(&headings), &ids).ends_with("expected one of its heading ids (経緯)")
+        );
+        let m = missing_fragment("/tags/#x", "x", None, &ids);
+        assert!(m.ends_with("(id00, id01, id02, id03, id04, id05, id06, id07, id08, id09, …)"), "{m}");
     }
 
     #[test]

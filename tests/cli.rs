@@ -109,7 +109,8 @@ tags: [ランサムウェア, DDoS]
 ";
 
 /// Every kind of internal link `check` must accept: relative and absolute page links, anchors
-/// (Japanese kept, repeated headings numbered, explicit ids), percent-encoded terms, static
+/// (Japanese kept, repeated headings numbered, explicit ids, ids the templates write),
+/// percent-encoded terms, static
 /// files of the theme and of the site, list pages, a query string; external links and code.
 const INCIDENT_2024_033: &str = "---
 title: \"続報の事案\"
@@ -123,6 +124,7 @@ follows: \"2023-001\"
 
 前回は[こちら](../2023-001/)。
 [経緯](/incidents/2023-001/#経緯) [二つ目](/incidents/2023-001/#経緯-1) [原因](../2023-001/#cause)
+[概要](/incidents/2023-001/#factbox-title) [本文へ](#main)
 [自分](#経緯) [タグ](/tags/%E3%83%A9%E3%83%B3%E3%82%B5%E3%83%A0%E3%82%A6%E3%82%A7%E3%82%A2/) [ddos](/tags/ddos/)
 ![図](/images/diagram.png) [CSS](/style.css) [年](/years/2024/) [一覧](/) [検索](/search/?q=ランサム)
 [外部](https://example.org/nowhere/) [メール](mailto:security@example.org) <https://example.com/x>
@@ -186,7 +188,7 @@ fn expected_broken() -> Vec<(&'static str, usize, usize, String)> {
             a,
             8,
             1,
-            "links to `/incidents/2023-001/#対応`, but that page has no heading `#対応`, expected one of its heading ids (経緯, 経緯-1, cause)"
+            "links to `/incidents/2023-001/#対応`, but that page has no element with id `対応`, expected one of its heading ids (経緯, 経緯-1, cause)"
                 .to_string(),
         ),
         (a, 9, 1, format!("links to `/images/missing.png`, {MISSING}")),
@@ -195,14 +197,14 @@ fn expected_broken() -> Vec<(&'static str, usize, usize, String)> {
             a,
             11,
             1,
-            "links to `#ない`, but that page has no heading `#ない`, expected one of its heading ids (it has none)"
+            "links to `#ない`, but that page has no element with id `ない`, expected one of its heading ids (it has none)"
                 .to_string(),
         ),
         (
             "content/incidents/2024/2024-034.md",
             9,
             4,
-            "links to `/incidents/2024-033/#原因`, but that page has no heading `#原因`, expected one of its heading ids (経緯)"
+            "links to `/incidents/2024-033/#原因`, but that page has no element with id `原因`, expected one of its heading ids (経緯)"
                 .to_string(),
         ),
     ]
@@ -250,6 +252,17 @@ fn check_accepts_every_kind_of_valid_internal_link_and_writes_nothing() {
     for id in ["id=\"経緯\"", "id=\"経緯-1\"", "id=\"cause\""] {
         assert!(first.contains(id), "{id} missing from the built page");
     }
+}
+
+/// The sites that build cleanly also check cleanly: the fixture links to an id the incident
+/// template writes (`#factbox-title`), not to a heading.
+#[test]
+fn check_accepts_the_fixture_and_the_sample_site() {
+    let (_tmp, root) = site_from_fixture("basic");
+    let r = check(&root, &[]);
+    assert_eq!(r.status, Some(0), "check of the basic fixture failed:\n{}", r.stderr);
+    let r = run(&manifest_dir(), &["check", "--root", manifest_dir().to_str().unwrap()]);
+    assert_eq!(r.status, Some(0), "check of the sample site failed:\n{}", r.stderr);
 }
 
 #[test]
