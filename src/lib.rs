@@ -152,7 +152,7 @@ pub fn load_lenient(
         markdown: MarkdownOptions { east_asian_line_breaks: config.markdown.east_asian_line_breaks },
         drafts: config.build.drafts,
     };
-    let (entries, mut diags) = content::load(root, &content_dir, &files, opts);
+    let content::Load { entries, absent, mut diags } = content::load(root, &content_dir, &files, opts);
     timings.parse = t.elapsed();
 
     let theme = Theme::load(root, &config.book.theme);
@@ -162,7 +162,7 @@ pub fn load_lenient(
     }
 
     let t = Instant::now();
-    let (site, site_diags) = Site::build_lenient(&config, entries);
+    let (site, site_diags) = Site::build_lenient(&config, entries, &absent);
     timings.model = t.elapsed();
     diags.extend(site_diags);
 

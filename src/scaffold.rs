@@ -60,15 +60,21 @@ fn used(root: &Path, content: &Path) -> Used {
     let mut u = Used { ids: Vec::new(), incident_slugs: Vec::new(), article_slugs: Vec::new() };
     let Ok(files) = content::walk(root, content) else { return u };
     let opts = LoadOptions { markdown: MarkdownOptions { east_asian_line_breaks: true }, drafts: true };
-    let (entries, _) = content::load(root, content, &files, opts);
-    for e in &entries {
+    let load = content::load(root, content, &files, opts);
+    for e in &load.entries {
         u.ids.extend(e.id().map(str::to_string));
         match e.kind() {
             content::Kind::Incident => u.incident_slugs.push(e.slug.clone()),
             content::Kind::Article => u.article_slugs.push(e.slug.clone()),
         }
     }
-    // A file named like an id that failed to parse still takes its number.
+    // A file with errors still takes the id and slug it names (its kind may be wrong, so the
+    // slug counts for both), and a file named like an id that failed to parse its number.
+    for a in &load.absent {
+        u.ids.extend(a.id.iter().filter(|id| frontmatter::is_series_id(id)).cloned());
+        u.incident_slugs.push(a.slug.clone());
+        u.article_slugs.push(a.slug.clone());
+    }
     u.ids.extend(
         files
             .iter()

@@ -373,6 +373,50 @@ fn follows_must_name_an_existing_entry() {
     assert!(d.message.contains("expected"), "{}", d.message);
 }
 
+/// A `follows` naming an entry whose own front matter has errors is not reported as naming
+/// nothing: that entry's errors are. The `follows` of the entry with errors is still checked,
+/// and "did you mean" never suggests the entry's own id.
+#[test]
+fn follows_errors_do_not_cascade_from_an_entry_with_errors() {
+    let first =
+        inc("id: \"2024-101\"\nfollows: \"2099-999\"\naffected: \"多数\"\n").replace("organization:", "organisation:");
+    let second = "---\ntitle: 第2報\nid: \"2024-102\"\ndate: 2024-04-01\norganization: X\nfollows: \"2024-101\"\n---\n";
+    let third = "---\ntitle: 第3報\nid: \"2024-103\"\ndate: 2024-04-02\norganization: X\nfollows: \"2024-10\"\n---\n";
+    let (_tmp, root) = site(&[
+        ("incidents/2024/first.md", &first),
+        ("incidents/2024/second.md", second),
+        ("incidents/2024/third.md", third),
+    ]);
+    let r = failed(&root);
+    let path = "content/incidents/2024/first.md";
+    expect(&r, path, line_of(&first, "organisation:"), &["unknown field `organisation`"]);
+    expect(&r, path, line_of(&first, "affected:"), &["`affected`"]);
+    expect(&r, path, line_of(&first, "follows:"), &["`follows` names `2099-999`, which no entry has"]);
+    let d = expect(&r, "content/incidents/2024/third.md", 6, &["`follows` names `2024-10`, which no entry has"]);
+    assert!(!d.message.contains("2024-103"), "suggests the entry itself: {}", d.message);
+    assert!(
+        r.diagnostics().iter().all(|d| d.path != "content/incidents/2024/second.md"),
+        "second.md follows an entry that exists (with errors of its own):\n{}",
+        r.stderr
+    );
+}
+
+/// A `follows` naming a draft says so (the draft is not built) instead of "names nothing".
+#[test]
+fn follows_naming_a_draft_says_it_is_a_draft() {
+    let draft = "---\ntitle: 下書き\nid: \"2024-001\"\ndate: 2024-03-01\norganization: X\ndraft: true\n---\n";
+    let later = "---\ntitle: 第2報\nid: \"2024-002\"\ndate: 2024-04-01\norganization: X\nfollows: \"2024-001\"\n---\n";
+    let (_tmp, root) = site(&[("incidents/2024/a.md", draft), ("incidents/2024/b.md", later)]);
+    let r = failed(&root);
+    expect(
+        &r,
+        "content/incidents/2024/b.md",
+        line_of(later, "follows:"),
+        &["`follows` names `2024-001`, a draft (content/incidents/2024/a.md)", "--drafts"],
+    );
+    build(&root, &["--drafts"]).success();
+}
+
 #[test]
 fn follows_must_name_an_earlier_entry() {
     let first = "---\ntitle: 第1報\nid: \"2024-001\"\ndate: 2024-03-01\norganization: X\nfollows: \"2024-002\"\n---\n";

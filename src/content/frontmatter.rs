@@ -171,6 +171,40 @@ pub struct Period {
     pub to: NaiveDate,
 }
 
+/// What an entry left out of the site (a draft, or a file whose front matter has errors) answers
+/// to, read as far as its YAML allows: a `follows` that names it is then reported for what it is,
+/// not as naming nothing.
+#[derive(Debug, Clone, Default)]
+pub struct Names {
+    pub id: Option<String>,
+    /// The `slug` field as a URL key.
+    pub slug: Option<String>,
+    pub kind: Option<Kind>,
+    pub follows: Option<At<String>>,
+}
+
+/// Reads [`Names`] from front matter without checking it; nothing when the YAML does not parse.
+pub fn names(split: &Split<'_>) -> Names {
+    let parsed = if split.yaml.trim().is_empty() { Ok(Node::Map(Vec::new())) } else { yaml::parse(split.yaml) };
+    let Ok(Node::Map(pairs)) = parsed else { return Names::default() };
+    let mut checker = Checker { positions: Positions::new(split), problems: Vec::new() };
+    let raw = checker.typed(pairs);
+    let text = |s: Option<Spanned<String>>| s.map(|s| s.value.trim().to_string()).filter(|s| !s.is_empty());
+    Names {
+        kind: raw.kind.as_ref().and_then(|k| match k.value.trim() {
+            "incident" => Some(Kind::Incident),
+            "article" => Some(Kind::Article),
+            _ => None,
+        }),
+        follows: raw.follows.and_then(|f| {
+            let (line, column) = checker.at(&f);
+            text(Some(f)).map(|value| At { value, line, column })
+        }),
+        id: text(raw.id),
+        slug: text(raw.slug).map(|s| url::key(&s)),
+    }
+}
+
 /// A value with the (file) line and column it was written at, for site-level checks.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct At<T> {

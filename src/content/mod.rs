@@ -96,7 +96,7 @@ pub fn walk(root: &Path, content_dir: &Path) -> Result<Vec<PathBuf>, Vec<Diagnos
 /// Reads and parses `files` in parallel. Returns the entries that parsed and every problem of
 /// every file, sorted; the caller fails the build if there is any problem, but can still check
 /// the good entries against each other so that one run reports everything.
-pub fn load(root: &Path, content_dir: &Path, files: &[PathBuf], opts: LoadOptions) -> (Vec<Entry>, Vec<Diagnostic>) {
+pub fn load(root: &Path, content_dir: &Path, files: &[PathBuf], opts: LoadOptions) -> Load {
     // Workers take files in order from one counter, so that the prefetchers, which go through
     // them in the same order, stay ahead of all of them.
     let next = AtomicUsize::new(0);
@@ -125,21 +125,76 @@ pub fn load(root: &Path, content_dir: &Path, files: &[PathBuf], opts: LoadOption
     });
 
     // Back into file order, each result moved once.
-    let mut slots: Vec<Option<Result<Option<Entry>, Vec<Diagnostic>>>> = (0..files.len()).map(|_| None).collect();
+    let mut slots: Vec<Option<Result<Entry, Box<Left>>>> = (0..files.len()).map(|_| None).collect();
     for (i, r) in parts.into_iter().flatten() {
         slots[i] = Some(r);
     }
-    let mut entries = Vec::with_capacity(files.len());
-    let mut diags = Vec::new();
+    let mut load = Load { entries: Vec::with_capacity(files.len()), absent: Vec::new(), diags: Vec::new() };
     for r in slots.into_iter().flatten() {
         match r {
-            Ok(Some(e)) => entries.push(e),
-            Ok(None) => {}
-            Err(d) => diags.extend(d),
+            Ok(e) => load.entries.push(e),
+            Err(left) => {
+                load.absent.push(left.absent);
+                load.diags.extend(left.diags);
+            }
         }
     }
-    diag::sort(&mut diags);
-    (entries, diags)
+    diag::sort(&mut load.diags);
+    load
+}
+
+/// What [`load`] found: the entries of the site, the ones left out, and every problem, sorted.
+#[derive(Debug, Default)]
+pub struct Load {
+    pub entries: Vec<Entry>,
+    pub absent: Vec<Absent>,
+    pub diags: Vec<Diagnostic>,
+}
+
+/// An entry left out of the site: a draft (when drafts are not built) or a file with errors. Its
+/// names let a `follows` that names it be reported as naming a draft, or not at all when the
+/// file's own errors are reported, rather than as naming nothing.
+#[derive(Debug, Clone)]
+pub struct Absent {
+    pub path: PathBuf,
+    pub id: Option<String>,
+    pub slug: String,
+    pub draft: bool,
+    /// Its own `follows`, checked against the site when the file has errors.
+    pub follows: Option<At<String>>,
+}
+
+/// An entry that is not in the site, and why.
+struct Left {
+    absent: Absent,
+    diags: Vec<Diagnostic>,
+}
+
+impl Absent {
+    /// Reads what it can of a left-out file: its names when its YAML parses, else its file name.
+    fn read(path: &Path, content_dir: &Path, file: &Path, text: &str, draft: bool) -> Absent {
+        let names = frontmatter::split(text).map(|s| frontmatter::names(&s)).unwrap_or_default();
+        let kind = names.kind.unwrap_or_else(|| default_kind(content_dir, file));
+        let slug = names
+            .slug
+            .or_else(|| names.id.clone().filter(|_| kind == Kind::Incident))
+            .unwrap_or_else(|| stem_key(file));
+        Absent { path: path.to_path_buf(), id: names.id, slug, draft, follows: names.follows }
+    }
+}
+
+/// An entry's kind when its front matter does not say: incident under `incidents/`.
+fn default_kind(content_dir: &Path, file: &Path) -> Kind {
+    let rel = file.strip_prefix(content_dir).unwrap_or(file);
+    match rel.components().next() {
+        Some(c) if c.as_os_str() == "incidents" && rel.components().count() > 1 => Kind::Incident,
+        _ => Kind::Article,
+    }
+}
+
+/// The slug a file name gives.
+fn stem_key(file: &Path) -> String {
+    url::key(&file.file_stem().map(|s| s.to_string_lossy()).unwrap_or_default())
 }
 
 /// Below this many files the corpus loads in a fraction of a second either way, and is usually
@@ -202,9 +257,11 @@ pub fn shown(root: &Path, path: &Path) -> PathBuf {
 }
 
 /// Loads one file; `Ok(None)` for a draft when drafts are not built.
-fn load_one(root: &Path, content_dir: &Path, file: &Path, opts: LoadOptions) -> Result<Option<Entry>, Vec<Diagnostic>> {
+fn load_one(root: &Path, content_dir: &Path, file: &Path, opts: LoadOptions) -> Result<Entry, Box<Left>> {
     let path = shown(root, file);
-    let bytes = std::fs::read(file).map_err(|e| vec![Diagnostic::file(&path, format!("cannot be read: {e}"))])?;
+    let unreadable = |diags| Box::new(Left { absent: Absent::read(&path, content_dir, file, "", false), diags });
+    let bytes =
+        std::fs::read(file).map_err(|e| unreadable(vec![Diagnostic::file(&path, format!("cannot be read: {e}"))]))?;
     // simdutf8 checks Japanese text several times faster than the standard library, whose fast
     // path is for ASCII; the standard library still finds the position of an error.
     let checked = if simdutf8::basic::from_utf8(&bytes).is_ok() {
@@ -219,10 +276,21 @@ fn load_one(root: &Path, content_dir: &Path, file: &Path, opts: LoadOptions) -> 
             let at = e.utf8_error().valid_up_to();
             let valid = String::from_utf8_lossy(&e.as_bytes()[..at]).into_owned();
             let (line, col) = diag::line_col(&valid, at);
-            return Err(vec![Diagnostic::new(&path, line, col, "the file is not valid UTF-8, expected UTF-8 text")]);
+            return Err(unreadable(vec![Diagnostic::new(
+                &path,
+                line,
+                col,
+                "the file is not valid UTF-8, expected UTF-8 text",
+            )]));
         }
     };
-    parse_entry(&path, content_dir, file, &text, opts)
+    match parse_entry(&path, content_dir, file, &text, opts) {
+        Ok(Some(e)) => Ok(e),
+        Ok(None) => {
+            Err(Box::new(Left { absent: Absent::read(&path, content_dir, file, &text, true), diags: Vec::new() }))
+        }
+        Err(diags) => Err(Box::new(Left { absent: Absent::read(&path, content_dir, file, &text, false), diags })),
+    }
 }
 
 /// Parses the text of one entry; separated from I/O so it can be tested and fuzzed directly.
@@ -235,13 +303,8 @@ pub fn parse_entry(
 ) -> Result<Option<Entry>, Vec<Diagnostic>> {
     let problem = |(line, col, msg): (usize, usize, String)| Diagnostic::new(path, line, col, msg).with_source(text);
     let split = frontmatter::split(text).map_err(|(line, msg)| vec![problem((line, 1, msg))])?;
-    let rel = file.strip_prefix(content_dir).unwrap_or(file);
-    let default_kind = match rel.components().next() {
-        Some(c) if c.as_os_str() == "incidents" && rel.components().count() > 1 => Kind::Incident,
-        _ => Kind::Article,
-    };
-    let meta =
-        frontmatter::parse(&split, default_kind).map_err(|ps| ps.into_iter().map(problem).collect::<Vec<_>>())?;
+    let meta = frontmatter::parse(&split, default_kind(content_dir, file))
+        .map_err(|ps| ps.into_iter().map(problem).collect::<Vec<_>>())?;
     if meta.draft && !opts.drafts {
         return Ok(None);
     }
@@ -249,7 +312,7 @@ pub fn parse_entry(
     let slug = match (&meta.slug, &meta.id) {
         (Some(s), _) => s.value.clone(),
         (None, Some(id)) if meta.kind == Kind::Incident => id.value.clone(),
-        _ => url::key(&file.file_stem().map(|s| s.to_string_lossy()).unwrap_or_default()),
+        _ => stem_key(file),
     };
 
     let body = markdown::render(split.body, opts.markdown);
@@ -352,11 +415,14 @@ mod tests {
             .collect();
         assert!(files.len() >= PREFETCH_MIN_FILES);
         let pool = |n| rayon::ThreadPoolBuilder::new().num_threads(n).build().unwrap();
-        let (entries, diags) = pool(2).install(|| load(&root, &content, &files, OPTS));
-        let (one, one_diags) = pool(1).install(|| load(&root, &content, &files, OPTS));
+        let Load { entries, absent, diags } = pool(2).install(|| load(&root, &content, &files, OPTS));
+        let Load { entries: one, diags: one_diags, .. } = pool(1).install(|| load(&root, &content, &files, OPTS));
         std::fs::remove_dir_all(&root).unwrap();
         assert_eq!(entries.len(), 2100 - 5);
         assert_eq!(diags.len(), 5);
+        // The files with errors are still known by name.
+        let slugs: Vec<&str> = absent.iter().map(|a| a.slug.as_str()).collect();
+        assert_eq!(slugs, ["a0007", "a0507", "a1007", "a1507", "a2007"]);
         let titles = |v: &[Entry]| v.iter().map(|e| e.meta.title.clone()).collect::<Vec<_>>();
         assert_eq!(titles(&entries), titles(&one));
         assert_eq!(diags, one_diags);

@@ -351,7 +351,7 @@ fn update_content(root: &Path, state: &mut State, hinted: &HashSet<PathBuf>, qui
         markdown: MarkdownOptions { east_asian_line_breaks: config.markdown.east_asian_line_breaks },
         drafts: config.build.drafts,
     };
-    let (entries, diags) = content::load(root, &state.content_dir, &reparse, opts);
+    let content::Load { entries, diags, .. } = content::load(root, &state.content_dir, &reparse, opts);
     if !diags.is_empty() {
         return None;
     }

@@ -9,7 +9,7 @@ mod related;
 mod taxonomy;
 
 use crate::config::{Config, TaxonomyConfig};
-use crate::content::{Entry, Kind};
+use crate::content::{Absent, Entry, Kind};
 use crate::diag::{self, Diagnostic};
 use crate::url;
 use rayon::slice::ParallelSliceMut;
@@ -57,14 +57,15 @@ impl Site {
     /// Builds the model; reports every cross-entry problem (duplicate ids and slugs, `follows`
     /// that cannot be resolved) at once.
     pub fn build(config: &Config, entries: Vec<Entry>) -> Result<Site, Vec<Diagnostic>> {
-        let (site, diags) = Site::build_lenient(config, entries);
+        let (site, diags) = Site::build_lenient(config, entries, &[]);
         if diags.is_empty() { Ok(site) } else { Err(diags) }
     }
 
     /// Builds the model even when entries conflict, dropping what cannot be resolved (a bad
     /// `follows`), and returns the problems beside it: `check` still checks every link of a site
-    /// that `build` would refuse, so that one run reports everything.
-    pub fn build_lenient(config: &Config, mut entries: Vec<Entry>) -> (Site, Vec<Diagnostic>) {
+    /// that `build` would refuse, so that one run reports everything. `absent` are the entries
+    /// left out (drafts, files with errors), which a `follows` may name.
+    pub fn build_lenient(config: &Config, mut entries: Vec<Entry>, absent: &[Absent]) -> (Site, Vec<Diagnostic>) {
         // Keys computed once per entry (parsing the series number in the comparator cost more
         // than the sort itself on large sites).
         entries.par_sort_by_cached_key(|e| (Reverse(e.meta.date), Reverse(series_number(e)), e.path.clone()));
@@ -79,7 +80,7 @@ impl Site {
                 },
                 || {
                     let mut diags = check_unique(&entries);
-                    let follows = resolve_follows(&entries, &mut diags);
+                    let follows = resolve_follows(&entries, absent, &mut diags);
                     diag::sort(&mut diags);
                     let years = build_years(&entries);
                     let mut series: Vec<usize> =
@@ -175,8 +176,10 @@ fn check_unique(entries: &[Entry]) -> Vec<Diagnostic> {
     diags
 }
 
-/// Resolves every `follows` to an entry index: by id first, then by slug.
-fn resolve_follows(entries: &[Entry], diags: &mut Vec<Diagnostic>) -> Vec<Option<usize>> {
+/// Resolves every `follows` to an entry index: by id first, then by slug. A `follows` that names
+/// a left-out entry is an error only when that entry is a draft (a file with errors has its own
+/// report); the `follows` of a file with errors is checked too, for naming nothing.
+fn resolve_follows(entries: &[Entry], absent: &[Absent], diags: &mut Vec<Diagnostic>) -> Vec<Option<usize>> {
     let mut by_id: HashMap<&str, usize> = HashMap::default();
     let mut by_slug: HashMap<&str, usize> = HashMap::default();
     for (i, e) in entries.iter().enumerate() {
@@ -185,20 +188,48 @@ fn resolve_follows(entries: &[Entry], diags: &mut Vec<Diagnostic>) -> Vec<Option
         }
         by_slug.entry(e.slug.as_str()).or_insert(i);
     }
+    let mut absent_by_id: HashMap<&str, &Absent> = HashMap::default();
+    let mut absent_by_slug: HashMap<&str, &Absent> = HashMap::default();
+    for a in absent {
+        if let Some(id) = &a.id {
+            absent_by_id.entry(id.as_str()).or_insert(a);
+        }
+        absent_by_slug.entry(a.slug.as_str()).or_insert(a);
+    }
+    let left_out = |name: &str| absent_by_id.get(name).or_else(|| absent_by_slug.get(url::key(name).as_str())).copied();
+    // "names nothing", suggesting a close name that is not the entry's own.
+    let unknown = |path: &std::path::Path, own: &[&str], f: &crate::content::At<String>| {
+        let names = by_id.keys().chain(by_slug.keys()).copied().filter(|n| !own.contains(n));
+        let hint = diag::suggestion(&f.value, names);
+        Diagnostic::new(
+            path,
+            f.line,
+            f.column,
+            format!(
+                "`follows` names `{}`, which no entry has as id or slug{hint}, expected the id or slug of an earlier entry",
+                f.value
+            ),
+        )
+    };
     let mut out = vec![None; entries.len()];
     for (i, e) in entries.iter().enumerate() {
         let Some(f) = &e.meta.follows else { continue };
         let target = by_id.get(f.value.as_str()).or_else(|| by_slug.get(url::key(&f.value).as_str())).copied();
         match target {
-            None => {
-                let hint = diag::suggestion(&f.value, by_id.keys().copied().chain(by_slug.keys().copied()));
-                diags.push(Diagnostic::new(
+            None => match left_out(&f.value) {
+                Some(a) if a.draft => diags.push(Diagnostic::new(
                     &e.path,
                     f.line,
                     f.column,
-                    format!("`follows` names `{}`, which no entry has as id or slug{hint}, expected the id or slug of an earlier entry", f.value),
-                ));
-            }
+                    format!(
+                        "`follows` names `{}`, a draft ({}), expected a published entry (publish it, or build with --drafts)",
+                        f.value,
+                        a.path.display()
+                    ),
+                )),
+                Some(_) => {}
+                None => diags.push(unknown(&e.path, &[e.id().unwrap_or_default(), e.slug.as_str()], f)),
+            },
             Some(t) if t == i => diags.push(Diagnostic::new(
                 &e.path,
                 f.line,
@@ -215,6 +246,13 @@ fn resolve_follows(entries: &[Entry], diags: &mut Vec<Diagnostic>) -> Vec<Option
                 ),
             )),
             Some(t) => out[i] = Some(t),
+        }
+    }
+    for a in absent.iter().filter(|a| !a.draft) {
+        let Some(f) = &a.follows else { continue };
+        let found = by_id.contains_key(f.value.as_str()) || by_slug.contains_key(url::key(&f.value).as_str());
+        if !found && left_out(&f.value).is_none() {
+            diags.push(unknown(&a.path, &[a.id.as_deref().unwrap_or_default(), a.slug.as_str()], f));
         }
     }
     // Same-day entries can still form a cycle; a chain must have a start.
