@@ -397,7 +397,7 @@ impl Checker<'_> {
 
     fn string(&mut self, field: &str, v: &Spanned<Node>) -> Option<Spanned<String>> {
         match &v.value {
-            Node::Scalar(s) if scalar_text(s).is_some() => Some(v.with(scalar_text(s).unwrap_or_default())),
+            Node::Scalar(s) if scalar_text(s).is_some() => Some(v.with(self.written(v, s))),
             other => {
                 self.report(v, format!("`{field}` is {}, expected {}", shape(other), expectation(field)));
                 None
@@ -417,7 +417,7 @@ impl Checker<'_> {
         let mut out = Vec::with_capacity(items.len());
         for item in items {
             match &item.value {
-                Node::Scalar(s) if scalar_text(s).is_some() => out.push(item.with(scalar_text(s).unwrap_or_default())),
+                Node::Scalar(s) if scalar_text(s).is_some() => out.push(item.with(self.written(item, s))),
                 other => self.report(
                     item,
                     format!("`{field}` has an item that is {}, expected {}", shape(other), expectation(field)),
@@ -425,6 +425,25 @@ impl Checker<'_> {
             }
         }
         Some(out)
+    }
+
+    /// A scalar in a text field as its author wrote it. YAML types plain `No`, `007`, `1.10` and
+    /// `1e3` as a boolean and numbers, whose text would come back as `false`, `7`, `1.1` and
+    /// `1000.0`; a title, tag or organization is the text written, so it is read back from the
+    /// source. A tagged scalar (`!!int 7`) keeps its typed value.
+    fn written(&self, node: &Spanned<Node>, value: &serde_json::Value) -> String {
+        let typed = || scalar_text(value).unwrap_or_default();
+        if value.is_string() {
+            return typed();
+        }
+        let lines = yaml_lines(self.positions.yaml);
+        let Some((_, line)) = lines.get(node.line.saturating_sub(1)) else { return typed() };
+        let from = line.char_indices().nth(node.column.saturating_sub(1)).map_or(line.len(), |(b, _)| b);
+        let token: &str = line[from..].split([' ', '\t', ',', ']', '}', '#']).next().unwrap_or("");
+        // The node may start at its tag or anchor, or after it.
+        let before = line[..from].trim_end().rsplit([' ', '\t', '[', '{', ',']).next().unwrap_or("");
+        let decorated = |t: &str| t.starts_with(['!', '&', '*', '"', '\'']);
+        if token.is_empty() || decorated(token) || decorated(before) { typed() } else { token.to_string() }
     }
 
     fn sources(&mut self, v: &Spanned<Node>) -> Option<Vec<RawSource>> {
@@ -450,7 +469,7 @@ impl Checker<'_> {
             let mut url_at = self.at(item);
             for (k, val) in pairs {
                 let text = match &val.value {
-                    Node::Scalar(s) => scalar_text(s),
+                    Node::Scalar(s) if scalar_text(s).is_some() => Some(self.written(val, s)),
                     _ => None,
                 };
                 match (k.value.as_str(), text) {
@@ -806,6 +825,34 @@ mod tests {
 
     fn first_error(text: &str) -> Problem {
         fm(text).unwrap_err().into_iter().next().unwrap()
+    }
+
+    /// Plain scalars YAML types as booleans and numbers keep their written text in text fields,
+    /// in every layout the three YAML readers handle (lines, events, serde-saphyr), with CRLF and
+    /// with a lone CR (a line end to YAML, not to the file); a tagged one keeps its typed value.
+    #[test]
+    fn text_fields_keep_booleans_and_numbers_as_written() {
+        for (nl, extra) in
+            [("\n", ""), ("\r\n", ""), ("\n", "# a comment sends this to the parser\n"), ("\n", "summary: a\r")]
+        {
+            let text = format!(
+                "---{nl}{extra}title: No{nl}date: 2024-01-30{nl}organization: 1.10 # note{nl}sector: on{nl}attack: !!str 007{nl}\
+                 slug: 007{nl}tags: [NO, ON, Yes, 5G, 1e-3, 0x10, +5, -0, \"2FA\"]{nl}data:{nl}  - 007{nl}  - 1_000{nl}\
+                 sources:{nl}  - {{ title: 1.10, url: \"https://example.org/\" }}{nl}follows: 2024{nl}---{nl}"
+            );
+            let m = fm(&text).unwrap_or_else(|e| panic!("{e:?} in {text:?}"));
+            assert_eq!(m.title, "No", "{text:?}");
+            assert_eq!(m.organization.as_deref(), Some("1.10"));
+            assert_eq!(m.sector.as_deref(), Some("on"));
+            assert_eq!(m.attack.as_deref(), Some("007"));
+            assert_eq!(m.slug.as_ref().map(|s| s.value.as_str()), Some("007"));
+            assert_eq!(m.tags, ["NO", "ON", "Yes", "5G", "1e-3", "0x10", "+5", "-0", "2FA"]);
+            assert_eq!(m.data, ["007", "1_000"]);
+            assert_eq!(m.sources[0].title, "1.10");
+            assert_eq!(m.follows.as_ref().map(|f| f.value.as_str()), Some("2024"));
+        }
+        let m = fm("---\ntitle: !!int 0x10\ndate: 2024-01-30\norganization: X\n---\n").unwrap();
+        assert_eq!(m.title, "16");
     }
 
     #[test]
