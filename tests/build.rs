@@ -482,6 +482,29 @@ fn bom_and_crlf_entry_is_built() {
     assert!(!html.contains('\u{feff}'), "no BOM leaks into the page");
 }
 
+/// Hidden files and directories under content/ are not entries (editors' lock and swap files
+/// live there: Emacs's `.#entry.md` is a link to nowhere), and a link to nowhere that is not a
+/// Markdown file is no error; a Markdown link to nowhere still is.
+#[cfg(unix)]
+#[test]
+fn hidden_files_and_dangling_non_entries_are_skipped() {
+    let (_tmp, root) = site_from_fixture("basic");
+    let dir = root.join("content/incidents/2024");
+    std::os::unix::fs::symlink("editor@host.1234:1700000000", dir.join(".#2024-001.md")).unwrap();
+    std::os::unix::fs::symlink("gone.png", dir.join("diagram.png")).unwrap();
+    write(&root, "content/.drafts/idea.md", "not front matter");
+    write(&root, "content/incidents/2024/.2024-001.md.swp", "swap");
+    write(&root, "content/articles/.hidden.md", "---\ntitle: 隠し\ndate: 2024-01-01\n---\n");
+    let before = build(&root, &[]);
+    before.success();
+    assert!(!root.join("public/articles/hidden").exists(), "a hidden file became a page");
+
+    std::os::unix::fs::symlink("nowhere.md", dir.join("2024-099.md")).unwrap();
+    let r = build(&root, &[]);
+    r.expect_status(1);
+    assert!(r.stderr.contains("content/incidents/2024/2024-099.md: error: cannot be read"), "{}", r.stderr);
+}
+
 #[test]
 fn summaries_use_the_more_marker_or_front_matter() {
     let out = shared();

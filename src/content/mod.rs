@@ -70,12 +70,22 @@ pub fn walk(root: &Path, content_dir: &Path) -> Result<Vec<PathBuf>, Vec<Diagnos
         )]);
     }
     // Following links lets editors link entries in; walkdir detects loops and reports them.
-    for item in walkdir::WalkDir::new(content_dir).follow_links(true).sort_by_file_name() {
+    // Hidden files and directories are skipped, as Hugo and Zola do: editors keep lock and swap
+    // files there (Emacs's `.#entry.md` is a link to nowhere, made as soon as a buffer changes).
+    let walker = walkdir::WalkDir::new(content_dir).follow_links(true).sort_by_file_name();
+    for item in walker.into_iter().filter_entry(|e| e.depth() == 0 || !is_hidden(e.file_name())) {
         match item {
-            Ok(e) if e.file_type().is_file() && e.path().extension().is_some_and(|x| x == "md") => {
+            Ok(e) if e.file_type().is_file() && is_markdown(e.path()) => {
                 files.push(e.into_path());
             }
             Ok(_) => {}
+            // A hidden link to nowhere (the filter above sees only what can be followed), or one
+            // that is not an entry (a backup, an image gone), is not ours.
+            Err(e)
+                if e.loop_ancestor().is_none()
+                    && e.path().is_some_and(|p| {
+                        is_dangling(p) && (p.file_name().is_some_and(is_hidden) || !is_markdown(p))
+                    }) => {}
             Err(e) => {
                 let path = e.path().map_or_else(|| content_dir.to_path_buf(), Path::to_path_buf);
                 let what = if e.loop_ancestor().is_some() {
@@ -91,6 +101,19 @@ pub fn walk(root: &Path, content_dir: &Path) -> Result<Vec<PathBuf>, Vec<Diagnos
         }
     }
     if diags.is_empty() { Ok(files) } else { Err(diags) }
+}
+
+fn is_hidden(name: &std::ffi::OsStr) -> bool {
+    name.as_encoded_bytes().first() == Some(&b'.')
+}
+
+fn is_markdown(path: &Path) -> bool {
+    path.extension().is_some_and(|x| x == "md")
+}
+
+/// A symbolic link whose target does not exist.
+fn is_dangling(path: &Path) -> bool {
+    path.symlink_metadata().is_ok_and(|m| m.file_type().is_symlink()) && !path.exists()
 }
 
 /// Reads and parses `files` in parallel. Returns the entries that parsed and every problem of
