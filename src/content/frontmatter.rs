@@ -256,7 +256,12 @@ pub fn parse(split: &Split<'_>, default_kind: Kind) -> Result<FrontMatter, Vec<P
         Node::Map(Vec::new())
     } else {
         yaml::parse(split.yaml).map_err(|e| {
-            let (line, column) = Positions::new(split).map(e.line, e.column);
+            let positions = Positions::new(split);
+            if let Some((l, c, message)) = syntax_culprit(split.yaml, e.line) {
+                let (line, column) = positions.map(l, c);
+                return vec![(line, column, message)];
+            }
+            let (line, column) = positions.map(e.line, e.column);
             vec![(line, column, describe_yaml_error(split.yaml, e.line, &e.message))]
         })?
     };
@@ -785,6 +790,113 @@ fn describe_yaml_error(yaml: &str, line: usize, message: &str) -> String {
     }
 }
 
+/// The mistake behind a YAML syntax error, when it is one of those the parser notices only
+/// later: a quote or a bracket left open (the parser fails on the next line, in another field)
+/// or a tab that indents a line (YAML indents with spaces only). Returns the YAML position of
+/// the mistake itself and a message naming its field, or `None` to keep the parser's account.
+fn syntax_culprit(yaml: &str, error_line: usize) -> Option<(usize, usize, String)> {
+    let lines = yaml_lines(yaml);
+    // A plain value reads on into the next line, so a tab there is reported on the line before.
+    let upto = (error_line + 1).min(lines.len());
+    for (i, (_, line)) in lines[..upto].iter().enumerate() {
+        let number = i + 1;
+        if line.starts_with([' ', '\t'])
+            && line.trim_start_matches([' ', '\t']).starts_with(|c: char| c != '#')
+            && let Some(tab) = line.chars().take_while(|c| *c == ' ' || *c == '\t').position(|c| c == '\t')
+        {
+            {
+                // `\tsector: x` is most likely a top-level field indented by mistake.
+                let own = line.trim_start().split(':').next().map(str::trim);
+                let field = own
+                    .and_then(|k| FIELDS.iter().copied().find(|f| *f == k))
+                    .or_else(|| field_at(yaml, number))
+                    .map_or(String::new(), |f| format!(" of `{f}`"));
+                return Some((
+                    number,
+                    tab + 1,
+                    format!("a tab indents this line{field}, expected spaces (YAML indents with spaces only)"),
+                ));
+            }
+        }
+        // An opening on the line before the error that nothing closed: the parser read on into
+        // the next line, and reports whatever it found there.
+        if number + 1 != error_line || line.starts_with([' ', '\t', '#']) {
+            continue;
+        }
+        let Some((key, value)) = line.split_once(':') else { continue };
+        let key = key.trim();
+        let start = value.trim_start();
+        let column = key_value_column(line, value, start);
+        let field = FIELDS.iter().copied().find(|f| *f == key).unwrap_or(key);
+        let open = match start.chars().next() {
+            Some(q @ ('"' | '\'')) if !quote_closed(&start[1..], q) => {
+                Some(format!("the quoted text of `{field}` is not closed on its line, expected a closing {q}"))
+            }
+            Some(b @ ('[' | '{')) if !brackets_closed(start) => {
+                let (what, close) = if b == '[' { ("list", ']') } else { ("map", '}') };
+                Some(format!("the {what} of `{field}` is not closed on its line, expected a closing `{close}`"))
+            }
+            _ => None,
+        };
+        if let Some(message) = open {
+            return Some((number, column, message));
+        }
+    }
+    None
+}
+
+/// 1-based column (in characters) where `start`, a suffix of `value`, a suffix of `line`, begins.
+fn key_value_column(line: &str, value: &str, start: &str) -> usize {
+    let at = line.len() - value.len() + (value.len() - start.len());
+    line[..at].chars().count() + 1
+}
+
+/// Whether quoted text (after its opening quote `q`) closes on this line.
+fn quote_closed(rest: &str, q: char) -> bool {
+    quote_end(rest, q).is_some()
+}
+
+/// The byte offset just past the quote that closes `rest` (text after an opening quote `q`):
+/// `\"` escapes in double quotes, `''` in single quotes.
+fn quote_end(rest: &str, q: char) -> Option<usize> {
+    let mut chars = rest.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        if c == '\\' && q == '"' {
+            chars.next();
+        } else if c == q {
+            if q == '\'' && chars.peek().is_some_and(|(_, d)| *d == '\'') {
+                chars.next();
+            } else {
+                return Some(i + c.len_utf8());
+            }
+        }
+    }
+    None
+}
+
+/// Whether the flow brackets opened in `text` all close on it (quoted text and a comment
+/// skipped).
+fn brackets_closed(text: &str) -> bool {
+    let mut depth = 0i32;
+    let mut rest = text;
+    let mut after_space = true;
+    while let Some(c) = rest.chars().next() {
+        rest = &rest[c.len_utf8()..];
+        match c {
+            '[' | '{' => depth += 1,
+            ']' | '}' => depth -= 1,
+            '"' | '\'' => match quote_end(rest, c) {
+                Some(end) => rest = &rest[end..],
+                None => return false,
+            },
+            '#' if after_space => break,
+            _ => {}
+        }
+        after_space = c == ' ' || c == '\t';
+    }
+    depth <= 0
+}
+
 /// The top-level key whose value contains `line` of the YAML text.
 fn field_at(yaml: &str, line: usize) -> Option<&'static str> {
     let lines: Vec<&str> = yaml_lines(yaml).into_iter().map(|(_, l)| l).collect();
@@ -853,6 +965,39 @@ mod tests {
         }
         let m = fm("---\ntitle: !!int 0x10\ndate: 2024-01-30\norganization: X\n---\n").unwrap();
         assert_eq!(m.title, "16");
+    }
+
+    /// A quote or bracket left open, or a tab indenting a line, is reported where it is (file
+    /// line and column) and in its own field, not where the parser noticed it later.
+    #[test]
+    fn yaml_syntax_errors_point_at_the_mistake() {
+        let head = "---\ntitle: t\ndate: 2024-01-30\n";
+        let cases = [
+            ("sector: \"小売\naffected: 3\n", 4, 9, "the quoted text of `sector` is not closed"),
+            ("title2: 'It''s\naffected: 3\n", 4, 9, "quoted text of `title2` is not closed"),
+            (
+                "tags: [まとめ, C#\nsummary: s\n",
+                4,
+                7,
+                "the list of `tags` is not closed on its line, expected a closing `]`",
+            ),
+            ("occurred: { from: 2024-01-01\nsummary: s\n", 4, 11, "the map of `occurred` is not closed"),
+            ("attack: x\n\tsector: 小売\n", 5, 1, "a tab indents this line of `sector`, expected spaces"),
+            ("sources:\n  - title: a\n\t url: https://x.org/\n", 6, 1, "a tab indents this line of `sources`"),
+        ];
+        for (yaml, line, column, message) in cases {
+            let text = format!("{head}{yaml}---\n");
+            let errors = fm(&text).unwrap_err();
+            assert_eq!(errors.len(), 1, "{text:?}: {errors:?}");
+            let (l, c, m) = &errors[0];
+            assert_eq!((*l, *c), (line, column), "{text:?}: {m}");
+            assert!(m.contains(message), "{text:?}: {m}");
+        }
+        // Closed on a later line is valid YAML, and an error elsewhere keeps the parser's words.
+        assert!(fm(&format!("{head}organization: X\ntags: [a,\n  b]\n---\n")).is_ok());
+        let (l, _, m) = first_error(&format!("{head}organization: X\ntags: [a, 'b']\nsummary: a: b\n---\n"));
+        assert_eq!(l, 6);
+        assert!(m.starts_with("`summary` is not valid YAML"), "{m}");
     }
 
     #[test]
