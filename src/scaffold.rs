@@ -158,7 +158,7 @@ pub fn new_incident(root: &Path, spec: &NewIncident, today: NaiveDate) -> Result
 pub fn new_article(root: &Path, title: &str, today: NaiveDate) -> Result<PathBuf, Error> {
     required("the title", title)?;
     let content = content_dir(root)?;
-    let slug = url::key(title);
+    let slug = file_slug(title);
     let path = content.join("articles").join(format!("{slug}.md"));
     // An existing file is reported as such by `create`; another file with the slug, here.
     if !path.exists() && used(root, &content).article_slugs.contains(&slug) {
@@ -169,6 +169,21 @@ pub fn new_article(root: &Path, title: &str, today: NaiveDate) -> Result<PathBuf
     let text = format!("---\ntitle: {}\ndate: {today}\ntags: []\n---\n\nここに本文を書きます。\n", quoted(title));
     create(root, &path, &text)?;
     Ok(path)
+}
+
+/// The file name (and so the URL slug) of a new article: the title's key with only letters,
+/// digits, `-`, `_` and `.` kept, the rest one `-`, and no `-` or `.` at either end, so that the
+/// name is neither hidden (`.…` files are skipped) nor awkward in a shell or a URL.
+fn file_slug(title: &str) -> String {
+    let mut out = String::new();
+    for c in url::key(title).chars() {
+        let c = if c.is_alphanumeric() || matches!(c, '_' | '.') { c } else { '-' };
+        if !(c == '-' && out.ends_with('-')) {
+            out.push(c);
+        }
+    }
+    let out = out.trim_matches(['-', '.']);
+    if out.is_empty() { "article".to_string() } else { out.to_string() }
 }
 
 /// A new site in `dir` that builds at once: book.toml, one incident, one article. The default

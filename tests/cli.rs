@@ -808,12 +808,15 @@ fn new_article_is_named_by_the_key_of_its_title_and_builds() {
     assert!(text.starts_with("---\ntitle: \"Hello World\"\n"), "{text}");
     assert!(today.iter().any(|d| text.contains(&format!("\ndate: {d}\n"))), "{text}");
 
-    // Japanese is kept, full-width folded, path separators become `-`, nothing escapes the directory.
+    // Japanese is kept, full-width folded, punctuation becomes one `-`, no name is hidden or
+    // ends in `-`, nothing escapes the directory.
     for (title, file) in [
         ("事件簿の読み方", "事件簿の読み方.md"),
         ("ＦＡＱ／よくある質問", "faq-よくある質問.md"),
-        ("../../outside: \"quoted\"", "..-..-outside:-\"quoted\".md"),
-        ("..", "--.md"),
+        ("../../outside: \"quoted\"", "outside-quoted.md"),
+        ("Hello World: A/B テスト?", "hello-world-a-b-テスト.md"),
+        ("「事件簿」の読み方（2024年版）", "事件簿-の読み方-2024年版.md"),
+        ("..", "article.md"),
     ] {
         let r = run(&root, &["new", "article", title]);
         r.success();
@@ -829,7 +832,7 @@ fn new_article_is_named_by_the_key_of_its_title_and_builds() {
     let public = root.join("public");
     assert!(read(&public, "articles/hello-world/index.html").contains("Hello World"));
     assert!(public.join("articles/事件簿の読み方/index.html").is_file());
-    assert!(read(&public, "articles/..-..-outside:-\"quoted\"/index.html").contains("outside: &quot;quoted&quot;"));
+    assert!(read(&public, "articles/outside-quoted/index.html").contains("outside: &quot;quoted&quot;"));
 }
 
 #[test]
