@@ -707,6 +707,38 @@ fn a_template_error_during_rendering_leaves_the_previous_output_untouched() {
     assert!(leftovers(&root).is_empty());
 }
 
+/// Unknown filters and includes in several templates are each reported at their template's
+/// file, line and column, and counted; a missing parent template at its `extends`.
+#[test]
+fn template_load_errors_are_reported_one_by_one_at_their_lines() {
+    let (_tmp, root, _out) = good_site();
+    write(
+        &root,
+        "templates/404.html",
+        "{% extends \"base.html\" %}\n{% block content %}\n{{ page_title | nosuchfilter }}\n{% include \"partials/nosuch.html\" %}\n{% endblock content %}\n",
+    );
+    write(
+        &root,
+        "templates/search.html",
+        "{% extends \"base.html\" %}\n{% block content %}{{ 1 | zzz }}{% endblock content %}\n",
+    );
+    let r = build(&root, &[]);
+    r.expect_status(1);
+    assert_eq!(r.diagnostics().len(), 3, "{}", r.stderr);
+    assert!(r.stderr.contains("build failed with 3 error(s)"), "{}", r.stderr);
+    let d = expect(&r, "templates/404.html", 3, &["Unknown filter `nosuchfilter`"]);
+    assert_eq!(d.column, 17);
+    expect(&r, "templates/404.html", 4, &["Unknown template `partials/nosuch.html`"]);
+    expect(&r, "templates/search.html", 2, &["Unknown filter `zzz`"]);
+
+    write(&root, "templates/search.html", "{# 親 #}\n{% extends \"nosuch.html\" %}\n");
+    std::fs::remove_file(root.join("templates/404.html")).unwrap();
+    let r = build(&root, &[]);
+    r.expect_status(1);
+    let d = expect(&r, "templates/search.html", 2, &["extends `nosuch.html`, which is not a template"]);
+    assert_eq!(d.column, 13);
+}
+
 /// Asserts the build is refused with status 1 and that nothing of the site was touched.
 #[track_caller]
 fn refused(root: &Path, output: &Path) {

@@ -109,8 +109,61 @@ impl Theme {
         super::cards::placeholder(&mut tera);
         super::fragments::placeholder(&mut tera);
         let sources: Vec<(&str, &str)> = self.templates.iter().map(|(n, (s, _))| (n.as_str(), s.as_str())).collect();
-        tera.add_raw_templates(sources).map_err(|e| vec![self.diagnostic(&e)])?;
+        tera.add_raw_templates(sources).map_err(|e| self.load_diagnostics(&e))?;
         Ok(tera)
+    }
+
+    /// The errors of loading the templates, one diagnostic each at its template's file and line.
+    /// Tera 2 checks every template for unknown filters, tests, functions and includes, and joins
+    /// the reports (`error: …` then ` --> name:line:col`) into one message: split them again.
+    fn load_diagnostics(&self, e: &tera::Error) -> Vec<Diagnostic> {
+        if let tera::ErrorKind::Msg(text) = e.kind() {
+            let mut out = Vec::new();
+            let mut message: Option<&str> = None;
+            for line in text.lines() {
+                if let Some(m) = line.strip_prefix("error: ") {
+                    message = Some(m);
+                } else if let (Some(m), Some(at)) = (message, line.trim_start().strip_prefix("--> ")) {
+                    let mut parts = at.rsplitn(3, ':');
+                    let (col, line, name) = (parts.next(), parts.next(), parts.next());
+                    if let (Some(name), Some(Ok(line)), Some(Ok(col))) =
+                        (name, line.map(str::parse::<usize>), col.map(str::parse::<usize>))
+                    {
+                        out.push(self.at_template(name, line, col, m));
+                    }
+                    message = None;
+                }
+            }
+            if !out.is_empty() {
+                return out;
+            }
+        }
+        if let tera::ErrorKind::MissingParent { current, parent } = e.kind() {
+            // Tera gives no position: the line of the `extends` naming the parent.
+            let (line, col) = self
+                .templates
+                .get(current)
+                .and_then(|(text, _)| {
+                    text.lines().enumerate().find_map(|(i, l)| {
+                        l.find(parent.as_str())
+                            .filter(|_| l.contains("extends"))
+                            .map(|c| (i + 1, l[..c].chars().count() + 1))
+                    })
+                })
+                .unwrap_or((1, 1));
+            let message = format!("extends `{parent}`, which is not a template of the theme");
+            return vec![self.at_template(current, line, col, &message)];
+        }
+        vec![self.diagnostic(e)]
+    }
+
+    /// A template error at `line`:`col` of the template `name`, with its source line.
+    fn at_template(&self, name: &str, line: usize, col: usize, message: &str) -> Diagnostic {
+        let message = format!("template error: {message}, expected a template that renders");
+        match self.templates.get(name) {
+            Some((text, path)) => Diagnostic::new(path, line, col.max(1), message).with_source(text),
+            None => Diagnostic::new(name, line, col.max(1), message),
+        }
     }
 
     /// A template error as a diagnostic at the template's file and line.
