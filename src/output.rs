@@ -83,6 +83,18 @@ pub fn check_target(root: &Path, content: &Path, output: &Path) -> Result<(), Ou
             content.display()
         )));
     }
+    // The build replaces the output whole: inside the site's templates or static files it would
+    // delete them.
+    for name in ["templates", "static", "themes"] {
+        let source = absolute(&root.join(name));
+        if output.starts_with(&source) {
+            return Err(OutputError::Refused(format!(
+                "the output directory {} is inside the site's {name}/ directory {}, expected a separate directory such as `public`",
+                output.display(),
+                source.display()
+            )));
+        }
+    }
     if output.exists() && !output.is_dir() {
         return Err(OutputError::Refused(format!(
             "the output path {} is a file, expected a directory",
@@ -309,6 +321,11 @@ mod tests {
         assert!(check_target(&root, &content, &content.join("x")).is_err());
         assert!(check_target(&root, &content, &root.join("public/../content")).is_err());
         assert!(check_target(&root, &content, &root.join("public")).is_ok());
+        // The site's templates, static files and themes are sources too.
+        for dir in ["templates", "static", "themes/default", "static/sub"] {
+            assert!(check_target(&root, &content, &root.join(dir)).is_err(), "{dir}");
+        }
+        assert!(check_target(&root, &content, &root.join("templates-out")).is_ok());
     }
 
     #[test]

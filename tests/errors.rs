@@ -760,6 +760,12 @@ fn output_that_is_or_contains_the_site_is_refused() {
     // Spelled with `..` or a trailing slash, it is the same directory.
     refused(&root, &root.join("public/../content"));
     refused(&root, &PathBuf::from(format!("{}/", root.display())));
+    // The site's templates and static files are sources too: a build would replace them.
+    write(&root, "templates/404.html", "{% extends \"base.html\" %}\n");
+    write(&root, "static/robots-extra.txt", "x");
+    refused(&root, &root.join("templates"));
+    refused(&root, &root.join("static"));
+    refused(&root, &root.join("themes/mine"));
     // In book.toml too.
     let toml = format!("{BOOK}\n[build]\noutput = \".\"\n");
     std::fs::write(root.join("book.toml"), &toml).unwrap();
