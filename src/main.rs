@@ -81,7 +81,7 @@ enum NewCommand {
         #[arg(long)]
         organization: String,
         /// Use this id instead of the next free one.
-        #[arg(long)]
+        #[arg(long, value_parser = series_id)]
         id: Option<String>,
         #[arg(long)]
         attack: Option<String>,
@@ -97,6 +97,20 @@ enum NewCommand {
         root: Option<PathBuf>,
         title: String,
     },
+}
+
+/// A bad option value is a usage error (exit status 2), checked as the arguments are parsed.
+fn series_id(s: &str) -> Result<String, String> {
+    let s = s.trim();
+    if casebook::content::frontmatter::is_series_id(s) {
+        Ok(s.to_string())
+    } else {
+        Err("expected an id YYYY-NNN such as `2024-033`".to_string())
+    }
+}
+
+fn base_url(s: &str) -> Result<String, String> {
+    casebook::url::BaseUrl::parse(s).map(|_| s.to_string())
 }
 
 #[derive(Args)]
@@ -131,7 +145,7 @@ struct BuildArgs {
     #[arg(long)]
     drafts: bool,
     /// Base URL for links, feeds and the sitemap (overrides book.base_url).
-    #[arg(long)]
+    #[arg(long, value_parser = base_url)]
     base_url: Option<String>,
     /// Worker threads (default: one per core). Reading a large site's files uses up to four
     /// threads per worker, which wait for the disk in turn; only N of them parse at a time.

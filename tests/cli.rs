@@ -689,11 +689,15 @@ fn new_incident_with_an_explicit_id() {
         assert_eq!(r.stdout, "");
         assert!(r.stderr.contains(&format!("--id `{id}` is already used, expected a free id")), "{id}: {}", r.stderr);
     }
-    // Not YYYY-NNN.
+    // Not YYYY-NNN: a usage error.
     for id in ["2024-33", "24-033", "2024_033", "../../x"] {
         let r = run(&root, &["new", "incident", "--organization", "o", "--id", id, "形式"]);
-        r.expect_status(1);
-        assert!(r.stderr.contains(&format!("--id `{id}` is not YYYY-NNN")), "{id}: {}", r.stderr);
+        r.expect_status(2);
+        assert!(
+            r.stderr.contains(&format!("invalid value '{id}' for '--id <ID>': expected an id YYYY-NNN")),
+            "{id}: {}",
+            r.stderr
+        );
     }
     assert_eq!(snapshot(&root), before, "a refused `new` writes nothing");
 }

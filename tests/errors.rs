@@ -784,6 +784,9 @@ fn usage_errors_exit_with_2() {
         vec!["build", "--no-such-flag"],
         vec!["build", "--jobs", "0"],
         vec!["build", "--jobs", "many"],
+        vec!["build", "--base-url", "notaurl"],
+        vec!["build", "--base-url", "javascript:alert(1)"],
+        vec!["new", "incident", "--organization", "o", "--id", "2024-1", "t"],
         vec!["frobnicate"],
         vec![],
     ] {
