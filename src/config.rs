@@ -1,50 +1,38 @@
 //! `book.toml`: the site configuration.
 //!
-//! Loading happens in two passes. The first walks the raw TOML with spans and reports every
-//! unknown key (with the key that was probably meant); the second deserializes into typed
-//! structs, whose errors also carry a span. Both report through [`Diagnostic`].
+//! The file is read from the TOML's spanned tree, key by key, rather than through serde: serde
+//! stops at the first value of the wrong type, and every problem of the file (unknown keys with
+//! the key probably meant, wrong types, missing and bad values) is to be reported at once, each
+//! at its own line.
 
 use std::path::{Path, PathBuf};
 
-use serde::Deserialize;
 use toml::de::{DeTable, DeValue};
 
 use crate::diag::{self, Diagnostic};
 
 pub const CONFIG_FILE: &str = "book.toml";
 
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone)]
 pub struct Config {
     pub book: BookConfig,
-    #[serde(default)]
     pub build: BuildConfig,
-    #[serde(default)]
     pub series: SeriesConfig,
-    #[serde(default)]
     pub markdown: MarkdownConfig,
-    #[serde(default = "default_taxonomies")]
     pub taxonomies: Vec<TaxonomyConfig>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone)]
 pub struct BookConfig {
     pub title: String,
-    #[serde(default)]
     pub description: String,
-    #[serde(default = "default_language")]
     pub language: String,
-    #[serde(default = "default_base_url")]
     pub base_url: String,
-    #[serde(default)]
     pub authors: Vec<String>,
-    #[serde(default = "default_theme")]
     pub theme: String,
 }
 
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields, default)]
+#[derive(Debug, Clone)]
 pub struct BuildConfig {
     pub content: PathBuf,
     pub output: PathBuf,
@@ -58,8 +46,7 @@ impl Default for BuildConfig {
     }
 }
 
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields, default)]
+#[derive(Debug, Clone)]
 pub struct SeriesConfig {
     pub label: String,
 }
@@ -70,8 +57,7 @@ impl Default for SeriesConfig {
     }
 }
 
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields, default)]
+#[derive(Debug, Clone)]
 pub struct MarkdownConfig {
     pub east_asian_line_breaks: bool,
 }
@@ -83,8 +69,7 @@ impl Default for MarkdownConfig {
 }
 
 /// One front-matter field that becomes cross-linked index pages.
-#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TaxonomyConfig {
     pub field: TaxonomyField,
     pub path: String,
@@ -92,8 +77,7 @@ pub struct TaxonomyConfig {
 }
 
 /// The front-matter fields a taxonomy can be built from.
-#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum TaxonomyField {
     Tags,
     Attack,
@@ -186,119 +170,246 @@ const TAXONOMY_KEYS: &[&str] = &["field", "path", "title"];
 impl Config {
     /// Reads and validates `book.toml` under `root`.
     pub fn load(root: &Path) -> Result<Config, Vec<Diagnostic>> {
-        let path = root.join(CONFIG_FILE);
-        let text = std::fs::read_to_string(&path)
-            .map_err(|e| vec![Diagnostic::file(CONFIG_FILE, format!("cannot read the configuration: {e}"))])?;
-        Config::parse(&text, Path::new(CONFIG_FILE))
+        match Config::load_lenient(root) {
+            (Some(config), diags) if diags.is_empty() => Ok(config),
+            (_, diags) => Err(diags),
+        }
+    }
+
+    /// Like [`Config::parse_lenient`], for `book.toml` under `root`: a configuration with
+    /// problems still gives one, so that the content can be checked in the same run.
+    pub fn load_lenient(root: &Path) -> (Option<Config>, Vec<Diagnostic>) {
+        let shown = Path::new(CONFIG_FILE);
+        let bytes = match std::fs::read(root.join(CONFIG_FILE)) {
+            Ok(b) => b,
+            Err(e) => return (None, vec![Diagnostic::file(shown, format!("cannot read the configuration: {e}"))]),
+        };
+        match String::from_utf8(bytes) {
+            Ok(text) => Config::parse_lenient(&text, shown),
+            Err(e) => {
+                let at = e.utf8_error().valid_up_to();
+                let valid = String::from_utf8_lossy(&e.as_bytes()[..at]).into_owned();
+                let (line, col) = diag::line_col(&valid, at);
+                (None, vec![Diagnostic::new(shown, line, col, "the file is not valid UTF-8, expected UTF-8 text")])
+            }
+        }
     }
 
     /// Parses configuration text; `shown` is the path used in diagnostics.
     pub fn parse(text: &str, shown: &Path) -> Result<Config, Vec<Diagnostic>> {
-        let at = |offset: usize, message: String| {
-            let (line, col) = diag::line_col(text, offset);
-            Diagnostic::new(shown, line, col, message).with_source(text)
-        };
-        let table = DeTable::parse(text).map_err(|e| {
-            let offset = e.span().map_or(0, |s| s.start);
-            vec![at(offset, format!("invalid TOML: {}, expected a valid TOML document", first_line(e.message())))]
-        })?;
+        match Config::parse_lenient(text, shown) {
+            (Some(config), diags) if diags.is_empty() => Ok(config),
+            (_, diags) => Err(diags),
+        }
+    }
 
-        let mut diags = Vec::new();
-        check_keys(table.get_ref(), TOP_KEYS, "", &mut |off, msg| diags.push(at(off, msg)));
+    /// Reads every key it can, with the default in place of each missing or bad value, and
+    /// reports every problem of the file (unknown keys, values of the wrong type, missing keys,
+    /// bad values) at its key or value. `None` when the text is not TOML at all.
+    pub fn parse_lenient(text: &str, shown: &Path) -> (Option<Config>, Vec<Diagnostic>) {
+        let mut r = Reader { text, shown, diags: Vec::new() };
+        let table = match DeTable::parse(text) {
+            Ok(t) => t,
+            Err(e) => {
+                let offset = e.span().map_or(0, |s| s.start);
+                let message = format!("invalid TOML: {}, expected a valid TOML document", first_line(e.message()));
+                r.at(offset, message);
+                return (None, r.diags);
+            }
+        };
+        let mut config = Config {
+            book: BookConfig {
+                title: String::new(),
+                description: String::new(),
+                language: default_language(),
+                base_url: default_base_url(),
+                authors: Vec::new(),
+                theme: default_theme(),
+            },
+            build: BuildConfig::default(),
+            series: SeriesConfig::default(),
+            markdown: MarkdownConfig::default(),
+            taxonomies: default_taxonomies(),
+        };
+        let mut spans = Spans::default();
+        let mut book_at = None;
         for (key, value) in table.get_ref() {
-            let keys = match key.get_ref().as_ref() {
-                "book" => BOOK_KEYS,
-                "build" => BUILD_KEYS,
-                "series" => SERIES_KEYS,
-                "markdown" => MARKDOWN_KEYS,
-                "taxonomies" => TAXONOMY_KEYS,
-                _ => continue,
-            };
-            let section = key.get_ref().to_string();
-            match value.get_ref() {
-                DeValue::Table(t) => check_keys(t, keys, &section, &mut |off, msg| diags.push(at(off, msg))),
-                DeValue::Array(items) => {
-                    for item in items.iter() {
-                        if let DeValue::Table(t) = item.get_ref() {
-                            check_keys(t, keys, &section, &mut |off, msg| diags.push(at(off, msg)));
+            let name: &str = key.get_ref().as_ref();
+            match name {
+                "book" => {
+                    book_at = Some(key.span().start);
+                    let Some(t) = r.table(name, value) else { continue };
+                    for (k, v) in t {
+                        let full = format!("book.{}", k.get_ref());
+                        match k.get_ref().as_ref() {
+                            "title" => {
+                                spans.title = Some(v.span().start);
+                                if let Some(s) = r.string(&full, v) {
+                                    config.book.title = s;
+                                    spans.title_read = true;
+                                }
+                            }
+                            "description" => {
+                                if let Some(s) = r.string(&full, v) {
+                                    config.book.description = s;
+                                }
+                            }
+                            "language" => {
+                                if let Some(s) = r.string(&full, v) {
+                                    config.book.language = s;
+                                }
+                            }
+                            "base_url" => {
+                                spans.base_url = Some(v.span().start);
+                                if let Some(s) = r.string(&full, v) {
+                                    config.book.base_url = s;
+                                }
+                            }
+                            "authors" => {
+                                if let Some(s) = r.strings(&full, v) {
+                                    config.book.authors = s;
+                                }
+                            }
+                            "theme" => {
+                                if let Some(s) = r.string(&full, v) {
+                                    config.book.theme = s;
+                                }
+                            }
+                            _ => r.unknown(k, BOOK_KEYS, "book"),
                         }
                     }
                 }
-                _ => {}
+                "build" => {
+                    let Some(t) = r.table(name, value) else { continue };
+                    for (k, v) in t {
+                        let full = format!("build.{}", k.get_ref());
+                        match k.get_ref().as_ref() {
+                            "content" => {
+                                if let Some(s) = r.string(&full, v) {
+                                    config.build.content = s.into();
+                                }
+                            }
+                            "output" => {
+                                if let Some(s) = r.string(&full, v) {
+                                    config.build.output = s.into();
+                                }
+                            }
+                            "drafts" => {
+                                if let Some(b) = r.bool(&full, v) {
+                                    config.build.drafts = b;
+                                }
+                            }
+                            "per_page" => {
+                                spans.per_page = Some(v.span().start);
+                                if let Some(n) = r.count(&full, v) {
+                                    config.build.per_page = n;
+                                }
+                            }
+                            _ => r.unknown(k, BUILD_KEYS, "build"),
+                        }
+                    }
+                }
+                "series" => {
+                    let Some(t) = r.table(name, value) else { continue };
+                    for (k, v) in t {
+                        match k.get_ref().as_ref() {
+                            "label" => {
+                                if let Some(s) = r.string("series.label", v) {
+                                    config.series.label = s;
+                                }
+                            }
+                            _ => r.unknown(k, SERIES_KEYS, "series"),
+                        }
+                    }
+                }
+                "markdown" => {
+                    let Some(t) = r.table(name, value) else { continue };
+                    for (k, v) in t {
+                        match k.get_ref().as_ref() {
+                            "east_asian_line_breaks" => {
+                                if let Some(b) = r.bool("markdown.east_asian_line_breaks", v) {
+                                    config.markdown.east_asian_line_breaks = b;
+                                }
+                            }
+                            _ => r.unknown(k, MARKDOWN_KEYS, "markdown"),
+                        }
+                    }
+                }
+                "taxonomies" => {
+                    let (list, at) = r.taxonomies(value);
+                    config.taxonomies = list;
+                    spans.taxonomies = at;
+                }
+                _ => r.unknown(key, TOP_KEYS, ""),
             }
         }
-        if !diags.is_empty() {
-            diag::sort(&mut diags);
-            return Err(diags);
+        match (book_at, spans.title) {
+            (None, _) => r.at(0, "the `[book]` table is missing, expected `[book]` with a `title`".into()),
+            (Some(at), None) => r.at(at, "`book.title` is missing, expected the site's title".into()),
+            _ => {}
         }
-
-        let config: Config = toml::from_str(text).map_err(|e| {
-            let offset = e.span().map_or(0, |s| s.start);
-            vec![at(offset, describe_toml_error(e.message()))]
-        })?;
-        config.validate(text, shown)?;
-        Ok(config)
+        config.validate(&mut r, &spans);
+        diag::sort(&mut r.diags);
+        (Some(config), r.diags)
     }
 
-    fn validate(&self, text: &str, shown: &Path) -> Result<(), Vec<Diagnostic>> {
-        let mut diags = Vec::new();
-        let at_key = |key: &str, message: String| key_diagnostic(text, shown, key, None, message);
-        let at_path = |value: &str, message: String| key_diagnostic(text, shown, "path", Some(value), message);
-        if self.book.title.trim().is_empty() {
-            diags.push(at_key("title", "`book.title` is empty, expected the site's title".into()));
+    fn validate(&self, r: &mut Reader<'_>, spans: &Spans) {
+        if let Some(at) = spans.title
+            && spans.title_read
+            && self.book.title.trim().is_empty()
+        {
+            r.at(at, "`book.title` is empty, expected the site's title".into());
         }
-        if self.build.per_page == 0 {
-            diags.push(at_key("per_page", "`build.per_page` is 0, expected a positive number".into()));
+        if let Some(at) = spans.per_page
+            && self.build.per_page == 0
+        {
+            r.at(at, "`build.per_page` is 0, expected a positive number".into());
         }
         if let Err(msg) = crate::url::BaseUrl::parse(&self.book.base_url) {
-            diags.push(at_key("base_url", format!("`book.base_url` {msg}")));
+            r.at(spans.base_url.unwrap_or(0), format!("`book.base_url` {msg}"));
         }
-        let mut seen_fields = Vec::new();
-        let mut seen_paths = Vec::new();
-        for t in &self.taxonomies {
+        let mut seen_fields: Vec<TaxonomyField> = Vec::new();
+        let mut seen_paths: Vec<&str> = Vec::new();
+        for (t, &(field_at, path_at)) in self.taxonomies.iter().zip(&spans.taxonomies) {
             let path_ok = !t.path.is_empty()
                 && t.path != "."
                 && t.path != ".."
                 && !t.path.contains(['/', '\\', '?', '#', '%'])
                 && !t.path.chars().any(|c| c.is_whitespace() || c.is_control());
             if !path_ok {
-                diags.push(at_path(
-                    &t.path,
+                r.at(
+                    path_at,
                     format!(
                         "taxonomy path `{}` is not a single URL path segment, expected a name such as `tags`",
                         t.path
                     ),
-                ));
+                );
             } else if t.path.len() > MAX_PATH_BYTES {
-                diags.push(at_path(
-                    &t.path,
+                r.at(
+                    path_at,
                     format!(
                         "taxonomy path is {} bytes long, expected at most {MAX_PATH_BYTES} (it names a directory)",
                         t.path.len()
                     ),
-                ));
+                );
             } else if is_reserved(&t.path) {
-                diags.push(at_path(
-                    &t.path,
+                r.at(
+                    path_at,
                     format!("taxonomy path `{}` is used by the site's own pages, expected another name", t.path),
-                ));
+                );
             }
             if seen_fields.contains(&t.field) {
-                diags.push(at_key(
-                    "field",
+                r.at(
+                    field_at,
                     format!("taxonomy field `{}` is listed twice, expected each field once", t.field.name()),
-                ));
+                );
             }
-            if seen_paths.contains(&&t.path) {
-                diags.push(at_path(
-                    &t.path,
-                    format!("taxonomy path `{}` is used twice, expected a unique path", t.path),
-                ));
+            if seen_paths.contains(&t.path.as_str()) {
+                r.at(path_at, format!("taxonomy path `{}` is used twice, expected a unique path", t.path));
             }
             seen_fields.push(t.field);
             seen_paths.push(&t.path);
         }
-        if diags.is_empty() { Ok(()) } else { Err(diags) }
     }
 
     /// Checks the taxonomy paths against the top-level files of the theme's and the site's
@@ -328,6 +439,184 @@ impl Config {
     }
 }
 
+/// Where the values checked after reading were written (byte offsets), for their errors.
+#[derive(Default)]
+struct Spans {
+    title: Option<usize>,
+    /// Whether the title was a string (one of another type is reported as such, not as empty).
+    title_read: bool,
+    base_url: Option<usize>,
+    per_page: Option<usize>,
+    /// `(field, path)` of each taxonomy read.
+    taxonomies: Vec<(usize, usize)>,
+}
+
+/// Reads typed values out of the spanned TOML, reporting each of the wrong type.
+struct Reader<'t> {
+    text: &'t str,
+    shown: &'t Path,
+    diags: Vec<Diagnostic>,
+}
+
+type Value<'i> = toml::Spanned<DeValue<'i>>;
+
+impl Reader<'_> {
+    fn at(&mut self, offset: usize, message: String) {
+        let (line, col) = diag::line_col(self.text, offset);
+        self.diags.push(Diagnostic::new(self.shown, line, col, message).with_source(self.text));
+    }
+
+    fn wrong(&mut self, name: &str, v: &Value<'_>, expected: &str) {
+        self.at(v.span().start, format!("`{name}` is {}, expected {expected}", shape(v.get_ref())));
+    }
+
+    fn unknown(&mut self, key: &toml::Spanned<std::borrow::Cow<'_, str>>, known: &[&str], section: &str) {
+        let name: &str = key.get_ref().as_ref();
+        let full = if section.is_empty() { name.to_string() } else { format!("{section}.{name}") };
+        let hint = diag::suggestion(name, known.iter().copied());
+        let expected = known.join("`, `");
+        self.at(key.span().start, format!("unknown key `{full}`{hint}, expected one of `{expected}`"));
+    }
+
+    fn table<'v, 'i>(&mut self, name: &str, v: &'v Value<'i>) -> Option<&'v DeTable<'i>> {
+        match v.get_ref() {
+            DeValue::Table(t) => Some(t),
+            _ => {
+                self.wrong(name, v, &format!("a table `[{name}]`"));
+                None
+            }
+        }
+    }
+
+    fn string(&mut self, name: &str, v: &Value<'_>) -> Option<String> {
+        match v.get_ref() {
+            DeValue::String(s) => Some(s.to_string()),
+            _ => {
+                self.wrong(name, v, "a string in quotes");
+                None
+            }
+        }
+    }
+
+    fn bool(&mut self, name: &str, v: &Value<'_>) -> Option<bool> {
+        match v.get_ref() {
+            DeValue::Boolean(b) => Some(*b),
+            _ => {
+                self.wrong(name, v, "true or false");
+                None
+            }
+        }
+    }
+
+    fn count(&mut self, name: &str, v: &Value<'_>) -> Option<usize> {
+        match v.get_ref() {
+            DeValue::Integer(n) => {
+                match u64::from_str_radix(n.as_str(), n.radix()).ok().and_then(|n| usize::try_from(n).ok()) {
+                    Some(n) => Some(n),
+                    None => {
+                        self.at(v.span().start, format!("`{name}` is {n}, expected a positive whole number"));
+                        None
+                    }
+                }
+            }
+            _ => {
+                self.wrong(name, v, "a positive whole number");
+                None
+            }
+        }
+    }
+
+    fn strings(&mut self, name: &str, v: &Value<'_>) -> Option<Vec<String>> {
+        let DeValue::Array(items) = v.get_ref() else {
+            self.wrong(name, v, "a list of strings such as `[\"編集部\"]`");
+            return None;
+        };
+        let mut out = Vec::new();
+        for item in items.iter() {
+            match item.get_ref() {
+                DeValue::String(s) => out.push(s.to_string()),
+                other => self.at(
+                    item.span().start,
+                    format!("`{name}` has an item that is {}, expected a string in quotes", shape(other)),
+                ),
+            }
+        }
+        Some(out)
+    }
+
+    /// Every `[[taxonomies]]` table that is complete, with the offsets of its field and path.
+    fn taxonomies(&mut self, v: &Value<'_>) -> (Vec<TaxonomyConfig>, Vec<(usize, usize)>) {
+        let (mut list, mut at) = (Vec::new(), Vec::new());
+        let DeValue::Array(items) = v.get_ref() else {
+            self.wrong("taxonomies", v, "a list of `[[taxonomies]]` tables");
+            return (list, at);
+        };
+        for item in items.iter() {
+            let Some(t) = self.table("taxonomies", item) else { continue };
+            let (mut field, mut path, mut title) = (None, None, None);
+            let (mut field_at, mut path_at) = (item.span().start, item.span().start);
+            for (k, v) in t {
+                match k.get_ref().as_ref() {
+                    "field" => {
+                        field_at = v.span().start;
+                        field = self.string("taxonomies.field", v).and_then(|s| {
+                            let found = TaxonomyField::ALL.into_iter().find(|f| f.name() == s);
+                            if found.is_none() {
+                                let names: Vec<&str> = TaxonomyField::ALL.iter().map(|f| f.name()).collect();
+                                let hint = diag::suggestion(&s, names.iter().copied());
+                                self.at(
+                                    v.span().start,
+                                    format!(
+                                        "taxonomy field `{s}` is not one of the fields{hint}, expected one of `{}`",
+                                        names.join("`, `")
+                                    ),
+                                );
+                            }
+                            found
+                        });
+                    }
+                    "path" => {
+                        path_at = v.span().start;
+                        path = self.string("taxonomies.path", v);
+                    }
+                    "title" => title = self.string("taxonomies.title", v),
+                    _ => self.unknown(k, TAXONOMY_KEYS, "taxonomies"),
+                }
+            }
+            for (key, present) in [
+                ("field", t.contains_key("field")),
+                ("path", t.contains_key("path")),
+                ("title", t.contains_key("title")),
+            ] {
+                if !present {
+                    self.at(
+                        item.span().start,
+                        format!("a `[[taxonomies]]` table has no `{key}`, expected `field`, `path` and `title`"),
+                    );
+                }
+            }
+            if let (Some(field), Some(path), Some(title)) = (field, path, title) {
+                list.push(TaxonomyConfig { field, path, title });
+                at.push((field_at, path_at));
+            }
+        }
+        (list, at)
+    }
+}
+
+/// A TOML value's type, for a message: "a string", "a list", ...
+fn shape(v: &DeValue<'_>) -> &'static str {
+    match v {
+        DeValue::String(_) => "a string",
+        DeValue::Integer(_) => "a whole number",
+        DeValue::Float(_) => "a number",
+        DeValue::Boolean(_) => "a boolean",
+        DeValue::Datetime(_) => "a date",
+        DeValue::Array(_) => "a list",
+        DeValue::Table(_) => "a table",
+    }
+}
+
 /// A diagnostic at the line of `key = ...` (the first whose value contains `value`, when given).
 /// Typed values no longer carry spans, so the line is found textually.
 fn key_diagnostic(text: &str, shown: &Path, key: &str, value: Option<&str>, message: String) -> Diagnostic {
@@ -339,24 +628,6 @@ fn key_diagnostic(text: &str, shown: &Path, key: &str, value: Option<&str>, mess
         .or_else(|| text.lines().position(is_key))
         .map_or(0, |i| i + 1);
     Diagnostic::new(shown, line, 1, message).with_source(text)
-}
-
-fn check_keys(table: &DeTable<'_>, known: &[&str], section: &str, report: &mut dyn FnMut(usize, String)) {
-    for key in table.keys() {
-        let name: &str = key.get_ref().as_ref();
-        if !known.contains(&name) {
-            let full = if section.is_empty() { name.to_string() } else { format!("{section}.{name}") };
-            let hint = diag::suggestion(name, known.iter().copied());
-            let expected = known.join("`, `");
-            report(key.span().start, format!("unknown key `{full}`{hint}, expected one of `{expected}`"));
-        }
-    }
-}
-
-/// Turns toml's serde message into our "what is wrong, expected what" form.
-fn describe_toml_error(message: &str) -> String {
-    let msg = first_line(message);
-    if msg.contains("expected") { msg.to_string() } else { format!("{msg}, expected a value of the documented type") }
 }
 
 fn first_line(s: &str) -> &str {
@@ -387,18 +658,65 @@ mod tests {
     #[test]
     fn every_unknown_key_is_reported_with_a_suggestion() {
         let err = parse("[book]\ntitel = \"x\"\n[build]\nper_pages = 3\n").unwrap_err();
-        assert_eq!(err.len(), 2);
-        assert_eq!((err[0].line, err[0].column), (2, 1));
-        assert!(err[0].message.contains("unknown key `book.titel` (did you mean `title`?)"), "{}", err[0].message);
-        assert_eq!(err[1].line, 4);
-        assert!(err[1].message.contains("did you mean `per_page`?"));
+        assert_eq!(err.len(), 3);
+        assert_eq!(err[0].line, 1);
+        assert!(err[0].message.contains("`book.title` is missing"), "{}", err[0].message);
+        assert_eq!((err[1].line, err[1].column), (2, 1));
+        assert!(err[1].message.contains("unknown key `book.titel` (did you mean `title`?)"), "{}", err[1].message);
+        assert_eq!(err[2].line, 4);
+        assert!(err[2].message.contains("did you mean `per_page`?"));
     }
 
     #[test]
     fn unknown_key_in_taxonomy_array() {
         let err = parse("[book]\ntitle = \"x\"\n[[taxonomies]]\nfeild = \"tags\"\npath = \"t\"\ntitle = \"T\"\n")
             .unwrap_err();
-        assert!(err[0].message.contains("`taxonomies.feild` (did you mean `field`?)"));
+        assert!(err.iter().any(|d| d.line == 4 && d.message.contains("`taxonomies.feild` (did you mean `field`?)")));
+        assert!(err.iter().any(|d| d.line == 3 && d.message.contains("has no `field`")), "{err:?}");
+    }
+
+    /// Every value of the wrong type is reported in one run, each at its own line, in the terms
+    /// of the file (`build.per_page`, "a string"), with unknown keys and bad values beside them.
+    #[test]
+    fn every_problem_of_the_file_is_reported_at_once() {
+        let text = "[book]\ntitle = 5\nauthors = \"編集部\"\nlanguage = 5\nbogus = 1\n[build]\nper_page = \"2\"\ndrafts = \"yes\"\n\
+                    [markdown]\neast_asian_line_breaks = 1\n[[taxonomies]]\nfield = \"colour\"\npath = \"c\"\ntitle = \"C\"\n\
+                    [[taxonomies]]\npath = \"d\"\n";
+        let err = parse(text).unwrap_err();
+        let got: Vec<(usize, &str)> = err.iter().map(|d| (d.line, d.message.as_str())).collect();
+        let want = [
+            (2, "`book.title` is a whole number, expected a string in quotes"),
+            (3, "`book.authors` is a string, expected a list of strings"),
+            (4, "`book.language` is a whole number, expected a string in quotes"),
+            (5, "unknown key `book.bogus`"),
+            (7, "`build.per_page` is a string, expected a positive whole number"),
+            (8, "`build.drafts` is a string, expected true or false"),
+            (10, "`markdown.east_asian_line_breaks` is a whole number, expected true or false"),
+            (12, "taxonomy field `colour` is not one of the fields"),
+            (15, "a `[[taxonomies]]` table has no `field`"),
+            (15, "a `[[taxonomies]]` table has no `title`"),
+        ];
+        assert_eq!(got.len(), want.len(), "{got:#?}");
+        for ((line, message), (want_line, want_message)) in got.iter().zip(want) {
+            assert_eq!(*line, want_line, "{message}");
+            assert!(message.starts_with(want_message), "{message}");
+        }
+    }
+
+    /// Checks made after reading (an empty path, a duplicate) point at the value they are about,
+    /// not at the first line with the same key.
+    #[test]
+    fn taxonomy_problems_point_at_their_own_lines() {
+        let err = parse(&two_taxonomies("")).unwrap_err();
+        assert_eq!((err[0].line, err[0].column), (9, 8), "{err:?}");
+        let err = parse(&two_taxonomies("tags")).unwrap_err();
+        assert_eq!(err.len(), 1);
+        assert_eq!(err[0].line, 9);
+        assert!(err[0].message.contains("used twice"));
+        let twice = two_taxonomies("t2").replace("field = \"sector\"", "field = \"tags\"");
+        let err = parse(&twice).unwrap_err();
+        assert_eq!(err[0].line, 8);
+        assert!(err[0].message.contains("listed twice"));
     }
 
     #[test]

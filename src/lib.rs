@@ -134,12 +134,20 @@ pub fn load_lenient(
     timings: &mut Timings,
 ) -> Result<(Option<Loaded>, Vec<Diagnostic>), Error> {
     let t = Instant::now();
-    let mut config = Config::load(root).map_err(Error::Input)?;
+    // A book.toml with problems still gives a configuration (defaults in place of bad values),
+    // so that the content is checked in the same run and every problem reported at once.
+    let (config, config_diags) = Config::load_lenient(root);
+    let Some(mut config) = config else { return Err(Error::Input(config_diags)) };
     if drafts {
         config.build.drafts = true;
     }
     let base_raw = base_url.map_or_else(|| config.book.base_url.clone(), str::to_string);
-    let base = BaseUrl::parse(&base_raw).map_err(|m| Error::Input(vec![Diagnostic::file("--base-url", m)]))?;
+    let base = match BaseUrl::parse(&base_raw) {
+        Ok(b) => b,
+        // A bad book.base_url is among book.toml's problems already.
+        Err(_) if base_url.is_none() && !config_diags.is_empty() => BaseUrl::default(),
+        Err(m) => return Err(Error::Input(vec![Diagnostic::file("--base-url", m)])),
+    };
     timings.config = t.elapsed();
 
     let t = Instant::now();
@@ -153,6 +161,7 @@ pub fn load_lenient(
         drafts: config.build.drafts,
     };
     let content::Load { entries, absent, mut diags } = content::load(root, &content_dir, &files, opts);
+    diags.extend(config_diags);
     timings.parse = t.elapsed();
 
     let theme = Theme::load(root, &config.book.theme);

@@ -109,6 +109,13 @@ pub struct BaseUrl {
     path: String,
 }
 
+/// The default `base_url`, `/`.
+impl Default for BaseUrl {
+    fn default() -> Self {
+        BaseUrl { origin: String::new(), path: "/".into() }
+    }
+}
+
 impl BaseUrl {
     pub fn parse(raw: &str) -> Result<BaseUrl, String> {
         let raw = raw.trim();
@@ -257,6 +264,7 @@ mod tests {
         assert_eq!(b.url(&["tags", "ランサム"]), "/casebook/tags/%E3%83%A9%E3%83%B3%E3%82%B5%E3%83%A0/");
         assert_eq!(b.absolute(&b.file_url(&["feed.xml"])), "https://example.org/casebook/feed.xml");
         assert_eq!(b.full(), "https://example.org/casebook/");
+        assert_eq!(BaseUrl::default(), BaseUrl::parse("/").unwrap());
         let b = BaseUrl::parse("/").unwrap();
         assert!(!b.has_origin());
         assert_eq!(b.url(&[]), "/");

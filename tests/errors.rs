@@ -530,6 +530,32 @@ fn book_toml_needs_a_title() {
     assert!(r.diagnostics().iter().any(|d| d.path == "book.toml" && d.message.contains("title")), "{}", r.stderr);
 }
 
+/// A book.toml with problems does not hide the content's: one run reports both, every value of
+/// the wrong type in book.toml included.
+#[test]
+fn book_toml_and_content_problems_are_reported_in_one_run() {
+    let text = art("draft: maybe\n");
+    let (_tmp, root) =
+        empty_site("booktoml", "[book]\ntitle = \"x\"\nauthors = \"編集部\"\nbogus = 1\n[build]\nper_page = \"2\"\n");
+    write(&root, "content/articles/a.md", &text);
+    let r = failed(&root);
+    expect(&r, "book.toml", 3, &["`book.authors` is a string, expected a list of strings"]);
+    expect(&r, "book.toml", 4, &["unknown key `book.bogus`"]);
+    expect(&r, "book.toml", 6, &["`build.per_page` is a string, expected a positive whole number"]);
+    expect(&r, "content/articles/a.md", line_of(&text, "draft:"), &["`draft`"]);
+    assert_eq!(r.diagnostics().len(), 4, "{}", r.stderr);
+}
+
+/// Invalid UTF-8 in book.toml is reported at its line and column, like in an entry.
+#[test]
+fn book_toml_that_is_not_utf8_is_reported_at_its_position() {
+    let (_tmp, root) = empty_site("booktoml", "");
+    std::fs::write(root.join("book.toml"), b"[book]\ntitle = \"ab\xff\"\n").unwrap();
+    let r = failed(&root);
+    let d = expect(&r, "book.toml", 2, &["not valid UTF-8"]);
+    assert_eq!(d.column, 12);
+}
+
 #[test]
 fn book_toml_errors_are_sorted_by_position() {
     let (_tmp, root) = empty_site("booktoml", "[book]\ntitle = \"x\"\n[build]\nper_pages = 3\n[markdwn]\n");
