@@ -40,7 +40,7 @@ pub fn render(body: &str, opts: MarkdownOptions) -> Rendered {
     let mut paragraph_start = None;
     let mut depth = 0usize;
     let mut heading: Option<usize> = None;
-    let mut used_ids: Vec<String> = Vec::new();
+    let mut used_ids: Vec<String> = PAGE_IDS.iter().map(|s| s.to_string()).collect();
 
     for (event, range) in Parser::new_ext(body, parser_options()).into_offset_iter() {
         match &event {
@@ -62,8 +62,12 @@ pub fn render(body: &str, opts: MarkdownOptions) -> Rendered {
                     let id = heading_id(&events[start + 1..], &mut used_ids);
                     if let Event::Start(Tag::Heading { id: slot, .. }) = &mut events[start] {
                         match slot {
-                            // An explicit `{#id}` wins; it still counts as used.
-                            Some(explicit) => out.anchors.push(explicit.to_string()),
+                            // An explicit `{#id}` wins; it is used from here on, the made one not.
+                            Some(explicit) => {
+                                used_ids.pop();
+                                used_ids.push(explicit.to_string());
+                                out.anchors.push(explicit.to_string());
+                            }
                             None => {
                                 out.anchors.push(id.clone());
                                 *slot = Some(CowStr::from(id));
@@ -150,6 +154,11 @@ fn more_marker(body: &str) -> Option<usize> {
     }
     None
 }
+
+/// The ids the default theme's entry pages give their own elements (the skip link's target, the
+/// fact box and related-entries headings): a heading that would take one gets `-1`, so that
+/// every id on the page stays unique and `#main` still skips to the content.
+pub const PAGE_IDS: &[&str] = &["main", "factbox-title", "related-title"];
 
 /// A heading id that keeps Japanese: NFKC, ASCII lowercased, spaces to `-`, ASCII punctuation
 /// dropped; `-1`, `-2`... when repeated on the page.
@@ -251,6 +260,13 @@ mod tests {
         assert!(r.html.contains("<del>x</del>"));
         assert!(r.html.contains("type=\"checkbox\""));
         assert!(r.html.contains("footnote-definition"));
+    }
+
+    #[test]
+    fn heading_ids_avoid_the_pages_own_ids_and_explicit_ones() {
+        let r = md("## main\n\n## Factbox Title\n\n## A {#x}\n\n## x\n\n## related-title\n");
+        assert_eq!(r.anchors, ["main-1", "factbox-title-1", "x", "x-1", "related-title-1"]);
+        assert!(r.html.contains("<h2 id=\"main-1\">main</h2>"), "{}", r.html);
     }
 
     #[test]
