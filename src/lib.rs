@@ -17,6 +17,7 @@ pub mod site;
 pub mod url;
 
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
@@ -102,6 +103,8 @@ pub struct BuildReport {
     pub bytes: u64,
     pub output: PathBuf,
     pub timings: Timings,
+    /// What built but may not be what was meant.
+    pub warnings: Vec<String>,
 }
 
 /// A loaded, checked site: what `build`, `check` and `serve` all start from.
@@ -227,7 +230,37 @@ fn build_in_pool(opts: &BuildOptions) -> Result<BuildReport, Error> {
     let write_ns = AtomicU64::new(0);
     let bytes = AtomicU64::new(0);
     let files = AtomicU64::new(0);
+    // A static file where the site writes a page (or a directory of pages) would be replaced, or
+    // fail the write deep in the staging directory: each such clash is reported at the file.
+    let clashes: Mutex<Vec<Diagnostic>> = Mutex::new(Vec::new());
+    let statics = &loaded.theme.statics;
+    let static_tops: std::collections::HashSet<&str> = statics.keys().filter_map(|k| k.split('/').next()).collect();
+    let clash = |path: &str| -> Option<Diagnostic> {
+        // Nearly every page is under a directory no static file is in: one lookup.
+        if !static_tops.contains(path.split('/').next().unwrap_or(path)) {
+            return None;
+        }
+        let taken = std::iter::successors(Some(path), |p| p.rsplit_once('/').map(|(parent, _)| parent))
+            .find(|p| statics.contains_key(*p))?;
+        let shown = match &statics[taken] {
+            render::theme::StaticSource::File(f) => f.strip_prefix(&loaded.root).unwrap_or(f).to_path_buf(),
+            render::theme::StaticSource::Embedded(_) => PathBuf::from(format!("static/{taken}")),
+        };
+        let what = if taken == path { format!("the file `{taken}`") } else { format!("pages under `{taken}/`") };
+        Some(Diagnostic::file(
+            shown,
+            format!("is where the site writes {what}, expected a static file of another name"),
+        ))
+    };
     let write = |path: &str, data: &[u8]| -> std::io::Result<()> {
+        if let Some(d) = clash(path) {
+            if let Ok(mut c) = clashes.lock()
+                && !c.iter().any(|known| known.path == d.path)
+            {
+                c.push(d);
+            }
+            return Err(std::io::Error::other("a static file is in the way"));
+        }
         let t = Instant::now();
         staging.write(path, data).map_err(|e| std::io::Error::new(e.kind(), format!("{path}: {e}")))?;
         write_ns.fetch_add(t.elapsed().as_nanos() as u64, Ordering::Relaxed);
@@ -248,9 +281,18 @@ fn build_in_pool(opts: &BuildOptions) -> Result<BuildReport, Error> {
     }
     let sink = |page: render::Page| write(&page.path, &page.bytes);
     let pages = render::render(&loaded.site, &loaded.config, &loaded.base, &mut loaded.tera, &loaded.theme, &sink)
-        .map_err(|e| match e {
-            RenderError::Templates(d) => Error::Input(d),
-            RenderError::Write(io) => Error::Output(OutputError::Io { path: staging.dir().to_path_buf(), source: io }),
+        .map_err(|e| {
+            let mut clashes = clashes.into_inner().unwrap_or_default();
+            if !clashes.is_empty() {
+                finish_diagnostics(&loaded.root, &mut clashes);
+                return Error::Input(clashes);
+            }
+            match e {
+                RenderError::Templates(d) => Error::Input(d),
+                RenderError::Write(io) => {
+                    Error::Output(OutputError::Io { path: staging.dir().to_path_buf(), source: io })
+                }
+            }
         })?;
     timings.render = t.elapsed();
     timings.write = Duration::from_nanos(write_ns.load(Ordering::Relaxed));
@@ -259,7 +301,15 @@ fn build_in_pool(opts: &BuildOptions) -> Result<BuildReport, Error> {
     staging.commit()?;
     timings.commit = t.elapsed();
     timings.total = started.elapsed();
+    let mut warnings = Vec::new();
+    if !loaded.base.has_origin() {
+        warnings.push(format!(
+            "book.base_url `{}` has no host, so sitemap.xml and the Atom feeds hold relative URLs that search engines and feed readers cannot follow, expected the site's address such as `https://example.org/`",
+            loaded.base.root()
+        ));
+    }
     let report = BuildReport {
+        warnings,
         entries: loaded.site.entries.len(),
         pages: pages + loaded.theme.statics.len(),
         bytes: bytes.load(Ordering::Relaxed),

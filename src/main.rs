@@ -344,6 +344,9 @@ fn build(args: BuildArgs) -> ExitCode {
     match result {
         Ok(r) => {
             if !args.quiet {
+                for w in &r.warnings {
+                    eprintln!("warning: {w}");
+                }
                 println!(
                     "built {} entries into {} files ({:.1} MB) in {:.2}s → {}",
                     r.entries,

@@ -946,11 +946,44 @@ fn base_url_flag_overrides_book_toml() {
     }
     assert_links_resolve(&out, "/x/", "https://other.example");
 
-    // A path-only base URL.
-    build(&root, &["--base-url", "/"]).success();
+    // A path-only base URL: the pages work, but the sitemap's and feeds' URLs cannot be absolute,
+    // which the build says; robots.txt names no sitemap (its line must be a full URL).
+    let r = build(&root, &["--base-url", "/"]);
+    r.success();
+    assert!(r.stderr.starts_with("warning: book.base_url `/` has no host"), "{}", r.stderr);
     let home = read(&out, "index.html");
     assert!(home.contains("<link rel=\"stylesheet\" href=\"/style.css\">"));
     assert!(home.contains("href=\"/incidents/2024-003/\""));
+    let robots = read(&out, "robots.txt");
+    assert!(!robots.contains("Sitemap:") && robots.contains("# The sitemap is /sitemap.xml"), "{robots}");
+    // With a host, no warning.
+    let r = build(&root, &["--base-url", "https://other.example/"]);
+    assert_eq!(r.stderr, "", "no warning with a host");
+}
+
+/// The site's own static/robots.txt is published in place of the generated one; a static file
+/// where the site writes a page, or a directory of pages, is an error at that file.
+#[test]
+fn static_files_may_replace_robots_txt_but_no_page() {
+    let (_tmp, root) = site_from_fixture("basic");
+    write(&root, "static/robots.txt", "User-agent: *\nDisallow: /private/\n");
+    build(&root, &[]).success();
+    let out = root.join("public");
+    assert_eq!(read(&out, "robots.txt"), "User-agent: *\nDisallow: /private/\n");
+    let before = read_tree(&out);
+
+    write(&root, "static/index.html", "<p>mine</p>");
+    write(&root, "static/years", "a file where a directory of pages goes");
+    let r = build(&root, &[]);
+    r.expect_status(1);
+    assert!(r.stderr.contains("build failed with 2 error(s)"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("static/index.html: error: is where the site writes the file `index.html`"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("static/years: error: is where the site writes pages under `years/`"), "{}", r.stderr);
+    assert_eq!(read_tree(&out), before, "the previous output is kept");
 }
 
 #[test]

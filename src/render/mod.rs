@@ -135,16 +135,11 @@ pub fn render_selected(
             jobs.push(Job::TermFeed { taxonomy: t, term: k });
         }
     }
-    jobs.extend([
-        Job::Series,
-        Job::Search,
-        Job::SearchIndex,
-        Job::Stats,
-        Job::Dataset,
-        Job::NotFound,
-        Job::Feed,
-        Job::Robots,
-    ]);
+    jobs.extend([Job::Series, Job::Search, Job::SearchIndex, Job::Stats, Job::Dataset, Job::NotFound, Job::Feed]);
+    // A robots.txt of the site's own (in static/) is the one published.
+    if !theme.statics.contains_key("robots.txt") {
+        jobs.push(Job::Robots);
+    }
 
     let renderer = Renderer {
         site,

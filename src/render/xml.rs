@@ -158,8 +158,17 @@ pub fn sitemaps(links: &Links, urls: &[SitemapUrl]) -> Vec<(String, String)> {
     files
 }
 
+/// robots.txt: everything allowed, and the sitemap, whose line must be a full URL (RFC 9309): a
+/// site without a host in `base_url` gets a comment in its place.
 pub fn robots(links: &Links) -> String {
-    format!("User-agent: *\nAllow: /\n\nSitemap: {}\n", links.permalink(&links.base.file_url(&["sitemap.xml"])))
+    let sitemap = links.base.file_url(&["sitemap.xml"]);
+    if links.base.has_origin() {
+        format!("User-agent: *\nAllow: /\n\nSitemap: {}\n", links.permalink(&sitemap))
+    } else {
+        format!(
+            "User-agent: *\nAllow: /\n\n# The sitemap is {sitemap}; set book.base_url to the site's address to list it here.\n"
+        )
+    }
 }
 
 #[cfg(test)]
