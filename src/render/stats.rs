@@ -121,12 +121,13 @@ pub fn value(site: &Site, config: &Config, links: &Links) -> Value {
 
     let (months, first_month) = by_month(site);
     let charts = vec![
-        chart("by-year", "年別の件数", "公表年ごとの事件の件数", "年", &per_year, Layout::Years),
+        chart("by-year", "年別の件数", "公表年ごとの事件の件数", "年", "件数", &per_year, Layout::Years),
         chart(
             "by-attack",
             "攻撃種別ごとの件数",
             "攻撃種別ごとの事件の件数",
             "攻撃種別",
+            "件数",
             &by_field(site, links, TaxonomyField::Attack),
             Layout::Horizontal,
         ),
@@ -135,6 +136,7 @@ pub fn value(site: &Site, config: &Config, links: &Links) -> Value {
             "業種ごとの件数",
             "業種ごとの事件の件数",
             "業種",
+            "件数",
             &by_field(site, links, TaxonomyField::Sector),
             Layout::Horizontal,
         ),
@@ -143,6 +145,8 @@ pub fn value(site: &Site, config: &Config, links: &Links) -> Value {
             "年別の影響人数",
             "公表年ごとの影響を受けた人数・件数の合計",
             "年",
+            // People and records summed, not incidents: named as on /years/.
+            "影響件数",
             &affected_year,
             Layout::Years,
         ),
@@ -151,6 +155,7 @@ pub fn value(site: &Site, config: &Config, links: &Links) -> Value {
             "漏えいした情報 上位15種",
             "漏えいした情報の種類ごとの事件の件数（上位15）",
             "情報の種類",
+            "件数",
             &data,
             Layout::Horizontal,
         ),
@@ -159,6 +164,7 @@ pub fn value(site: &Site, config: &Config, links: &Links) -> Value {
             "直近24か月の月別件数",
             "最新の事件までの24か月の、月ごとの事件の件数",
             "月",
+            "件数",
             &months,
             Layout::Months { first: first_month },
         ),
@@ -199,8 +205,9 @@ const GAP: f64 = 6.0;
 /// round to nothing, and there would be no bar to see or link to click.
 const MIN_BAR: f64 = 2.0;
 
-/// A chart object for the template: `{id, title, description, label, svg, rows: [{label, url, value, value_fmt}]}`.
-fn chart(id: &str, title: &str, description: &str, label: &str, bars: &[Bar], l: Layout) -> Value {
+/// A chart object for the template:
+/// `{id, title, description, label, value_label, time, svg, rows: [{label, url, value, value_fmt}]}`.
+fn chart(id: &str, title: &str, description: &str, label: &str, value_label: &str, bars: &[Bar], l: Layout) -> Value {
     let svg = match l {
         Layout::Horizontal => hbar(id, title, description, bars),
         Layout::Years | Layout::Months { .. } => vbar(id, title, description, bars, l),
@@ -221,6 +228,9 @@ fn chart(id: &str, title: &str, description: &str, label: &str, bars: &[Bar], l:
         ("title", title.into()),
         ("description", description.into()),
         ("label", label.into()),
+        ("value_label", value_label.into()),
+        // Rows keyed by year or month, which the table keeps on one line.
+        ("time", (l != Layout::Horizontal).into()),
         ("svg", Value::safe_string(&svg)),
         ("rows", Value::from(rows)),
     ])
