@@ -1,0 +1,187 @@
+//! The charts of /stats/ as the theme draws them: every label inside its chart and clear of its
+//! neighbours at the font size style.css gives it, text legible when a chart is shrunk to a
+//! phone's column, a bar to see and click for every non-zero value, and the tables' headings.
+//!
+//! Widths of text are estimated on the narrow side (a browser draws them at least this wide), so
+//! a failure here is an overlap or a clipped label on screen, whatever the font.
+
+mod common;
+
+use std::path::Path;
+
+use common::*;
+
+/// The column of a 390 px phone: the page's gutters are 16 px each.
+const PHONE_COLUMN: f64 = 358.0;
+/// The column on a desktop (the page is 48rem, less 2rem gutters).
+const DESKTOP_COLUMN: f64 = 704.0;
+/// Smallest text, in CSS px, that is comfortable to read on a phone.
+const LEGIBLE: f64 = 11.0;
+
+fn incident(root: &Path, n: usize, date: &str, attack: &str, sector: &str, affected: u64) {
+    write(
+        root,
+        &format!("content/incidents/{n:03}.md"),
+        &format!(
+            "---\ntitle: 事件{n}\nid: \"{}-{n:03}\"\ndate: {date}\norganization: 組織{n}\nattack: {attack}\nsector: {sector}\naffected: {affected}\ndata: [氏名]\n---\n\n本文。\n",
+            &date[..4]
+        ),
+    );
+}
+
+/// A site like the audit's: 24 months of incidents from 2022-03 to 2024-02, millions affected in
+/// 2022 and 2023 and a few thousand in 2024, and a sector and an attack with long names.
+fn build_site(tmp_label: &str) -> (TempDir, std::path::PathBuf) {
+    let (tmp, root) = empty_site(tmp_label, "[book]\ntitle = \"統計\"\nbase_url = \"https://example.org/\"\n");
+    for k in 0..24 {
+        let (y, m) = (2022 + (k + 2) / 12, (k + 2) % 12 + 1);
+        let affected = match y {
+            2022 => 280_000,
+            2023 => 420_000,
+            _ => 1_759,
+        };
+        let (attack, sector) = if k % 3 == 0 {
+            ("Emotetを含むマルウェア感染によるなりすましメール送信", "電気・ガス・熱供給・水道業（発電所を含む）")
+        } else {
+            ("ランサムウェア", "医療")
+        };
+        incident(&root, k, &format!("{y}-{m:02}-10"), attack, sector, affected);
+    }
+    let out = tmp.join("out");
+    build(&root, &["-q", "--output", out.to_str().unwrap()]).success();
+    (tmp, out)
+}
+
+/// The font size style.css gives chart labels, in SVG units.
+fn label_font_size(css: &str) -> f64 {
+    let rule = css.find(".chart__label").expect("a rule for .chart__label");
+    let body = &css[rule..rule + css[rule..].find('}').unwrap()];
+    let size = &body[body.find("font-size:").expect("a font size for chart labels") + "font-size:".len()..];
+    size.trim_start().split("px").next().unwrap().trim().parse().unwrap()
+}
+
+/// Lower bounds of glyph widths in em.
+fn text_width(s: &str, font: f64) -> f64 {
+    s.chars()
+        .map(|c| match c {
+            '0'..='9' => 0.55,
+            '.' | ',' | '-' | ' ' | ':' | 'i' | 'l' => 0.25,
+            c if c.is_ascii() => 0.5,
+            _ => 0.9,
+        })
+        .sum::<f64>()
+        * font
+}
+
+fn number(n: roxmltree::Node, attr: &str) -> f64 {
+    n.attribute(attr).unwrap_or_else(|| panic!("no {attr} on {n:?}")).parse().unwrap()
+}
+
+/// Each `<svg>` of the page, parsed.
+fn charts(page: &str) -> Vec<String> {
+    page.match_indices("<svg").map(|(i, _)| page[i..i + page[i..].find("</svg>").unwrap() + 6].to_string()).collect()
+}
+
+/// The id of a chart: its `<title id="…-title">`.
+fn chart_id(doc: &roxmltree::Document) -> String {
+    let title = doc.root_element().children().find(|c| c.has_tag_name("title")).unwrap();
+    title.attribute("id").unwrap().trim_end_matches("-title").to_string()
+}
+
+#[test]
+fn chart_text_is_legible_inside_the_chart_and_never_overlaps() {
+    let (_tmp, out) = build_site("stats-text");
+    let sample = TempDir::new("stats-sample");
+    build(&manifest_dir(), &["-q", "--output", sample.path().to_str().unwrap()]).success();
+    for out in [out.as_path(), sample.path()] {
+        let font = label_font_size(&read(out, "style.css"));
+        let page = read(out, "stats/index.html");
+        let svgs = charts(&page);
+        assert_eq!(svgs.len(), 6);
+        for svg in &svgs {
+            let doc = roxmltree::Document::parse(svg).unwrap();
+            let root = doc.root_element();
+            let view: Vec<f64> = root.attribute("viewBox").unwrap().split(' ').map(|v| v.parse().unwrap()).collect();
+            let width = view[2];
+            // Without a width of its own the chart fills its column (`width: 100%`).
+            let drawn = |column: f64| root.attribute("width").map_or(column, |w| w.parse::<f64>().unwrap().min(column));
+            let id = chart_id(&doc);
+            let on_phone = font * drawn(PHONE_COLUMN) / width;
+            assert!(on_phone >= LEGIBLE, "{id}: text {on_phone:.1} px on a phone ({font} units, viewBox {width} wide)");
+            let on_desktop = font * drawn(DESKTOP_COLUMN) / width;
+            assert!(on_desktop <= 20.0, "{id}: text {on_desktop:.1} px on a desktop");
+
+            let mut boxes: Vec<(f64, f64, f64, &str)> = Vec::new();
+            for t in doc.descendants().filter(|n| n.has_tag_name("text")) {
+                let (x, y, text) = (number(t, "x"), number(t, "y"), t.text().unwrap_or(""));
+                let w = text_width(text, font);
+                let (left, right) = match t.attribute("text-anchor") {
+                    Some("middle") => (x - w / 2.0, x + w / 2.0),
+                    Some("end") => (x - w, x),
+                    _ => (x, x + w),
+                };
+                assert!(left >= 0.0 && right <= width, "{id}: {text:?} at x={x} is cut off (0..{width})");
+                boxes.push((left, right, y, text));
+            }
+            for (i, a) in boxes.iter().enumerate() {
+                for b in &boxes[i + 1..] {
+                    if a.2 == b.2 {
+                        assert!(a.1 <= b.0 || b.1 <= a.0, "{id}: {:?} and {:?} overlap", a.3, b.3);
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn every_month_keeps_its_bar_title_and_a_small_value_its_bar() {
+    let (_tmp, out) = build_site("stats-bars");
+    let page = read(&out, "stats/index.html");
+    for svg in charts(&page) {
+        let doc = roxmltree::Document::parse(&svg).unwrap();
+        // (title, height) of each bar
+        let bars: Vec<(String, f64)> = doc
+            .descendants()
+            .filter(|n| n.has_tag_name("rect"))
+            .map(|r| {
+                let title = r.parent().unwrap().children().find(|c| c.has_tag_name("title")).unwrap();
+                (title.text().unwrap().to_string(), number(r, "height"))
+            })
+            .collect();
+        match chart_id(&doc).as_str() {
+            "by-month" => {
+                assert_eq!(bars.len(), 24);
+                assert_eq!(bars[0].0, "2022-03: 1");
+                assert_eq!(bars[23].0, "2024-02: 1");
+            }
+            "affected-by-year" => {
+                // 2 × 1,759 next to 12 × 420,000: a bar to see and a link to click.
+                let small = bars.iter().find(|b| b.0 == "2024: 3,518").expect("the 2024 bar");
+                assert!(small.1 >= 1.5, "{bars:?}");
+            }
+            _ => {}
+        }
+    }
+    // The month table keeps every month.
+    let table = &page[page.find("<caption>直近24か月の月別件数（表）</caption>").unwrap()..];
+    let table = &table[..table.find("</table>").unwrap()];
+    assert_eq!(table.matches("<tr>").count(), 25);
+}
+
+#[test]
+fn table_headings_name_what_is_counted_and_align_with_numbers() {
+    let (_tmp, out) = build_site("stats-tables");
+    let page = read(&out, "stats/index.html");
+    let table = |caption: &str| {
+        let start = page.find(&format!("<caption>{caption}</caption>")).unwrap_or_else(|| panic!("no {caption}"));
+        page[start..start + page[start..].find("</thead>").unwrap()].to_string()
+    };
+    // People and records summed, as on /years/, not a count of incidents.
+    let affected = table("年別の影響人数（表）");
+    assert!(affected.contains("<th scope=\"col\" class=\"num\">影響件数</th>"), "{affected}");
+    assert!(table("年別の件数（表）").contains("<th scope=\"col\" class=\"num\">件数</th>"));
+    let largest = table("年別の影響人数の合計と最大の事件");
+    assert!(largest.contains("<th scope=\"col\" class=\"num\">合計</th>"), "{largest}");
+    assert!(largest.contains("<th scope=\"col\" class=\"num\">影響件数</th>"), "{largest}");
+}
