@@ -7,6 +7,8 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use unicode_width::UnicodeWidthChar;
+
 /// A problem found in an input file. `line` and `column` are 1-based; 0 means "the whole file".
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnostic {
@@ -47,6 +49,13 @@ impl Diagnostic {
         }
     }
 
+    /// The part of the source line before the column: what the caret has to be moved past.
+    pub fn caret_prefix(&self) -> Option<&str> {
+        let src = self.source_line.as_deref()?;
+        let end = src.char_indices().nth(self.column.saturating_sub(1)).map_or(src.len(), |(i, _)| i);
+        Some(&src[..end])
+    }
+
     fn sort_key(&self) -> (&Path, usize, usize, &str) {
         (&self.path, self.line, self.column, &self.message)
     }
@@ -58,14 +67,29 @@ impl fmt::Display for Diagnostic {
         if let Some(src) = &self.source_line {
             let num = self.line.to_string();
             let pad = " ".repeat(num.len());
-            // The caret column counts characters, not bytes, so it lines up under Japanese text
-            // in a terminal only approximately (wide glyphs); it still points at the right token.
-            let caret_pad: String =
-                src.chars().take(self.column.saturating_sub(1)).map(|c| if c == '\t' { '\t' } else { ' ' }).collect();
+            let caret_pad = caret_padding(self.caret_prefix().unwrap_or_default());
             write!(f, "\n{pad} |\n{num} | {src}\n{pad} | {caret_pad}^")?;
         }
         Ok(())
     }
+}
+
+/// Blanks that take up as many terminal columns as `prefix` does: a terminal draws East Asian
+/// Wide and Fullwidth characters (all of Japanese but half-width kana) two columns wide, so one
+/// space a character would leave the caret under the wrong character. Tabs stay tabs: the caret
+/// line's margin is as wide as the source line's, so they reach the same tab stops.
+fn caret_padding(prefix: &str) -> String {
+    let mut pad = String::with_capacity(prefix.len());
+    for c in prefix.chars() {
+        if c == '\t' {
+            pad.push('\t');
+        } else {
+            // Control characters have no width of their own; combining marks have none either.
+            let width = c.width().unwrap_or(0);
+            pad.extend(std::iter::repeat_n(' ', width));
+        }
+    }
+    pad
 }
 
 /// Sorts diagnostics into the stable order the CLI promises: by path, then position.
@@ -135,6 +159,35 @@ mod tests {
         assert!(s.starts_with("content/a.md:2:3: error: bad"));
         assert!(s.contains("2 | ab: c"));
         assert!(s.ends_with("|   ^"));
+    }
+
+    #[test]
+    fn the_caret_counts_wide_characters_as_two_columns() {
+        // Column 26 is the `:` after the company name; each kanji and katakana takes two columns.
+        let d = Diagnostic::new("content/a.md", 5, 26, "bad")
+            .with_source("a\nb\nc\nd\norganization: 株式会社東京ヴェルディ: 本社\n");
+        assert_eq!(d.caret_prefix(), Some("organization: 株式会社東京ヴェルディ"));
+        let s = d.to_string();
+        let lines: Vec<&str> = s.lines().collect();
+        assert_eq!(lines[2], "5 | organization: 株式会社東京ヴェルディ: 本社");
+        assert_eq!(lines[3], format!("  | {}^", " ".repeat(14 + 2 * 11)));
+        // Half-width katakana and ASCII are one column, a full-width letter two, a combining
+        // mark none.
+        let d = Diagnostic::new("a.md", 1, 6, "bad").with_source("ｶﾅＡか\u{3099}: x");
+        assert!(d.to_string().ends_with(&format!("| {}^", " ".repeat(2 + 2 + 2))), "{d}");
+    }
+
+    #[test]
+    fn tabs_before_the_caret_stay_tabs() {
+        let d = Diagnostic::new("a.md", 1, 4, "bad").with_source("\t東\tx");
+        assert!(d.to_string().ends_with("| \t  \t^"), "{d}");
+    }
+
+    #[test]
+    fn a_column_past_the_end_of_the_line_puts_the_caret_after_it() {
+        let d = Diagnostic::new("a.md", 1, 9, "bad").with_source("日本");
+        assert_eq!(d.caret_prefix(), Some("日本"));
+        assert!(d.to_string().ends_with("|     ^"), "{d}");
     }
 
     #[test]
