@@ -502,6 +502,8 @@ fn a_broken_edit_shows_its_errors_and_a_fix_reloads() {
     assert_eq!(r.status, 200);
     let html = r.text();
     assert!(html.contains("<div id=\"__casebook_overlay\""), "no overlay");
+    assert!(html.contains("error(s); showing the last good build"), "the overlay's heading");
+    assert_eq!(err["heading"], "casebook: 1 error(s); showing the last good build (click to hide)");
     assert!(html.contains(&format!("{ENTRY}:4:")), "the overlay does not locate the error");
     assert!(html.contains("最終報"), "the last good page is gone");
     // A tab opened now hears about the errors at once.
@@ -530,8 +532,13 @@ fn a_site_that_does_not_build_yet_is_served_as_its_errors() {
     let r = server.get("/");
     assert_eq!(r.status, 500);
     assert!(r.text().contains("book.toml:"), "{}", r.text());
+    // There is no last good build to show under the overlay.
+    let heading = "casebook: 1 error(s); the site does not build yet (click to hide)";
+    assert!(r.text().contains(heading) && !r.text().contains("last good build"), "{}", r.text());
     let mut ws = server.socket();
-    assert!(ws.expect("hello")["errors"][0]["path"] == "book.toml");
+    let hello = ws.expect("hello");
+    assert!(hello["errors"][0]["path"] == "book.toml");
+    assert_eq!(hello["heading"], heading);
 
     server.edit("book.toml", |t| t.replace("per_page = \"two\"", "per_page = 2"));
     ws.expect("reload");

@@ -43,6 +43,17 @@ pub struct Errors {
     pub diagnostics: Vec<Diagnostic>,
     /// The diagnostics as a JSON array for the browser.
     json: serde_json::Value,
+    /// The overlay's first line: how many errors, and what the page under it is.
+    heading: String,
+}
+
+impl Errors {
+    /// `built`: a good build is being served under the errors (else only a placeholder page).
+    fn new(diagnostics: Vec<Diagnostic>, built: bool) -> Errors {
+        let json = serde_json::Value::Array(diagnostics.iter().map(diagnostic_json).collect());
+        let heading = heading(diagnostics.len(), built);
+        Errors { diagnostics, json, heading }
+    }
 }
 
 #[derive(Clone, Default)]
@@ -101,10 +112,10 @@ impl Shared {
 
     /// Records a failed build: the last good pages stay, with the errors over them.
     pub fn fail(&self, diagnostics: Vec<Diagnostic>) {
-        let json = serde_json::Value::Array(diagnostics.iter().map(diagnostic_json).collect());
-        let msg = serde_json::json!({ "type": "error", "diagnostics": json });
-        self.status.write().unwrap_or_else(PoisonError::into_inner).errors =
-            Some(Arc::new(Errors { diagnostics, json }));
+        let built = !self.pages.read().unwrap_or_else(PoisonError::into_inner).is_empty();
+        let errors = Errors::new(diagnostics, built);
+        let msg = serde_json::json!({ "type": "error", "diagnostics": errors.json, "heading": errors.heading });
+        self.status.write().unwrap_or_else(PoisonError::into_inner).errors = Some(Arc::new(errors));
         let _ = self.events.send(msg.to_string());
     }
 
@@ -126,6 +137,13 @@ fn diagnostic_json(d: &Diagnostic) -> serde_json::Value {
         "source_line": d.source_line,
         "text": d.to_string(),
     })
+}
+
+/// The overlay's first line. Before the first good build there is no page under the errors, only
+/// a placeholder saying so.
+fn heading(errors: usize, built: bool) -> String {
+    let under = if built { "showing the last good build" } else { "the site does not build yet" };
+    format!("casebook: {errors} error(s); {under} (click to hide)")
 }
 
 pub fn router(shared: Arc<Shared>) -> Router {
@@ -177,6 +195,7 @@ async fn client(mut socket: WebSocket, shared: Arc<Shared>) {
         "type": "hello",
         "build": status.generation,
         "errors": status.errors.as_ref().map(|e| e.json.clone()),
+        "heading": status.errors.as_ref().map(|e| e.heading.clone()),
     });
     if socket.send(Message::Text(hello.to_string().into())).await.is_err() {
         return;
@@ -284,7 +303,7 @@ pub fn content_type(path: &str) -> &'static str {
 fn injection(status: &Status) -> String {
     let mut s = String::with_capacity(RELOAD_JS.len() + 256);
     if let Some(errors) = &status.errors {
-        s.push_str(&overlay(&errors.diagnostics));
+        s.push_str(&overlay(errors));
     }
     s.push_str(&format!("<script data-casebook-build=\"{}\">", status.generation));
     s.push_str(RELOAD_JS);
@@ -303,15 +322,15 @@ pub fn inject(html: &[u8], extra: &str) -> Vec<u8> {
 }
 
 /// The error overlay as served inside a page (the script builds the same one from a message).
-fn overlay(diagnostics: &[Diagnostic]) -> String {
+/// Opaque: error text over a page showing through is hard to read.
+fn overlay(errors: &Errors) -> String {
     let mut s = String::from(
-        "<div id=\"__casebook_overlay\" onclick=\"this.remove()\" style=\"position:fixed;inset:0;z-index:2147483647;overflow:auto;background:rgba(24,4,4,.94);color:#fde8e8;font:14px/1.5 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;padding:24px;text-align:left\">",
+        "<div id=\"__casebook_overlay\" onclick=\"this.remove()\" style=\"position:fixed;inset:0;z-index:2147483647;overflow:auto;background:#180404;color:#fde8e8;font:14px/1.5 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;padding:24px;text-align:left\">",
     );
-    s.push_str(&format!(
-        "<div style=\"font-weight:bold;font-size:16px;margin-bottom:12px;color:#ff8a8a\">casebook: {} error(s); showing the last good build (click to hide)</div>",
-        diagnostics.len()
-    ));
-    for d in diagnostics {
+    s.push_str("<div style=\"font-weight:bold;font-size:16px;margin-bottom:12px;color:#ff8a8a\">");
+    s.push_str(&escape_html(&errors.heading));
+    s.push_str("</div>");
+    for d in &errors.diagnostics {
         s.push_str("<pre style=\"white-space:pre-wrap;margin:0 0 12px;padding:12px;background:rgba(255,255,255,.06);border-left:3px solid #ff5c5c\">");
         s.push_str(&escape_html(&d.to_string()));
         s.push_str("</pre>");
@@ -456,7 +475,38 @@ mod tests {
     #[test]
     fn the_overlay_escapes_and_locates() {
         let d = Diagnostic::new("content/a.md", 3, 7, "`date` is `<x>`, expected a date");
-        let o = overlay(&[d]);
+        let o = overlay(&Errors::new(vec![d], true));
         assert!(o.contains("content/a.md:3:7: error: `date` is `&lt;x&gt;`"), "{o}");
+    }
+
+    #[test]
+    fn the_overlay_says_whether_a_good_build_is_under_it() {
+        let d = || vec![Diagnostic::new("book.toml", 1, 1, "bad")];
+        let o = overlay(&Errors::new(d(), true));
+        assert!(o.contains(">casebook: 1 error(s); showing the last good build (click to hide)<"), "{o}");
+        let o = overlay(&Errors::new(d(), false));
+        assert!(o.contains(">casebook: 1 error(s); the site does not build yet (click to hide)<"), "{o}");
+        assert!(!o.contains("last good build"), "{o}");
+        // The message to open tabs carries the same heading.
+        let shared = Shared::default();
+        let mut rx = shared.events.subscribe();
+        shared.fail(d());
+        let msg: serde_json::Value = serde_json::from_str(&rx.try_recv().unwrap()).unwrap();
+        assert_eq!(msg["heading"], "casebook: 1 error(s); the site does not build yet (click to hide)");
+        shared.publish(Rendered::Some(vec![crate::render::Page { path: "index.html".into(), bytes: "x".into() }]));
+        rx.try_recv().unwrap();
+        shared.fail(d());
+        let msg: serde_json::Value = serde_json::from_str(&rx.try_recv().unwrap()).unwrap();
+        assert_eq!(msg["heading"], "casebook: 1 error(s); showing the last good build (click to hide)");
+    }
+
+    #[test]
+    fn the_overlay_is_opaque() {
+        let o = overlay(&Errors::new(vec![Diagnostic::new("book.toml", 1, 1, "bad")], true));
+        let style = o.split("style=\"").nth(1).and_then(|s| s.split('"').next()).unwrap();
+        let background = style.split(';').find_map(|d| d.strip_prefix("background:")).unwrap();
+        assert!(background.starts_with('#'), "the page shows through {background}");
+        let script = RELOAD_JS.split("o.setAttribute(\"style\", \"").nth(1).unwrap();
+        assert!(script.starts_with(style), "the script's overlay differs: {script}");
     }
 }
