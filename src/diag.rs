@@ -59,16 +59,28 @@ impl Diagnostic {
     fn sort_key(&self) -> (&Path, usize, usize, &str) {
         (&self.path, self.line, self.column, &self.message)
     }
+
+    /// The text as displayed, up to where the caret line's padding begins (all of it when there
+    /// is no source line). The serve overlay pads with an invisible copy of [`caret_prefix`]
+    /// instead of blanks: few fonts draw a kanji exactly two blanks wide.
+    ///
+    /// [`caret_prefix`]: Diagnostic::caret_prefix
+    pub fn text_before_caret(&self) -> String {
+        let mut s = format!("{}: error: {}", self.location(), self.message);
+        if let Some(src) = &self.source_line {
+            let num = self.line.to_string();
+            let pad = " ".repeat(num.len());
+            s.push_str(&format!("\n{pad} |\n{num} | {src}\n{pad} | "));
+        }
+        s
+    }
 }
 
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: error: {}", self.location(), self.message)?;
-        if let Some(src) = &self.source_line {
-            let num = self.line.to_string();
-            let pad = " ".repeat(num.len());
-            let caret_pad = caret_padding(self.caret_prefix().unwrap_or_default());
-            write!(f, "\n{pad} |\n{num} | {src}\n{pad} | {caret_pad}^")?;
+        f.write_str(&self.text_before_caret())?;
+        if let Some(prefix) = self.caret_prefix() {
+            write!(f, "{}^", caret_padding(prefix))?;
         }
         Ok(())
     }
@@ -175,6 +187,15 @@ mod tests {
         // mark none.
         let d = Diagnostic::new("a.md", 1, 6, "bad").with_source("ｶﾅＡか\u{3099}: x");
         assert!(d.to_string().ends_with(&format!("| {}^", " ".repeat(2 + 2 + 2))), "{d}");
+    }
+
+    #[test]
+    fn the_text_before_the_caret_is_the_text_without_its_padding_and_caret() {
+        let d = Diagnostic::new("a.md", 1, 3, "bad").with_source("東京: x");
+        assert_eq!(d.text_before_caret(), "a.md:1:3: error: bad\n  |\n1 | 東京: x\n  | ");
+        assert_eq!(d.to_string(), format!("{}    ^", d.text_before_caret()));
+        let d = Diagnostic::file("book.toml", "bad");
+        assert_eq!((d.text_before_caret(), d.caret_prefix()), (d.to_string(), None));
     }
 
     #[test]

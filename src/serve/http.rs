@@ -136,6 +136,9 @@ fn diagnostic_json(d: &Diagnostic) -> serde_json::Value {
         "message": d.message,
         "source_line": d.source_line,
         "text": d.to_string(),
+        // For the overlay, which puts the caret after a hidden copy of `caret_prefix`.
+        "text_before_caret": d.text_before_caret(),
+        "caret_prefix": d.caret_prefix(),
     })
 }
 
@@ -332,7 +335,14 @@ fn overlay(errors: &Errors) -> String {
     s.push_str("</div>");
     for d in &errors.diagnostics {
         s.push_str("<pre style=\"white-space:pre-wrap;margin:0 0 12px;padding:12px;background:rgba(255,255,255,.06);border-left:3px solid #ff5c5c\">");
-        s.push_str(&escape_html(&d.to_string()));
+        s.push_str(&escape_html(&d.text_before_caret()));
+        // The caret goes after the very characters it points past, made invisible: whatever the
+        // fonts, it then lands under the right one (in most fonts a kanji is not two blanks wide).
+        if let Some(prefix) = d.caret_prefix() {
+            s.push_str("<span style=\"visibility:hidden\">");
+            s.push_str(&escape_html(prefix));
+            s.push_str("</span>^");
+        }
         s.push_str("</pre>");
     }
     s.push_str("</div>\n");
@@ -508,5 +518,24 @@ mod tests {
         assert!(background.starts_with('#'), "the page shows through {background}");
         let script = RELOAD_JS.split("o.setAttribute(\"style\", \"").nth(1).unwrap();
         assert!(script.starts_with(style), "the script's overlay differs: {script}");
+    }
+
+    #[test]
+    fn the_overlay_caret_follows_a_hidden_copy_of_the_text_before_it() {
+        // Few fonts draw a kanji exactly two blanks wide: blanks would put the caret under 京.
+        let d = Diagnostic::new("content/a.md", 2, 26, "bad")
+            .with_source("---\norganization: 株式会社東京ヴェルディ: 本社\n");
+        let o = overlay(&Errors::new(vec![d.clone()], true));
+        let want = "2 | organization: 株式会社東京ヴェルディ: 本社\n  | <span style=\"visibility:hidden\">organization: 株式会社東京ヴェルディ</span>^</pre>";
+        assert!(o.contains(want), "{o}");
+        let json = diagnostic_json(&d);
+        assert_eq!(json["caret_prefix"], "organization: 株式会社東京ヴェルディ");
+        assert_eq!(json["text_before_caret"], d.text_before_caret());
+        assert!(json["text"].as_str().unwrap().ends_with("^"));
+        // Without a source line there is no caret.
+        let d = Diagnostic::file("book.toml", "bad <x>");
+        let o = overlay(&Errors::new(vec![d.clone()], true));
+        assert!(o.contains(">book.toml: error: bad &lt;x&gt;</pre>"), "{o}");
+        assert!(diagnostic_json(&d)["caret_prefix"].is_null());
     }
 }

@@ -23,7 +23,16 @@
       var d = diagnostics[i];
       var pre = document.createElement("pre");
       pre.setAttribute("style", "white-space:pre-wrap;margin:0 0 12px;padding:12px;background:rgba(255,255,255,.06);border-left:3px solid #ff5c5c");
-      pre.textContent = d.text;
+      pre.appendChild(document.createTextNode(d.text_before_caret));
+      // The caret follows an invisible copy of what it points past, so that it lands under the
+      // right character whatever the width of the font's kanji.
+      if (typeof d.caret_prefix === "string") {
+        var pad = document.createElement("span");
+        pad.style.visibility = "hidden";
+        pad.textContent = d.caret_prefix;
+        pre.appendChild(pad);
+        pre.appendChild(document.createTextNode("^"));
+      }
       o.appendChild(pre);
     }
     o.addEventListener("click", hide);
