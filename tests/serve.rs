@@ -838,6 +838,90 @@ fn a_huge_websocket_message_is_refused() {
     server.socket().expect("hello");
 }
 
+/// The status of one request, sent as `head` (its request line and headers, up to the blank line).
+fn status(port: u16, head: &str) -> u16 {
+    status_of(&exchange(port, format!("{head}\r\n").as_bytes()))
+}
+
+/// The status of a WebSocket handshake with `host` and, if given, `origin`.
+fn ws_status(port: u16, host: &str, origin: Option<&str>) -> u16 {
+    let origin = origin.map(|o| format!("Origin: {o}\r\n")).unwrap_or_default();
+    status(port, &format!("GET /__casebook/ws HTTP/1.1\r\nHost: {host}\r\n{WS_HEADERS}{origin}"))
+}
+
+#[test]
+fn only_requests_for_the_servers_own_names_are_answered() {
+    let server = Server::start("host", &[], |_| {});
+    let port = server.port;
+    let get = |host: &str| status(port, &format!("GET {ENTRY_URL} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n"));
+    // A page under another name resolving to 127.0.0.1 (DNS rebinding) must not read the preview.
+    for host in [
+        format!("attacker.example:{port}"),
+        "attacker.example".to_string(),
+        format!("localhost.attacker.example:{port}"),
+        format!("127.0.0.1:{}", port.wrapping_add(1)),
+    ] {
+        let r = get(&host);
+        assert!(r == 421 || r == 403, "Host: {host} got {r}");
+        assert!(matches!(ws_status(port, &host, None), 421 | 403), "Host: {host} opened the WebSocket");
+    }
+    // An absolute URI names the host too, and wins over the header.
+    let r = status(
+        port,
+        &format!("GET http://attacker.example:{port}/ HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n"),
+    );
+    assert!(r == 421 || r == 403, "an absolute URI to another host got {r}");
+    // HTTP/1.1 requires the header.
+    assert_eq!(status(port, "GET / HTTP/1.1\r\nConnection: close\r\n"), 400);
+    for host in [
+        format!("127.0.0.1:{port}"),
+        "127.0.0.1".to_string(),
+        format!("localhost:{port}"),
+        format!("LOCALHOST:{port}"),
+        "localhost".to_string(),
+        format!("[::1]:{port}"),
+    ] {
+        assert_eq!(get(&host), 200, "Host: {host}");
+    }
+    assert_eq!(status(port, &format!("GET {ENTRY_URL} HTTP/1.0\r\n")), 200, "HTTP/1.0 needs no Host");
+}
+
+#[test]
+fn the_reload_socket_is_only_for_the_servers_own_pages() {
+    let server = Server::start("origin", &[], |_| {});
+    let port = server.port;
+    let host = format!("127.0.0.1:{port}");
+    for origin in [
+        "http://evil.example".to_string(),
+        format!("http://evil.example:{port}"),
+        format!("https://127.0.0.1:{port}"),
+        format!("http://127.0.0.1:{}", port.wrapping_add(1)),
+        "null".to_string(),
+    ] {
+        assert_eq!(ws_status(port, &host, Some(&origin)), 403, "Origin: {origin}");
+    }
+    // The server's own pages, under any of its names; and clients that are not browsers.
+    assert_eq!(ws_status(port, &host, Some(&format!("http://127.0.0.1:{port}"))), 101);
+    assert_eq!(ws_status(port, &format!("localhost:{port}"), Some(&format!("http://localhost:{port}"))), 101);
+    assert_eq!(ws_status(port, &format!("[::1]:{port}"), Some(&format!("http://[::1]:{port}"))), 101);
+    assert_eq!(ws_status(port, &host, None), 101);
+    server.socket().expect("hello");
+}
+
+#[test]
+fn bound_to_another_address_any_name_is_answered_and_the_socket_still_checks_origins() {
+    // A preview for the LAN is reached under names the server cannot know.
+    let server = Server::start("lan", &["--bind", "0.0.0.0"], |_| {});
+    let port = server.port;
+    let get = |host: &str| status(port, &format!("GET / HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n"));
+    assert_eq!(get(&format!("preview.example:{port}")), 200);
+    assert_eq!(get(&format!("127.0.0.1:{port}")), 200);
+    let lan = format!("preview.example:{port}");
+    assert_eq!(ws_status(port, &lan, Some(&format!("http://{lan}"))), 101);
+    assert_eq!(ws_status(port, &lan, Some("http://evil.example")), 403);
+    assert_eq!(ws_status(port, &format!("127.0.0.1:{port}"), Some(&format!("http://evil.example:{port}"))), 403);
+}
+
 fn fd_count(pid: u32) -> usize {
     std::fs::read_dir(format!("/proc/{pid}/fd")).map(|d| d.count()).unwrap_or(0)
 }

@@ -90,7 +90,7 @@ pub fn run(opts: ServeOptions) -> Result<(), crate::Error> {
         .spawn(move || worker.run(rx))
         .map_err(|e| crate::Error::Setup(format!("cannot start the rebuild thread: {e}")))?;
 
-    let app = http::router(shared);
+    let app = http::router(shared, http::Access::new(opts.bind, local.port()));
     runtime.block_on(async move {
         tokio::select! {
             () = http::serve(listener, app) => {}
