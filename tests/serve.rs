@@ -798,6 +798,36 @@ fn huge_requests_are_refused_without_stalling_others() {
     prompt_get(&server, "/", "(after the huge requests)");
 }
 
+#[test]
+fn request_heads_over_256_kb_are_refused() {
+    const MAX_HEAD: usize = 256 * 1024;
+    let server = Server::start("headsize", &[], |_| {});
+    let port = server.port;
+    // A head of exactly `len` bytes, its blank line included, made up to size by `fields` headers.
+    let head = |len: usize, fields: usize| {
+        let mut head = format!("GET / HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n");
+        for i in 0..fields {
+            let name = format!("X-Filler-{i:02}: ");
+            let left = len - head.len() - 2;
+            let value = if i + 1 == fields { left - name.len() - 2 } else { left / (fields - i) - name.len() - 2 };
+            head.push_str(&format!("{name}{}\r\n", "a".repeat(value)));
+        }
+        head.push_str("\r\n");
+        assert_eq!(head.len(), len);
+        head.into_bytes()
+    };
+    for fields in [1, 90] {
+        for (len, want) in [(250_000, 200), (MAX_HEAD, 200), (MAX_HEAD + 1, 431), (300_000, 431), (400_000, 431)] {
+            // The server stops reading at the limit: what is left may not be accepted for sending.
+            let mut s = connect(port);
+            push(&mut s, &head(len, fields));
+            let got = status_of(&read_response(&mut s, Instant::now() + PATIENCE));
+            assert_eq!(got, want, "a head of {len} bytes in {fields} header field(s)");
+        }
+    }
+    prompt_get(&server, "/", "(after the big heads)");
+}
+
 /// Opens the reload WebSocket by hand; returns the stream after the `101`.
 fn ws_open(port: u16) -> TcpStream {
     let mut s = connect(port);

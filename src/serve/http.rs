@@ -32,8 +32,9 @@ const RELOAD_JS: &str = include_str!("livereload.js");
 /// keep-alive connection too), would otherwise hold a connection and a descriptor for ever.
 const HEAD_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// The largest request head read before answering `431` and closing (hyper's default is about
-/// 400 KB); a browser's head is a few KB, cookies of other local servers included.
+/// The largest request head (request line, header fields and the blank line) answered: a longer
+/// one gets `431` and the connection is closed. A browser's head is a few KB, cookies of other
+/// local servers included.
 const MAX_HEAD: usize = 256 * 1024;
 
 /// The largest WebSocket message (and frame) a tab may send. Tabs send nothing the server needs:
@@ -322,7 +323,9 @@ async fn check_host(State(access): State<Arc<Access>>, req: Request, next: Next)
 /// slow or huge request holds up no one else.
 pub async fn serve(listener: TcpListener, app: Router) {
     let mut http = hyper::server::conn::http1::Builder::new();
-    http.timer(TokioTimer::new()).header_read_timeout(HEAD_TIMEOUT).max_buf_size(MAX_HEAD);
+    // The read buffer's limit alone is no limit on the head: hyper checks it only between reads,
+    // which grow up to that size, so heads of up to twice MAX_HEAD got through.
+    http.timer(TokioTimer::new()).header_read_timeout(HEAD_TIMEOUT).max_header_size(MAX_HEAD).max_buf_size(MAX_HEAD);
     loop {
         let stream = match listener.accept().await {
             Ok((stream, _)) => stream,
