@@ -463,6 +463,60 @@ fn a_body_edit_reloads_open_tabs() {
 }
 
 #[test]
+fn a_save_that_renames_the_original_away_first_never_shows_the_entry_missing() {
+    let server = Server::start("backup", &[], |_| {});
+    let mut ws = server.socket();
+    ws.expect("hello");
+    let entries = |line: &str| -> Option<usize> {
+        let (before, _) = line.split_once(" entries")?;
+        before.rsplit([' ', '(']).next()?.parse().ok()
+    };
+    let log = server.wait_stdout("the first build", |log| log.starts_with("built "));
+    let all = entries(log.lines().next().unwrap()).unwrap();
+
+    // A tab on the entry reloading at any moment of the save: it must never get a 404.
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let port = server.port;
+    let tab = {
+        let stop = stop.clone();
+        std::thread::spawn(move || {
+            let mut missing = 0;
+            while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+                if http(port, "GET", ENTRY_URL).is_ok_and(|r| r.status == 404) {
+                    missing += 1;
+                }
+                std::thread::sleep(Duration::from_millis(2));
+            }
+            missing
+        })
+    };
+    // What vim does with a backup: `mv f f~`, write a new `f`, `rm f~`.
+    let file = server.root.join(ENTRY);
+    let backup = server.root.join(format!("{ENTRY}~"));
+    for round in 0..3 {
+        let text = std::fs::read_to_string(&file).unwrap();
+        std::fs::rename(&file, &backup).unwrap();
+        std::thread::sleep(Duration::from_millis(30));
+        std::fs::write(&file, text.replace("最終報。", &format!("最終報。保存{round}。"))).unwrap();
+        std::fs::remove_file(&backup).unwrap();
+        ws.expect("reload");
+        server.wait_for(ENTRY_URL, "the save", |r| r.text().contains(&format!("保存{round}")));
+        // The next save comes after a quiet spell, as an editor's do.
+        std::thread::sleep(Duration::from_millis(700));
+    }
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    let missing = tab.join().unwrap();
+    let log = server.stdout();
+    let rebuilt: Vec<&str> =
+        log.lines().filter(|l| l.as_bytes().get(..9).is_some_and(|t| t[2] == b':' && t[5] == b':')).collect();
+    assert!(!rebuilt.is_empty(), "{log}");
+    assert!(
+        missing == 0 && rebuilt.iter().all(|l| entries(l) == Some(all)),
+        "the entry was missing while it was saved ({missing} requests got 404):\n{log}"
+    );
+}
+
+#[test]
 fn a_tag_edit_rerenders_the_term_pages() {
     let server = Server::start("tags", &[], |_| {});
     let mut ws = server.socket();
