@@ -7,6 +7,8 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use unicode_width::UnicodeWidthChar;
+
 /// A problem found in an input file. `line` and `column` are 1-based; 0 means "the whole file".
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnostic {
@@ -47,25 +49,59 @@ impl Diagnostic {
         }
     }
 
+    /// The part of the source line before the column: what the caret has to be moved past.
+    pub fn caret_prefix(&self) -> Option<&str> {
+        let src = self.source_line.as_deref()?;
+        let end = src.char_indices().nth(self.column.saturating_sub(1)).map_or(src.len(), |(i, _)| i);
+        Some(&src[..end])
+    }
+
     fn sort_key(&self) -> (&Path, usize, usize, &str) {
         (&self.path, self.line, self.column, &self.message)
+    }
+
+    /// The text as displayed, up to where the caret line's padding begins (all of it when there
+    /// is no source line). The serve overlay pads with an invisible copy of [`caret_prefix`]
+    /// instead of blanks: few fonts draw a kanji exactly two blanks wide.
+    ///
+    /// [`caret_prefix`]: Diagnostic::caret_prefix
+    pub fn text_before_caret(&self) -> String {
+        let mut s = format!("{}: error: {}", self.location(), self.message);
+        if let Some(src) = &self.source_line {
+            let num = self.line.to_string();
+            let pad = " ".repeat(num.len());
+            s.push_str(&format!("\n{pad} |\n{num} | {src}\n{pad} | "));
+        }
+        s
     }
 }
 
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: error: {}", self.location(), self.message)?;
-        if let Some(src) = &self.source_line {
-            let num = self.line.to_string();
-            let pad = " ".repeat(num.len());
-            // The caret column counts characters, not bytes, so it lines up under Japanese text
-            // in a terminal only approximately (wide glyphs); it still points at the right token.
-            let caret_pad: String =
-                src.chars().take(self.column.saturating_sub(1)).map(|c| if c == '\t' { '\t' } else { ' ' }).collect();
-            write!(f, "\n{pad} |\n{num} | {src}\n{pad} | {caret_pad}^")?;
+        f.write_str(&self.text_before_caret())?;
+        if let Some(prefix) = self.caret_prefix() {
+            write!(f, "{}^", caret_padding(prefix))?;
         }
         Ok(())
     }
+}
+
+/// Blanks that take up as many terminal columns as `prefix` does: a terminal draws East Asian
+/// Wide and Fullwidth characters (all of Japanese but half-width kana) two columns wide, so one
+/// space a character would leave the caret under the wrong character. Tabs stay tabs: the caret
+/// line's margin is as wide as the source line's, so they reach the same tab stops.
+fn caret_padding(prefix: &str) -> String {
+    let mut pad = String::with_capacity(prefix.len());
+    for c in prefix.chars() {
+        if c == '\t' {
+            pad.push('\t');
+        } else {
+            // Control characters have no width of their own; combining marks have none either.
+            let width = c.width().unwrap_or(0);
+            pad.extend(std::iter::repeat_n(' ', width));
+        }
+    }
+    pad
 }
 
 /// Sorts diagnostics into the stable order the CLI promises: by path, then position.
@@ -135,6 +171,44 @@ mod tests {
         assert!(s.starts_with("content/a.md:2:3: error: bad"));
         assert!(s.contains("2 | ab: c"));
         assert!(s.ends_with("|   ^"));
+    }
+
+    #[test]
+    fn the_caret_counts_wide_characters_as_two_columns() {
+        // Column 26 is the `:` after the company name; each kanji and katakana takes two columns.
+        let d = Diagnostic::new("content/a.md", 5, 26, "bad")
+            .with_source("a\nb\nc\nd\norganization: 株式会社東京ヴェルディ: 本社\n");
+        assert_eq!(d.caret_prefix(), Some("organization: 株式会社東京ヴェルディ"));
+        let s = d.to_string();
+        let lines: Vec<&str> = s.lines().collect();
+        assert_eq!(lines[2], "5 | organization: 株式会社東京ヴェルディ: 本社");
+        assert_eq!(lines[3], format!("  | {}^", " ".repeat(14 + 2 * 11)));
+        // Half-width katakana and ASCII are one column, a full-width letter two, a combining
+        // mark none.
+        let d = Diagnostic::new("a.md", 1, 6, "bad").with_source("ｶﾅＡか\u{3099}: x");
+        assert!(d.to_string().ends_with(&format!("| {}^", " ".repeat(2 + 2 + 2))), "{d}");
+    }
+
+    #[test]
+    fn the_text_before_the_caret_is_the_text_without_its_padding_and_caret() {
+        let d = Diagnostic::new("a.md", 1, 3, "bad").with_source("東京: x");
+        assert_eq!(d.text_before_caret(), "a.md:1:3: error: bad\n  |\n1 | 東京: x\n  | ");
+        assert_eq!(d.to_string(), format!("{}    ^", d.text_before_caret()));
+        let d = Diagnostic::file("book.toml", "bad");
+        assert_eq!((d.text_before_caret(), d.caret_prefix()), (d.to_string(), None));
+    }
+
+    #[test]
+    fn tabs_before_the_caret_stay_tabs() {
+        let d = Diagnostic::new("a.md", 1, 4, "bad").with_source("\t東\tx");
+        assert!(d.to_string().ends_with("| \t  \t^"), "{d}");
+    }
+
+    #[test]
+    fn a_column_past_the_end_of_the_line_puts_the_caret_after_it() {
+        let d = Diagnostic::new("a.md", 1, 9, "bad").with_source("日本");
+        assert_eq!(d.caret_prefix(), Some("日本"));
+        assert!(d.to_string().ends_with("|     ^"), "{d}");
     }
 
     #[test]

@@ -463,6 +463,60 @@ fn a_body_edit_reloads_open_tabs() {
 }
 
 #[test]
+fn a_save_that_renames_the_original_away_first_never_shows_the_entry_missing() {
+    let server = Server::start("backup", &[], |_| {});
+    let mut ws = server.socket();
+    ws.expect("hello");
+    let entries = |line: &str| -> Option<usize> {
+        let (before, _) = line.split_once(" entries")?;
+        before.rsplit([' ', '(']).next()?.parse().ok()
+    };
+    let log = server.wait_stdout("the first build", |log| log.starts_with("built "));
+    let all = entries(log.lines().next().unwrap()).unwrap();
+
+    // A tab on the entry reloading at any moment of the save: it must never get a 404.
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let port = server.port;
+    let tab = {
+        let stop = stop.clone();
+        std::thread::spawn(move || {
+            let mut missing = 0;
+            while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+                if http(port, "GET", ENTRY_URL).is_ok_and(|r| r.status == 404) {
+                    missing += 1;
+                }
+                std::thread::sleep(Duration::from_millis(2));
+            }
+            missing
+        })
+    };
+    // What vim does with a backup: `mv f f~`, write a new `f`, `rm f~`.
+    let file = server.root.join(ENTRY);
+    let backup = server.root.join(format!("{ENTRY}~"));
+    for round in 0..3 {
+        let text = std::fs::read_to_string(&file).unwrap();
+        std::fs::rename(&file, &backup).unwrap();
+        std::thread::sleep(Duration::from_millis(30));
+        std::fs::write(&file, text.replace("最終報。", &format!("最終報。保存{round}。"))).unwrap();
+        std::fs::remove_file(&backup).unwrap();
+        ws.expect("reload");
+        server.wait_for(ENTRY_URL, "the save", |r| r.text().contains(&format!("保存{round}")));
+        // The next save comes after a quiet spell, as an editor's do.
+        std::thread::sleep(Duration::from_millis(700));
+    }
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    let missing = tab.join().unwrap();
+    let log = server.stdout();
+    let rebuilt: Vec<&str> =
+        log.lines().filter(|l| l.as_bytes().get(..9).is_some_and(|t| t[2] == b':' && t[5] == b':')).collect();
+    assert!(!rebuilt.is_empty(), "{log}");
+    assert!(
+        missing == 0 && rebuilt.iter().all(|l| entries(l) == Some(all)),
+        "the entry was missing while it was saved ({missing} requests got 404):\n{log}"
+    );
+}
+
+#[test]
 fn a_tag_edit_rerenders_the_term_pages() {
     let server = Server::start("tags", &[], |_| {});
     let mut ws = server.socket();
@@ -502,6 +556,8 @@ fn a_broken_edit_shows_its_errors_and_a_fix_reloads() {
     assert_eq!(r.status, 200);
     let html = r.text();
     assert!(html.contains("<div id=\"__casebook_overlay\""), "no overlay");
+    assert!(html.contains("error(s); showing the last good build"), "the overlay's heading");
+    assert_eq!(err["heading"], "casebook: 1 error(s); showing the last good build (click to hide)");
     assert!(html.contains(&format!("{ENTRY}:4:")), "the overlay does not locate the error");
     assert!(html.contains("最終報"), "the last good page is gone");
     // A tab opened now hears about the errors at once.
@@ -530,8 +586,13 @@ fn a_site_that_does_not_build_yet_is_served_as_its_errors() {
     let r = server.get("/");
     assert_eq!(r.status, 500);
     assert!(r.text().contains("book.toml:"), "{}", r.text());
+    // There is no last good build to show under the overlay.
+    let heading = "casebook: 1 error(s); the site does not build yet (click to hide)";
+    assert!(r.text().contains(heading) && !r.text().contains("last good build"), "{}", r.text());
     let mut ws = server.socket();
-    assert!(ws.expect("hello")["errors"][0]["path"] == "book.toml");
+    let hello = ws.expect("hello");
+    assert!(hello["errors"][0]["path"] == "book.toml");
+    assert_eq!(hello["heading"], heading);
 
     server.edit("book.toml", |t| t.replace("per_page = \"two\"", "per_page = 2"));
     ws.expect("reload");
@@ -791,6 +852,36 @@ fn huge_requests_are_refused_without_stalling_others() {
     prompt_get(&server, "/", "(after the huge requests)");
 }
 
+#[test]
+fn request_heads_over_256_kb_are_refused() {
+    const MAX_HEAD: usize = 256 * 1024;
+    let server = Server::start("headsize", &[], |_| {});
+    let port = server.port;
+    // A head of exactly `len` bytes, its blank line included, made up to size by `fields` headers.
+    let head = |len: usize, fields: usize| {
+        let mut head = format!("GET / HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n");
+        for i in 0..fields {
+            let name = format!("X-Filler-{i:02}: ");
+            let left = len - head.len() - 2;
+            let value = if i + 1 == fields { left - name.len() - 2 } else { left / (fields - i) - name.len() - 2 };
+            head.push_str(&format!("{name}{}\r\n", "a".repeat(value)));
+        }
+        head.push_str("\r\n");
+        assert_eq!(head.len(), len);
+        head.into_bytes()
+    };
+    for fields in [1, 90] {
+        for (len, want) in [(250_000, 200), (MAX_HEAD, 200), (MAX_HEAD + 1, 431), (300_000, 431), (400_000, 431)] {
+            // The server stops reading at the limit: what is left may not be accepted for sending.
+            let mut s = connect(port);
+            push(&mut s, &head(len, fields));
+            let got = status_of(&read_response(&mut s, Instant::now() + PATIENCE));
+            assert_eq!(got, want, "a head of {len} bytes in {fields} header field(s)");
+        }
+    }
+    prompt_get(&server, "/", "(after the big heads)");
+}
+
 /// Opens the reload WebSocket by hand; returns the stream after the `101`.
 fn ws_open(port: u16) -> TcpStream {
     let mut s = connect(port);
@@ -829,6 +920,90 @@ fn a_huge_websocket_message_is_refused() {
     prompt_get(&server, "/", "(after a huge WebSocket message)");
     // Ordinary tabs are unaffected.
     server.socket().expect("hello");
+}
+
+/// The status of one request, sent as `head` (its request line and headers, up to the blank line).
+fn status(port: u16, head: &str) -> u16 {
+    status_of(&exchange(port, format!("{head}\r\n").as_bytes()))
+}
+
+/// The status of a WebSocket handshake with `host` and, if given, `origin`.
+fn ws_status(port: u16, host: &str, origin: Option<&str>) -> u16 {
+    let origin = origin.map(|o| format!("Origin: {o}\r\n")).unwrap_or_default();
+    status(port, &format!("GET /__casebook/ws HTTP/1.1\r\nHost: {host}\r\n{WS_HEADERS}{origin}"))
+}
+
+#[test]
+fn only_requests_for_the_servers_own_names_are_answered() {
+    let server = Server::start("host", &[], |_| {});
+    let port = server.port;
+    let get = |host: &str| status(port, &format!("GET {ENTRY_URL} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n"));
+    // A page under another name resolving to 127.0.0.1 (DNS rebinding) must not read the preview.
+    for host in [
+        format!("attacker.example:{port}"),
+        "attacker.example".to_string(),
+        format!("localhost.attacker.example:{port}"),
+        format!("127.0.0.1:{}", port.wrapping_add(1)),
+    ] {
+        let r = get(&host);
+        assert!(r == 421 || r == 403, "Host: {host} got {r}");
+        assert!(matches!(ws_status(port, &host, None), 421 | 403), "Host: {host} opened the WebSocket");
+    }
+    // An absolute URI names the host too, and wins over the header.
+    let r = status(
+        port,
+        &format!("GET http://attacker.example:{port}/ HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n"),
+    );
+    assert!(r == 421 || r == 403, "an absolute URI to another host got {r}");
+    // HTTP/1.1 requires the header.
+    assert_eq!(status(port, "GET / HTTP/1.1\r\nConnection: close\r\n"), 400);
+    for host in [
+        format!("127.0.0.1:{port}"),
+        "127.0.0.1".to_string(),
+        format!("localhost:{port}"),
+        format!("LOCALHOST:{port}"),
+        "localhost".to_string(),
+        format!("[::1]:{port}"),
+    ] {
+        assert_eq!(get(&host), 200, "Host: {host}");
+    }
+    assert_eq!(status(port, &format!("GET {ENTRY_URL} HTTP/1.0\r\n")), 200, "HTTP/1.0 needs no Host");
+}
+
+#[test]
+fn the_reload_socket_is_only_for_the_servers_own_pages() {
+    let server = Server::start("origin", &[], |_| {});
+    let port = server.port;
+    let host = format!("127.0.0.1:{port}");
+    for origin in [
+        "http://evil.example".to_string(),
+        format!("http://evil.example:{port}"),
+        format!("https://127.0.0.1:{port}"),
+        format!("http://127.0.0.1:{}", port.wrapping_add(1)),
+        "null".to_string(),
+    ] {
+        assert_eq!(ws_status(port, &host, Some(&origin)), 403, "Origin: {origin}");
+    }
+    // The server's own pages, under any of its names; and clients that are not browsers.
+    assert_eq!(ws_status(port, &host, Some(&format!("http://127.0.0.1:{port}"))), 101);
+    assert_eq!(ws_status(port, &format!("localhost:{port}"), Some(&format!("http://localhost:{port}"))), 101);
+    assert_eq!(ws_status(port, &format!("[::1]:{port}"), Some(&format!("http://[::1]:{port}"))), 101);
+    assert_eq!(ws_status(port, &host, None), 101);
+    server.socket().expect("hello");
+}
+
+#[test]
+fn bound_to_another_address_any_name_is_answered_and_the_socket_still_checks_origins() {
+    // A preview for the LAN is reached under names the server cannot know.
+    let server = Server::start("lan", &["--bind", "0.0.0.0"], |_| {});
+    let port = server.port;
+    let get = |host: &str| status(port, &format!("GET / HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n"));
+    assert_eq!(get(&format!("preview.example:{port}")), 200);
+    assert_eq!(get(&format!("127.0.0.1:{port}")), 200);
+    let lan = format!("preview.example:{port}");
+    assert_eq!(ws_status(port, &lan, Some(&format!("http://{lan}"))), 101);
+    assert_eq!(ws_status(port, &lan, Some("http://evil.example")), 403);
+    assert_eq!(ws_status(port, &format!("127.0.0.1:{port}"), Some(&format!("http://evil.example:{port}"))), 403);
 }
 
 fn fd_count(pid: u32) -> usize {

@@ -1,13 +1,15 @@
 //! The HTTP side: pages from memory, the live-reload WebSocket, and the error overlay.
 
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Duration;
 
 use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
-use axum::extract::{Request, State};
-use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::extract::{FromRef, Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Version, header};
+use axum::middleware::{Next, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use hyper_util::rt::{TokioIo, TokioTimer};
@@ -30,8 +32,9 @@ const RELOAD_JS: &str = include_str!("livereload.js");
 /// keep-alive connection too), would otherwise hold a connection and a descriptor for ever.
 const HEAD_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// The largest request head read before answering `431` and closing (hyper's default is about
-/// 400 KB); a browser's head is a few KB, cookies of other local servers included.
+/// The largest request head (request line, header fields and the blank line) answered: a longer
+/// one gets `431` and the connection is closed. A browser's head is a few KB, cookies of other
+/// local servers included.
 const MAX_HEAD: usize = 256 * 1024;
 
 /// The largest WebSocket message (and frame) a tab may send. Tabs send nothing the server needs:
@@ -43,6 +46,17 @@ pub struct Errors {
     pub diagnostics: Vec<Diagnostic>,
     /// The diagnostics as a JSON array for the browser.
     json: serde_json::Value,
+    /// The overlay's first line: how many errors, and what the page under it is.
+    heading: String,
+}
+
+impl Errors {
+    /// `built`: a good build is being served under the errors (else only a placeholder page).
+    fn new(diagnostics: Vec<Diagnostic>, built: bool) -> Errors {
+        let json = serde_json::Value::Array(diagnostics.iter().map(diagnostic_json).collect());
+        let heading = heading(diagnostics.len(), built);
+        Errors { diagnostics, json, heading }
+    }
 }
 
 #[derive(Clone, Default)]
@@ -101,10 +115,10 @@ impl Shared {
 
     /// Records a failed build: the last good pages stay, with the errors over them.
     pub fn fail(&self, diagnostics: Vec<Diagnostic>) {
-        let json = serde_json::Value::Array(diagnostics.iter().map(diagnostic_json).collect());
-        let msg = serde_json::json!({ "type": "error", "diagnostics": json });
-        self.status.write().unwrap_or_else(PoisonError::into_inner).errors =
-            Some(Arc::new(Errors { diagnostics, json }));
+        let built = !self.pages.read().unwrap_or_else(PoisonError::into_inner).is_empty();
+        let errors = Errors::new(diagnostics, built);
+        let msg = serde_json::json!({ "type": "error", "diagnostics": errors.json, "heading": errors.heading });
+        self.status.write().unwrap_or_else(PoisonError::into_inner).errors = Some(Arc::new(errors));
         let _ = self.events.send(msg.to_string());
     }
 
@@ -125,11 +139,183 @@ fn diagnostic_json(d: &Diagnostic) -> serde_json::Value {
         "message": d.message,
         "source_line": d.source_line,
         "text": d.to_string(),
+        // For the overlay, which puts the caret after a hidden copy of `caret_prefix`.
+        "text_before_caret": d.text_before_caret(),
+        "caret_prefix": d.caret_prefix(),
     })
 }
 
-pub fn router(shared: Arc<Shared>) -> Router {
-    Router::new().route(WS_PATH, get(websocket)).fallback(page).with_state(shared)
+/// The overlay's first line. Before the first good build there is no page under the errors, only
+/// a placeholder saying so.
+fn heading(errors: usize, built: bool) -> String {
+    let under = if built { "showing the last good build" } else { "the site does not build yet" };
+    format!("casebook: {errors} error(s); {under} (click to hide)")
+}
+
+/// Which host names the server answers to, and which pages may open its WebSocket.
+///
+/// Bound to loopback (the default), the preview is the author's alone, unpublished drafts and
+/// error messages quoting their lines included. Any page in the author's browser can send
+/// requests to it, though: a page whose own name is made to resolve to 127.0.0.1 (DNS rebinding)
+/// could read the pages, and any page could open the WebSocket, which tells every error. So
+/// requests must name the server itself (`Host`), and the WebSocket must be opened by one of its
+/// own pages (`Origin`). Bound to another address (a preview for the LAN), the server is reached
+/// under names it cannot know, and any is answered; the WebSocket still only to its own pages.
+#[derive(Debug, Clone)]
+pub struct Access {
+    port: u16,
+    /// The addresses that name the server besides `localhost`; `None`: any name does.
+    local: Option<Vec<IpAddr>>,
+}
+
+/// A host as a `Host` header or an origin names it.
+#[derive(Debug, PartialEq, Eq)]
+enum HostName {
+    Ip(IpAddr),
+    /// Lowercased.
+    Dns(String),
+}
+
+impl Access {
+    pub fn new(bind: IpAddr, port: u16) -> Access {
+        let loopback = match bind {
+            IpAddr::V4(a) => a.is_loopback(),
+            IpAddr::V6(a) => a.is_loopback() || a.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback()),
+        };
+        let local = loopback.then(|| vec![IpAddr::V4(Ipv4Addr::LOCALHOST), IpAddr::V6(Ipv6Addr::LOCALHOST), bind]);
+        Access { port, local }
+    }
+
+    fn is_local(&self, name: &HostName) -> bool {
+        match (&self.local, name) {
+            (None, _) => true,
+            (Some(ips), HostName::Ip(ip)) => ips.contains(ip),
+            (Some(_), HostName::Dns(n)) => n == "localhost",
+        }
+    }
+
+    /// Whether a request naming `host` (its `Host` header, or the authority of an absolute URI)
+    /// is for this server. Without a port it is still this server: a browser leaves out `:80`.
+    fn host_allowed(&self, host: &str) -> bool {
+        if self.local.is_none() {
+            return true;
+        }
+        parse_authority(host).is_some_and(|(name, port)| self.is_local(&name) && port.is_none_or(|p| p == self.port))
+    }
+
+    /// The names answered to, for a message: `localhost, 127.0.0.1, [::1]`.
+    fn names(&self) -> String {
+        let mut names = vec!["localhost".to_string()];
+        for ip in self.local.iter().flatten() {
+            let name = match ip {
+                IpAddr::V4(a) => a.to_string(),
+                IpAddr::V6(a) => format!("[{a}]"),
+            };
+            if !names.contains(&name) {
+                names.push(name);
+            }
+        }
+        names.join(", ")
+    }
+
+    /// Whether a WebSocket handshake with this `Origin` comes from a page of this server: the
+    /// origin is `http://` and one of the server's names and its port, or, when any name is
+    /// answered, the very host the request was sent to.
+    fn origin_allowed(&self, origin: &str, host: Option<&str>) -> bool {
+        let Some((scheme, authority)) = origin.split_once("://") else { return false };
+        if !scheme.eq_ignore_ascii_case("http") {
+            return false;
+        }
+        let Some((name, port)) = parse_authority(authority) else { return false };
+        let port = port.unwrap_or(80);
+        if self.local.is_some() {
+            return self.is_local(&name) && port == self.port;
+        }
+        host.and_then(parse_authority).is_some_and(|(h, p)| h == name && p.unwrap_or(80) == port)
+    }
+}
+
+/// `name[:port]` or `[v6][:port]`, as in a `Host` header or an origin after its scheme. `None`
+/// for anything else (user info, a path, an unbracketed IPv6 address, a bad port).
+fn parse_authority(s: &str) -> Option<(HostName, Option<u16>)> {
+    let (host, port) = match s.strip_prefix('[') {
+        Some(rest) => {
+            let (v6, after) = rest.split_once(']')?;
+            (HostName::Ip(IpAddr::V6(v6.parse().ok()?)), after)
+        }
+        None => {
+            let end = s.find(':').unwrap_or(s.len());
+            let name = &s[..end];
+            let valid = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '.' || c == '_';
+            if name.is_empty() || !name.chars().all(valid) {
+                return None;
+            }
+            let host = match name.parse::<Ipv4Addr>() {
+                Ok(ip) => HostName::Ip(IpAddr::V4(ip)),
+                Err(_) => HostName::Dns(name.to_ascii_lowercase()),
+            };
+            (host, &s[end..])
+        }
+    };
+    let port = match port.strip_prefix(':') {
+        None if port.is_empty() => None,
+        None => return None,
+        Some(p) if p.bytes().all(|b| b.is_ascii_digit()) && !p.is_empty() => Some(p.parse().ok()?),
+        Some(_) => return None,
+    };
+    Some((host, port))
+}
+
+#[derive(Clone)]
+struct AppState {
+    shared: Arc<Shared>,
+    access: Arc<Access>,
+}
+
+impl FromRef<AppState> for Arc<Shared> {
+    fn from_ref(state: &AppState) -> Self {
+        state.shared.clone()
+    }
+}
+
+impl FromRef<AppState> for Arc<Access> {
+    fn from_ref(state: &AppState) -> Self {
+        state.access.clone()
+    }
+}
+
+pub fn router(shared: Arc<Shared>, access: Access) -> Router {
+    let state = AppState { shared, access: Arc::new(access) };
+    Router::new()
+        .route(WS_PATH, get(websocket))
+        .fallback(page)
+        .layer(from_fn_with_state(state.access.clone(), check_host))
+        .with_state(state)
+}
+
+/// Refuses a request not addressed to this server (see [`Access`]).
+async fn check_host(State(access): State<Arc<Access>>, req: Request, next: Next) -> Response {
+    let hosts: Vec<&HeaderValue> = req.headers().get_all(header::HOST).iter().collect();
+    if hosts.len() > 1 || (hosts.is_empty() && req.version() != Version::HTTP_10) {
+        // HTTP/1.1 requires exactly one (RFC 9112 §3.2); only HTTP/1.0 may leave it out.
+        return (StatusCode::BAD_REQUEST, "expected one Host header\n").into_response();
+    }
+    let named = hosts.first().map(|h| h.to_str().unwrap_or_default());
+    // An absolute URI names the host itself, and overrides the header. (Without a scheme, as in
+    // `GET book.toml`, hyper takes the target for an authority: it is no host, only not found.)
+    let authority = req.uri().authority().filter(|_| req.uri().scheme().is_some()).map(|a| a.as_str());
+    for host in named.into_iter().chain(authority) {
+        if !access.host_allowed(host) {
+            let text = format!(
+                "casebook serve answers only as {} (port {}), not as `{host}`: a page under another name could \
+                 read the preview. Bound with --bind to another address (0.0.0.0 for the LAN), it answers any name.\n",
+                access.names(),
+                access.port
+            );
+            return (StatusCode::MISDIRECTED_REQUEST, text).into_response();
+        }
+    }
+    next.run(req).await
 }
 
 /// Serves `app` on `listener` for ever, over HTTP/1.1 with upgrades (for the WebSocket), with
@@ -137,7 +323,9 @@ pub fn router(shared: Arc<Shared>) -> Router {
 /// slow or huge request holds up no one else.
 pub async fn serve(listener: TcpListener, app: Router) {
     let mut http = hyper::server::conn::http1::Builder::new();
-    http.timer(TokioTimer::new()).header_read_timeout(HEAD_TIMEOUT).max_buf_size(MAX_HEAD);
+    // The read buffer's limit alone is no limit on the head: hyper checks it only between reads,
+    // which grow up to that size, so heads of up to twice MAX_HEAD got through.
+    http.timer(TokioTimer::new()).header_read_timeout(HEAD_TIMEOUT).max_header_size(MAX_HEAD).max_buf_size(MAX_HEAD);
     loop {
         let stream = match listener.accept().await {
             Ok((stream, _)) => stream,
@@ -164,7 +352,21 @@ pub async fn serve(listener: TcpListener, app: Router) {
     }
 }
 
-async fn websocket(ws: WebSocketUpgrade, State(shared): State<Arc<Shared>>) -> Response {
+async fn websocket(
+    ws: WebSocketUpgrade,
+    headers: HeaderMap,
+    State(shared): State<Arc<Shared>>,
+    State(access): State<Arc<Access>>,
+) -> Response {
+    // Browsers send `Origin` with every handshake and let any page open any WebSocket: this is
+    // what keeps other pages from reading the errors. Clients that are not browsers send none.
+    if let Some(origin) = headers.get(header::ORIGIN) {
+        let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
+        if !origin.to_str().is_ok_and(|o| access.origin_allowed(o, host)) {
+            return (StatusCode::FORBIDDEN, "the live-reload WebSocket is only for this server's own pages\n")
+                .into_response();
+        }
+    }
     ws.max_message_size(MAX_WS_MESSAGE).max_frame_size(MAX_WS_MESSAGE).on_upgrade(move |socket| client(socket, shared))
 }
 
@@ -177,6 +379,7 @@ async fn client(mut socket: WebSocket, shared: Arc<Shared>) {
         "type": "hello",
         "build": status.generation,
         "errors": status.errors.as_ref().map(|e| e.json.clone()),
+        "heading": status.errors.as_ref().map(|e| e.heading.clone()),
     });
     if socket.send(Message::Text(hello.to_string().into())).await.is_err() {
         return;
@@ -284,7 +487,7 @@ pub fn content_type(path: &str) -> &'static str {
 fn injection(status: &Status) -> String {
     let mut s = String::with_capacity(RELOAD_JS.len() + 256);
     if let Some(errors) = &status.errors {
-        s.push_str(&overlay(&errors.diagnostics));
+        s.push_str(&overlay(errors));
     }
     s.push_str(&format!("<script data-casebook-build=\"{}\">", status.generation));
     s.push_str(RELOAD_JS);
@@ -303,17 +506,24 @@ pub fn inject(html: &[u8], extra: &str) -> Vec<u8> {
 }
 
 /// The error overlay as served inside a page (the script builds the same one from a message).
-fn overlay(diagnostics: &[Diagnostic]) -> String {
+/// Opaque: error text over a page showing through is hard to read.
+fn overlay(errors: &Errors) -> String {
     let mut s = String::from(
-        "<div id=\"__casebook_overlay\" onclick=\"this.remove()\" style=\"position:fixed;inset:0;z-index:2147483647;overflow:auto;background:rgba(24,4,4,.94);color:#fde8e8;font:14px/1.5 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;padding:24px;text-align:left\">",
+        "<div id=\"__casebook_overlay\" onclick=\"this.remove()\" style=\"position:fixed;inset:0;z-index:2147483647;overflow:auto;background:#180404;color:#fde8e8;font:14px/1.5 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;padding:24px;text-align:left\">",
     );
-    s.push_str(&format!(
-        "<div style=\"font-weight:bold;font-size:16px;margin-bottom:12px;color:#ff8a8a\">casebook: {} error(s); showing the last good build (click to hide)</div>",
-        diagnostics.len()
-    ));
-    for d in diagnostics {
+    s.push_str("<div style=\"font-weight:bold;font-size:16px;margin-bottom:12px;color:#ff8a8a\">");
+    s.push_str(&escape_html(&errors.heading));
+    s.push_str("</div>");
+    for d in &errors.diagnostics {
         s.push_str("<pre style=\"white-space:pre-wrap;margin:0 0 12px;padding:12px;background:rgba(255,255,255,.06);border-left:3px solid #ff5c5c\">");
-        s.push_str(&escape_html(&d.to_string()));
+        s.push_str(&escape_html(&d.text_before_caret()));
+        // The caret goes after the very characters it points past, made invisible: whatever the
+        // fonts, it then lands under the right one (in most fonts a kanji is not two blanks wide).
+        if let Some(prefix) = d.caret_prefix() {
+            s.push_str("<span style=\"visibility:hidden\">");
+            s.push_str(&escape_html(prefix));
+            s.push_str("</span>^");
+        }
         s.push_str("</pre>");
     }
     s.push_str("</div>\n");
@@ -396,6 +606,83 @@ mod tests {
     }
 
     #[test]
+    fn a_loopback_server_answers_only_to_its_own_names() {
+        let access = Access::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 18111);
+        for host in ["127.0.0.1:18111", "127.0.0.1", "localhost:18111", "LocalHost", "[::1]:18111", "[0:0::1]"] {
+            assert!(access.host_allowed(host), "{host}");
+        }
+        for host in [
+            "attacker.example:18111",
+            "attacker.example",
+            "127.0.0.1:18112",
+            "localhost:1",
+            "127.0.0.2:18111",
+            "localhost.attacker.example",
+            "localhost.:18111",
+            "user@127.0.0.1:18111",
+            "127.0.0.1:18111/x",
+            "127.0.0.1:",
+            "127.0.0.1:x",
+            "127.0.0.1:99999",
+            "::1",
+            "[::1",
+            "",
+        ] {
+            assert!(!access.host_allowed(host), "{host}");
+        }
+        // Bound to another loopback address, that one is a name of the server too.
+        let access = Access::new("127.0.0.2".parse().unwrap(), 80);
+        assert!(access.host_allowed("127.0.0.2") && access.host_allowed("127.0.0.1:80"));
+        assert_eq!(access.names(), "localhost, 127.0.0.1, [::1], 127.0.0.2");
+        let access = Access::new(IpAddr::V6(Ipv6Addr::LOCALHOST), 1111);
+        assert!(access.host_allowed("[::1]:1111") && access.host_allowed("localhost:1111"));
+    }
+
+    #[test]
+    fn a_server_bound_to_another_address_answers_to_any_name() {
+        for bind in ["0.0.0.0", "::", "192.168.1.20"] {
+            let access = Access::new(bind.parse().unwrap(), 1111);
+            for host in ["attacker.example:1111", "preview.lan", "192.168.1.20:1111", "127.0.0.1:1111"] {
+                assert!(access.host_allowed(host), "{bind}: {host}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_websocket_is_for_the_servers_own_pages() {
+        let access = Access::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 18111);
+        let host = Some("127.0.0.1:18111");
+        for origin in
+            ["http://127.0.0.1:18111", "http://localhost:18111", "HTTP://LOCALHOST:18111", "http://[::1]:18111"]
+        {
+            assert!(access.origin_allowed(origin, host), "{origin}");
+        }
+        for origin in [
+            "http://evil.example",
+            "http://evil.example:18111",
+            "http://127.0.0.1:18112",
+            "http://127.0.0.1",
+            "https://127.0.0.1:18111",
+            "null",
+            "file://",
+            "http://127.0.0.1:18111.evil.example",
+            "http://localhost.evil.example:18111",
+            "",
+        ] {
+            assert!(!access.origin_allowed(origin, host), "{origin}");
+        }
+        // On port 80 an origin has no port.
+        assert!(Access::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 80).origin_allowed("http://localhost", Some("localhost")));
+        // Answering any name, the page must come from the host the request went to.
+        let lan = Access::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), 1111);
+        assert!(lan.origin_allowed("http://192.168.1.20:1111", Some("192.168.1.20:1111")));
+        assert!(lan.origin_allowed("http://Preview.lan:1111", Some("preview.LAN:1111")));
+        assert!(!lan.origin_allowed("http://evil.example", Some("192.168.1.20:1111")));
+        assert!(!lan.origin_allowed("http://192.168.1.20:1112", Some("192.168.1.20:1111")));
+        assert!(!lan.origin_allowed("http://192.168.1.20:1111", None));
+    }
+
+    #[test]
     fn paths_resolve_to_files() {
         assert_eq!(resolve("/", site), Resolved::File("index.html".into()));
         assert_eq!(resolve("/style.css", site), Resolved::File("style.css".into()));
@@ -456,7 +743,57 @@ mod tests {
     #[test]
     fn the_overlay_escapes_and_locates() {
         let d = Diagnostic::new("content/a.md", 3, 7, "`date` is `<x>`, expected a date");
-        let o = overlay(&[d]);
+        let o = overlay(&Errors::new(vec![d], true));
         assert!(o.contains("content/a.md:3:7: error: `date` is `&lt;x&gt;`"), "{o}");
+    }
+
+    #[test]
+    fn the_overlay_says_whether_a_good_build_is_under_it() {
+        let d = || vec![Diagnostic::new("book.toml", 1, 1, "bad")];
+        let o = overlay(&Errors::new(d(), true));
+        assert!(o.contains(">casebook: 1 error(s); showing the last good build (click to hide)<"), "{o}");
+        let o = overlay(&Errors::new(d(), false));
+        assert!(o.contains(">casebook: 1 error(s); the site does not build yet (click to hide)<"), "{o}");
+        assert!(!o.contains("last good build"), "{o}");
+        // The message to open tabs carries the same heading.
+        let shared = Shared::default();
+        let mut rx = shared.events.subscribe();
+        shared.fail(d());
+        let msg: serde_json::Value = serde_json::from_str(&rx.try_recv().unwrap()).unwrap();
+        assert_eq!(msg["heading"], "casebook: 1 error(s); the site does not build yet (click to hide)");
+        shared.publish(Rendered::Some(vec![crate::render::Page { path: "index.html".into(), bytes: "x".into() }]));
+        rx.try_recv().unwrap();
+        shared.fail(d());
+        let msg: serde_json::Value = serde_json::from_str(&rx.try_recv().unwrap()).unwrap();
+        assert_eq!(msg["heading"], "casebook: 1 error(s); showing the last good build (click to hide)");
+    }
+
+    #[test]
+    fn the_overlay_is_opaque() {
+        let o = overlay(&Errors::new(vec![Diagnostic::new("book.toml", 1, 1, "bad")], true));
+        let style = o.split("style=\"").nth(1).and_then(|s| s.split('"').next()).unwrap();
+        let background = style.split(';').find_map(|d| d.strip_prefix("background:")).unwrap();
+        assert!(background.starts_with('#'), "the page shows through {background}");
+        let script = RELOAD_JS.split("o.setAttribute(\"style\", \"").nth(1).unwrap();
+        assert!(script.starts_with(style), "the script's overlay differs: {script}");
+    }
+
+    #[test]
+    fn the_overlay_caret_follows_a_hidden_copy_of_the_text_before_it() {
+        // Few fonts draw a kanji exactly two blanks wide: blanks would put the caret under 京.
+        let d = Diagnostic::new("content/a.md", 2, 26, "bad")
+            .with_source("---\norganization: 株式会社東京ヴェルディ: 本社\n");
+        let o = overlay(&Errors::new(vec![d.clone()], true));
+        let want = "2 | organization: 株式会社東京ヴェルディ: 本社\n  | <span style=\"visibility:hidden\">organization: 株式会社東京ヴェルディ</span>^</pre>";
+        assert!(o.contains(want), "{o}");
+        let json = diagnostic_json(&d);
+        assert_eq!(json["caret_prefix"], "organization: 株式会社東京ヴェルディ");
+        assert_eq!(json["text_before_caret"], d.text_before_caret());
+        assert!(json["text"].as_str().unwrap().ends_with("^"));
+        // Without a source line there is no caret.
+        let d = Diagnostic::file("book.toml", "bad <x>");
+        let o = overlay(&Errors::new(vec![d.clone()], true));
+        assert!(o.contains(">book.toml: error: bad &lt;x&gt;</pre>"), "{o}");
+        assert!(diagnostic_json(&d)["caret_prefix"].is_null());
     }
 }

@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 
 use builder::{Builder, Mode, Report};
 use http::Shared;
-use watch::{Watch, WatchEvent};
+use watch::{Save, Watch, WatchEvent};
 
 use crate::diag::Diagnostic;
 
@@ -90,7 +90,7 @@ pub fn run(opts: ServeOptions) -> Result<(), crate::Error> {
         .spawn(move || worker.run(rx))
         .map_err(|e| crate::Error::Setup(format!("cannot start the rebuild thread: {e}")))?;
 
-    let app = http::router(shared);
+    let app = http::router(shared, http::Access::new(opts.bind, local.port()));
     runtime.block_on(async move {
         tokio::select! {
             () = http::serve(listener, app) => {}
@@ -145,30 +145,32 @@ impl Rebuilder {
                 },
             };
             let mut paths = Vec::new();
-            let take = |ev: WatchEvent, paths: &mut Vec<PathBuf>| match ev {
-                WatchEvent::Changed { paths: p, complete } => {
+            let mut save = Save::default();
+            let take = |ev: WatchEvent, paths: &mut Vec<PathBuf>, save: &mut Save| match ev {
+                WatchEvent::Changed { paths: p, save: s } => {
                     paths.extend(p);
-                    complete
+                    save.then(s);
                 }
-                WatchEvent::Error(e) => {
-                    eprintln!("warning: file watching: {e}");
-                    false
-                }
+                WatchEvent::Error(e) => eprintln!("warning: file watching: {e}"),
             };
             let idle = last_event.is_none_or(|t| t.elapsed() >= IDLE);
-            let complete = take(first, &mut paths);
-            // One save after a quiet spell (an editor at work) is rebuilt at once, so that it is on
-            // the page within 100 ms. Otherwise this is a burst (a formatter, a sync, a branch
-            // switch): the watcher hands over each event on its own once it is DEBOUNCE old, so
-            // batches are taken until the stream pauses, and the burst costs one rebuild rather
-            // than one per batch, with no file read half-written. A stream that never pauses is
-            // rebuilt every SETTLE_MAX.
-            if !(idle && complete) {
+            take(first, &mut paths, &mut save);
+            // One save after a quiet spell (an editor at work) is rebuilt as soon as it is
+            // complete, so that it is on the page within 100 ms: at once, or when the file an
+            // editor renamed away to keep as a backup is back. Otherwise this is a burst (a
+            // formatter, a sync, a branch switch): the watcher hands over each event on its own
+            // once it is DEBOUNCE old, so batches are taken until the stream pauses, and the burst
+            // costs one rebuild rather than one per batch, with no file read half-written. A
+            // stream that never pauses is rebuilt every SETTLE_MAX.
+            if !(idle && save.complete()) {
                 let started = Instant::now();
                 while let Some(left) = SETTLE_MAX.checked_sub(started.elapsed()) {
                     match rx.recv_timeout(SETTLE.min(left)) {
                         Ok(ev) => {
-                            take(ev, &mut paths);
+                            take(ev, &mut paths, &mut save);
+                            if idle && save.complete() {
+                                break;
+                            }
                         }
                         Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => break,
                     }
