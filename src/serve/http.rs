@@ -190,7 +190,11 @@ impl Access {
         match (&self.local, name) {
             (None, _) => true,
             (Some(ips), HostName::Ip(ip)) => ips.contains(ip),
-            (Some(_), HostName::Dns(n)) => n == "localhost",
+            // Names under `.localhost` are loopback by definition (RFC 6761), and browsers
+            // resolve them so without asking DNS: no rebinding through them.
+            (Some(_), HostName::Dns(n)) => {
+                n == "localhost" || (n.ends_with(".localhost") && n.len() > ".localhost".len())
+            }
         }
     }
 
@@ -608,7 +612,15 @@ mod tests {
     #[test]
     fn a_loopback_server_answers_only_to_its_own_names() {
         let access = Access::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 18111);
-        for host in ["127.0.0.1:18111", "127.0.0.1", "localhost:18111", "LocalHost", "[::1]:18111", "[0:0::1]"] {
+        for host in [
+            "127.0.0.1:18111",
+            "127.0.0.1",
+            "localhost:18111",
+            "LocalHost",
+            "[::1]:18111",
+            "[0:0::1]",
+            "casebook.localhost:18111",
+        ] {
             assert!(access.host_allowed(host), "{host}");
         }
         for host in [
@@ -619,6 +631,7 @@ mod tests {
             "127.0.0.2:18111",
             "localhost.attacker.example",
             "localhost.:18111",
+            ".localhost:18111",
             "user@127.0.0.1:18111",
             "127.0.0.1:18111/x",
             "127.0.0.1:",
