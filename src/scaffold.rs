@@ -94,6 +94,13 @@ fn required(flag: &str, value: &str) -> Result<(), Error> {
 }
 
 /// The next free `YYYY-NNN` of `year`.
+/// Whether two ids are the same place in the series (`2024-070` and `2024-0070` are).
+fn same_number(a: &str, b: &str) -> bool {
+    let number =
+        |id: &str| id.split_once('-').and_then(|(y, n)| Some((y.parse::<u32>().ok()?, n.parse::<u32>().ok()?)));
+    a == b || number(a).is_some_and(|n| Some(n) == number(b))
+}
+
 pub fn next_id(ids: &[String], year: i32) -> String {
     let prefix = format!("{year}-");
     let max =
@@ -128,7 +135,7 @@ pub fn new_incident(root: &Path, spec: &NewIncident, today: NaiveDate) -> Result
         Some(id) if !frontmatter::is_series_id(id) => {
             return Err(Error::Setup(format!("--id `{id}` is not YYYY-NNN, expected e.g. `{}-001`", today.year())));
         }
-        Some(id) if used.ids.contains(id) || used.incident_slugs.contains(id) => {
+        Some(id) if used.ids.iter().any(|u| same_number(u, id)) || used.incident_slugs.contains(id) => {
             return Err(Error::Setup(format!("--id `{id}` is already used, expected a free id")));
         }
         Some(id) => id.clone(),
@@ -226,6 +233,13 @@ pub fn init(dir: &Path, today: NaiveDate) -> Result<Vec<PathBuf>, Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ids_are_compared_by_number() {
+        assert!(same_number("2024-070", "2024-0070"));
+        assert!(!same_number("2024-070", "2023-070"));
+        assert!(!same_number("2024-070", "2024-071"));
+    }
 
     #[test]
     fn next_ids() {

@@ -272,6 +272,17 @@ fn id_must_be_unique_across_the_site() {
     let d = expect(&r, "content/incidents/2024/a.md", line_of(&a, "id:"), &["`id`", "2024-001"]);
     assert!(d.message.contains("content/incidents/2023/b.md"), "names the first user: {}", d.message);
     assert!(r.diagnostics().iter().all(|d| d.path == "content/incidents/2024/a.md"), "reported once:\n{}", r.stderr);
+
+    // The same number written with more digits is the same place in the series.
+    let c = inc("id: \"2024-0001\"\n");
+    let (_tmp, root) = site(&[("incidents/2024/c.md", &c), ("incidents/2023/b.md", b)]);
+    let r = failed(&root);
+    expect(
+        &r,
+        "content/incidents/2024/c.md",
+        line_of(&c, "id:"),
+        &["`id` `2024-0001` is already used by", "as `2024-001`"],
+    );
 }
 
 #[test]

@@ -135,24 +135,31 @@ fn check_unique(entries: &[Entry]) -> Vec<Diagnostic> {
             }
         }
     }
-    let mut ids: HashMap<&str, &Entry> = HashMap::default();
+    // By number, not by text: `2024-070` and `2024-0070` are one place in the series.
+    let mut ids: HashMap<(u32, u32), &Entry> = HashMap::default();
     let mut slugs: HashMap<(Kind, &str), &Entry> = HashMap::default();
     for e in entries {
-        if let Some(id) = &e.meta.id {
-            keep_first(&mut ids, id.value.as_str(), e);
+        if e.meta.id.is_some() {
+            keep_first(&mut ids, series_number(e), e);
         }
         keep_first(&mut slugs, (e.kind(), e.slug.as_str()), e);
     }
     let mut diags = Vec::new();
     for e in entries {
         if let Some(id) = &e.meta.id
-            && let Some(first) = ids.get(id.value.as_str()).filter(|f| !std::ptr::eq(**f, e))
+            && let Some(first) = ids.get(&series_number(e)).filter(|f| !std::ptr::eq(**f, e))
         {
+            let other = first.id().unwrap_or_default();
+            let written = if other == id.value { String::new() } else { format!(" as `{other}`") };
             diags.push(Diagnostic::new(
                 &e.path,
                 id.line,
                 id.column,
-                format!("`id` `{}` is already used by {}, expected a unique id", id.value, first.path.display()),
+                format!(
+                    "`id` `{}` is already used by {}{written}, expected a unique id",
+                    id.value,
+                    first.path.display()
+                ),
             ));
         }
         if let Some(first) = slugs.get(&(e.kind(), e.slug.as_str())).filter(|f| !std::ptr::eq(**f, e)) {
