@@ -516,6 +516,10 @@ impl Checker<'_> {
             self.report(&v, format!("`{field}` is empty, expected a non-empty string"));
             return None;
         }
+        if let Some(c) = control(&v.value) {
+            self.report(&v, format!("`{field}` contains the control character U+{:04X}, expected text", c as u32));
+            return None;
+        }
         Some(v.value.trim().to_string())
     }
 
@@ -526,6 +530,12 @@ impl Checker<'_> {
             let s = item.value.trim();
             if s.is_empty() {
                 self.report(&item, format!("`{field}` has an empty item, expected non-empty strings"));
+                continue;
+            }
+            if let Some(c) = control(s) {
+                let message =
+                    format!("`{field}` has an item with the control character U+{:04X}, expected text", c as u32);
+                self.report(&item, message);
                 continue;
             }
             // The same term twice on one entry would count the entry twice.
@@ -543,7 +553,10 @@ impl Checker<'_> {
         match parse_date(&v.value) {
             Some(d) => Some(d.day),
             None => {
-                self.report(&v, format!("`{field}` is `{}`, expected a date YYYY-MM-DD", v.value));
+                self.report(
+                    &v,
+                    format!("`{field}` is `{}`{}, expected a date YYYY-MM-DD", v.value, no_such_day(&v.value)),
+                );
                 None
             }
         }
@@ -573,7 +586,11 @@ impl Checker<'_> {
                 None => {
                     self.report(
                         &d,
-                        format!("`date` is `{}`, expected a date YYYY-MM-DD or an RFC 3339 date-time", d.value),
+                        format!(
+                            "`date` is `{}`{}, expected a date YYYY-MM-DD or an RFC 3339 date-time",
+                            d.value,
+                            no_such_day(&d.value)
+                        ),
                     );
                     None
                 }
@@ -776,8 +793,32 @@ pub fn is_series_id(s: &str) -> bool {
 }
 
 fn is_http_url(s: &str) -> bool {
-    let rest = s.strip_prefix("https://").or_else(|| s.strip_prefix("http://"));
+    // Schemes are case-insensitive (RFC 3986 §3.1): `HTTPS://` is as good.
+    let after =
+        |scheme: &str| s.get(..scheme.len()).filter(|p| p.eq_ignore_ascii_case(scheme)).map(|_| &s[scheme.len()..]);
+    let rest = after("https://").or_else(|| after("http://"));
     matches!(rest, Some(r) if !r.is_empty() && !r.starts_with('/') && !r.chars().any(|c| c.is_whitespace() || c.is_control()))
+}
+
+/// The first control character of front-matter text other than line ends and tabs (which a
+/// quoted YAML string can hold): invisible in an editor, and not allowed in HTML.
+fn control(s: &str) -> Option<char> {
+    s.chars().find(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+}
+
+/// `, a day that does not exist` for text shaped like a date that no calendar has (`2023-02-30`),
+/// where "expected a date YYYY-MM-DD" alone would leave the author looking at a right shape.
+fn no_such_day(s: &str) -> &'static str {
+    let b = s.trim().as_bytes();
+    let shaped = b.len() >= 10
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b[..10].iter().enumerate().all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
+    if shaped && NaiveDate::parse_from_str(&s.trim()[..10], "%Y-%m-%d").is_err() {
+        ", a day that does not exist"
+    } else {
+        ""
+    }
 }
 
 /// Rewrites a YAML error so it names the field and says what was expected.
@@ -998,6 +1039,40 @@ mod tests {
         let (l, _, m) = first_error(&format!("{head}organization: X\ntags: [a, 'b']\nsummary: a: b\n---\n"));
         assert_eq!(l, 6);
         assert!(m.starts_with("`summary` is not valid YAML"), "{m}");
+    }
+
+    #[test]
+    fn a_date_that_does_not_exist_is_called_so() {
+        let (_, _, m) = first_error("---\ntitle: t\ndate: 2023-02-30\norganization: X\n---\n");
+        assert_eq!(
+            m,
+            "`date` is `2023-02-30`, a day that does not exist, expected a date YYYY-MM-DD or an RFC 3339 date-time"
+        );
+        let (_, _, m) = first_error("---\ntitle: t\ndate: 2023-02-01\norganization: X\nupdated: 2023-13-01\n---\n");
+        assert!(m.contains("`updated` is `2023-13-01`, a day that does not exist"), "{m}");
+        let (_, _, m) = first_error("---\ntitle: t\ndate: 2023/02/01\norganization: X\n---\n");
+        assert!(!m.contains("does not exist"), "{m}");
+    }
+
+    #[test]
+    fn control_characters_in_text_are_errors() {
+        let e = fm("---\ntitle: \"a\\x01b\"\ndate: 2024-01-30\norganization: X\ntags: [\"x\\x7fy\", ok]\n---\n")
+            .unwrap_err();
+        assert_eq!(e.len(), 2, "{e:?}");
+        assert_eq!(e[0].0, 2);
+        assert!(e[0].2.contains("`title` contains the control character U+0001"), "{}", e[0].2);
+        assert_eq!(e[1].0, 5);
+        assert!(e[1].2.contains("`tags` has an item with the control character U+007F"), "{}", e[1].2);
+        assert!(
+            fm("---\ntitle: \"a\\tb\"\ndate: 2024-01-30\norganization: X\nsummary: \"一行目\\n二行目\"\n---\n").is_ok()
+        );
+    }
+
+    #[test]
+    fn source_url_schemes_are_case_insensitive() {
+        assert!(is_http_url("HTTPS://example.org/x") && is_http_url("Http://example.org/"));
+        assert!(!is_http_url("HTTPS://") && !is_http_url("javascript:alert(1)") && !is_http_url("ftp://x.org/"));
+        assert!(!is_http_url("httpsx://x.org/") && !is_http_url("日本語"));
     }
 
     #[test]
