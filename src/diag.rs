@@ -49,11 +49,9 @@ impl Diagnostic {
         }
     }
 
-    /// The part of the source line before the column: what the caret has to be moved past.
-    pub fn caret_prefix(&self) -> Option<&str> {
-        let src = self.source_line.as_deref()?;
-        let end = src.char_indices().nth(self.column.saturating_sub(1)).map_or(src.len(), |(i, _)| i);
-        Some(&src[..end])
+    /// The part of the shown source line before the column: what the caret has to be moved past.
+    pub fn caret_prefix(&self) -> Option<String> {
+        self.source_line.as_deref().map(|src| window(src, self.column).1)
     }
 
     fn sort_key(&self) -> (&Path, usize, usize, &str) {
@@ -70,7 +68,8 @@ impl Diagnostic {
         if let Some(src) = &self.source_line {
             let num = self.line.to_string();
             let pad = " ".repeat(num.len());
-            s.push_str(&format!("\n{pad} |\n{num} | {src}\n{pad} | "));
+            let (shown, _) = window(src, self.column);
+            s.push_str(&format!("\n{pad} |\n{num} | {shown}\n{pad} | "));
         }
         s
     }
@@ -80,10 +79,31 @@ impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.text_before_caret())?;
         if let Some(prefix) = self.caret_prefix() {
-            write!(f, "{}^", caret_padding(prefix))?;
+            write!(f, "{}^", caret_padding(&prefix))?;
         }
         Ok(())
     }
+}
+
+/// Longest source line shown whole, in characters; a longer one (a minified table, a pasted
+/// blob) is shown as the part around the column, so that one error is not pages of text.
+const MAX_SHOWN: usize = 160;
+
+/// The part of `src` to show, and the part of that before the 1-based `column`.
+fn window(src: &str, column: usize) -> (String, String) {
+    let at = column.saturating_sub(1);
+    if src.len() <= MAX_SHOWN {
+        let end = src.char_indices().nth(at).map_or(src.len(), |(i, _)| i);
+        return (src.to_string(), src[..end].to_string());
+    }
+    let chars: Vec<char> = src.chars().collect();
+    let at = at.min(chars.len());
+    let start = at.saturating_sub(MAX_SHOWN / 2);
+    let end = (start + MAX_SHOWN).min(chars.len());
+    let lead = if start > 0 { "…" } else { "" };
+    let tail = if end < chars.len() { "…" } else { "" };
+    let shown = format!("{lead}{}{tail}", chars[start..end].iter().collect::<String>());
+    (shown, format!("{lead}{}", chars[start..at].iter().collect::<String>()))
 }
 
 /// Blanks that take up as many terminal columns as `prefix` does: a terminal draws East Asian
@@ -174,11 +194,25 @@ mod tests {
     }
 
     #[test]
+    fn a_long_line_is_shown_around_the_column() {
+        let line = format!("{}ここ{}", "a".repeat(100_000), "b".repeat(100_000));
+        let d = Diagnostic::new("a.md", 3, 100_001, "bad").with_source(&format!("x\ny\n{line}\n"));
+        let text = d.to_string();
+        assert!(text.len() < 1_000, "{} bytes", text.len());
+        let lines: Vec<&str> = text.lines().collect();
+        let (shown, caret) = (lines[lines.len() - 2], lines[lines.len() - 1]);
+        assert!(shown.starts_with("3 | …a") && shown.ends_with("b…"), "{shown}");
+        // The caret is under こ, after `…` and 80 a's, one column each.
+        assert_eq!(caret.find('^'), Some("3 | ".len() + 1 + 80));
+        assert_eq!(shown.chars().nth(4 + 1 + 80), Some('こ'));
+    }
+
+    #[test]
     fn the_caret_counts_wide_characters_as_two_columns() {
         // Column 26 is the `:` after the company name; each kanji and katakana takes two columns.
         let d = Diagnostic::new("content/a.md", 5, 26, "bad")
             .with_source("a\nb\nc\nd\norganization: 株式会社東京ヴェルディ: 本社\n");
-        assert_eq!(d.caret_prefix(), Some("organization: 株式会社東京ヴェルディ"));
+        assert_eq!(d.caret_prefix().as_deref(), Some("organization: 株式会社東京ヴェルディ"));
         let s = d.to_string();
         let lines: Vec<&str> = s.lines().collect();
         assert_eq!(lines[2], "5 | organization: 株式会社東京ヴェルディ: 本社");
@@ -207,7 +241,7 @@ mod tests {
     #[test]
     fn a_column_past_the_end_of_the_line_puts_the_caret_after_it() {
         let d = Diagnostic::new("a.md", 1, 9, "bad").with_source("日本");
-        assert_eq!(d.caret_prefix(), Some("日本"));
+        assert_eq!(d.caret_prefix().as_deref(), Some("日本"));
         assert!(d.to_string().ends_with("|     ^"), "{d}");
     }
 

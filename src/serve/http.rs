@@ -525,7 +525,7 @@ fn overlay(errors: &Errors) -> String {
         // fonts, it then lands under the right one (in most fonts a kanji is not two blanks wide).
         if let Some(prefix) = d.caret_prefix() {
             s.push_str("<span style=\"visibility:hidden\">");
-            s.push_str(&escape_html(prefix));
+            s.push_str(&escape_html(&prefix));
             s.push_str("</span>^");
         }
         s.push_str("</pre>");
