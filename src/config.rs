@@ -619,7 +619,7 @@ fn shape(v: &DeValue<'_>) -> &'static str {
 
 /// A diagnostic at the line of `key = ...` (the first whose value contains `value`, when given).
 /// Typed values no longer carry spans, so the line is found textually.
-fn key_diagnostic(text: &str, shown: &Path, key: &str, value: Option<&str>, message: String) -> Diagnostic {
+pub(crate) fn key_diagnostic(text: &str, shown: &Path, key: &str, value: Option<&str>, message: String) -> Diagnostic {
     let is_key = |l: &str| l.trim_start().strip_prefix(key).is_some_and(|r| r.trim_start().starts_with('='));
     // The line holding the value when there is one (the second of two `path =`), else the first.
     let line = text

@@ -199,6 +199,9 @@ pub fn init(dir: &Path, today: NaiveDate) -> Result<Vec<PathBuf>, Error> {
     if dir.join(CONFIG_FILE).exists() {
         return Err(Error::Setup(format!("{} already holds a {CONFIG_FILE}: nothing was overwritten", dir.display())));
     }
+    if dir.exists() && !dir.is_dir() {
+        return Err(Error::Setup(format!("{} is a file, expected a new or empty directory", dir.display())));
+    }
     if dir.exists() && std::fs::read_dir(dir).map(|mut d| d.next().is_some()).unwrap_or(true) {
         return Err(Error::Setup(format!(
             "{} exists and is not empty, expected a new or empty directory",

@@ -988,6 +988,11 @@ fn init_refuses_a_non_empty_directory_or_an_existing_site() {
     assert_eq!(r.stdout, "");
     assert_eq!(snapshot(tmp.path()), before, "nothing written into a non-empty directory");
 
+    write(tmp.path(), "empty-file", "");
+    let r = run(tmp.path(), &["init", "empty-file"]);
+    r.expect_status(1);
+    assert!(r.stderr.contains("empty-file is a file, expected a new or empty directory"), "{}", r.stderr);
+
     write(tmp.path(), "site/book.toml", "[book]\ntitle = \"既存\"\n");
     let before = snapshot(tmp.path());
     let r = run(tmp.path(), &["init", "site"]);

@@ -567,6 +567,14 @@ fn book_toml_that_is_not_utf8_is_reported_at_its_position() {
     assert_eq!(d.column, 12);
 }
 
+/// A theme that does not exist is reported at its line of book.toml.
+#[test]
+fn book_toml_theme_must_exist() {
+    let (_tmp, root) = empty_site("booktoml", "[book]\ntitle = \"x\"\n\ntheme = \"nosuch\"\n");
+    let r = failed(&root);
+    expect(&r, "book.toml", 4, &["`book.theme` is `nosuch` but themes/nosuch/ does not exist"]);
+}
+
 #[test]
 fn book_toml_errors_are_sorted_by_position() {
     let (_tmp, root) = empty_site("booktoml", "[book]\ntitle = \"x\"\n[build]\nper_pages = 3\n[markdwn]\n");

@@ -68,7 +68,7 @@ pub struct Raw {
     affected: Option<Spanned<serde_json::Value>>,
     data: Option<Vec<Spanned<String>>>,
     disclosed: Option<Spanned<String>>,
-    occurred: Option<Spanned<serde_json::Value>>,
+    occurred: Option<Spanned<Node>>,
     sources: Option<Vec<RawSource>>,
     follows: Option<Spanned<String>>,
     /// Every key written, with its file position.
@@ -385,7 +385,7 @@ impl Checker<'_> {
                 "affected" => raw.affected = Some(spanned_value(&v)),
                 "data" => raw.data = self.strings(field, &v),
                 "disclosed" => raw.disclosed = self.string(field, &v),
-                "occurred" => raw.occurred = Some(spanned_value(&v)),
+                "occurred" => raw.occurred = Some(v),
                 "sources" => raw.sources = self.sources(&v),
                 "follows" => raw.follows = self.string(field, &v),
                 other => {
@@ -728,43 +728,67 @@ impl Checker<'_> {
         }
     }
 
-    fn period(&mut self, v: &Spanned<serde_json::Value>) -> Option<Period> {
-        use serde_json::Value;
+    fn period(&mut self, v: &Spanned<Node>) -> Option<Period> {
         let expected = "expected a date YYYY-MM-DD or `{ from: YYYY-MM-DD, to: YYYY-MM-DD }`";
-        let date_of = |v: Option<&Value>| v.and_then(Value::as_str).and_then(parse_date).map(|d| d.day);
-        match &v.value {
-            Value::String(s) => match parse_date(s) {
-                Some(d) => Some(Period { from: d.day, to: d.day }),
+        let pairs = match &v.value {
+            Node::Scalar(value) => {
+                let text = scalar_text(value).unwrap_or_default();
+                return match parse_date(&text) {
+                    Some(d) => Some(Period { from: d.day, to: d.day }),
+                    None => {
+                        self.report(v, format!("`occurred` is `{text}`{}, {expected}", no_such_day(&text)));
+                        None
+                    }
+                };
+            }
+            Node::Map(pairs) => pairs,
+            other => {
+                self.report(v, format!("`occurred` is {}, {expected}", shape(other)));
+                return None;
+            }
+        };
+        let (mut from, mut to) = (None, None);
+        let mut ok = true;
+        for (k, val) in pairs {
+            let end = match k.value.as_str() {
+                "from" => &mut from,
+                "to" => &mut to,
+                other => {
+                    let hint = diag::suggestion(other, ["from", "to"]);
+                    self.report(k, format!("`occurred` has an unknown key `{other}`{hint}, {expected}"));
+                    ok = false;
+                    continue;
+                }
+            };
+            let text = match &val.value {
+                Node::Scalar(value) => scalar_text(value),
+                _ => None,
+            };
+            match text.as_deref().and_then(parse_date) {
+                Some(d) => *end = Some(d.day),
                 None => {
-                    self.report(v, format!("`occurred` is `{s}`, {expected}"));
-                    None
-                }
-            },
-            Value::Object(map) => {
-                if let Some(k) = map.keys().find(|k| *k != "from" && *k != "to") {
-                    let hint = diag::suggestion(k, ["from", "to"]);
-                    self.report(v, format!("`occurred` has an unknown key `{k}`{hint}, {expected}"));
-                    return None;
-                }
-                match (date_of(map.get("from")), date_of(map.get("to"))) {
-                    (Some(from), Some(to)) if from <= to => Some(Period { from, to }),
-                    (Some(from), Some(to)) => {
-                        self.report(
-                            v,
-                            format!(
-                                "`occurred` runs from {from} to the earlier {to}, expected `from` on or before `to`"
-                            ),
-                        );
-                        None
-                    }
-                    _ => {
-                        self.report(v, format!("`occurred` needs both `from` and `to` as dates, {expected}"));
-                        None
-                    }
+                    let shown =
+                        text.map_or_else(|| shape(&val.value).to_string(), |t| format!("`{t}`{}", no_such_day(&t)));
+                    self.report(val, format!("`occurred.{}` is {shown}, expected a date YYYY-MM-DD", k.value));
+                    ok = false;
                 }
             }
-            other => {
-                self.report(v, format!("`occurred` is `{other}`, {expected}"));
+        }
+        if !ok {
+            return None;
+        }
+        match (from, to) {
+            (Some(from), Some(to)) if from <= to => Some(Period { from, to }),
+            (Some(from), Some(to)) => {
+                self.report(
+                    v,
+                    format!("`occurred` runs from {from} to the earlier {to}, expected `from` on or before `to`"),
+                );
+                None
+            }
+            (f, _) => {
+                let missing = if f.is_none() { "from" } else { "to" };
+                self.report(v, format!("`occurred` has no `{missing}`, {expected}"));
                 None
             }
         }
@@ -1169,6 +1193,14 @@ mod tests {
         assert!(e.2.contains("expected `from` on or before `to`"), "{}", e.2);
         let e = first_error(&format!("{base}occurred: {{ form: 2024-02-01, to: 2024-03-01 }}\n---\n"));
         assert!(e.2.contains("did you mean `from`?"), "{}", e.2);
+        // A bad end is reported at its own line, and a missing one by name.
+        let e = first_error(&format!("{base}occurred:\n  from: 2024-01-01\n  to: bad\n---\n"));
+        assert_eq!((e.0, e.1), (7, 7), "{}", e.2);
+        assert_eq!(e.2, "`occurred.to` is `bad`, expected a date YYYY-MM-DD");
+        let e = first_error(&format!("{base}occurred: {{ from: 2024-01-01 }}\n---\n"));
+        assert!(e.2.starts_with("`occurred` has no `to`"), "{}", e.2);
+        let e = first_error(&format!("{base}occurred: 2024-02-30\n---\n"));
+        assert!(e.2.contains("`2024-02-30`, a day that does not exist"), "{}", e.2);
     }
 
     #[test]

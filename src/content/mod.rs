@@ -64,9 +64,10 @@ pub fn walk(root: &Path, content_dir: &Path) -> Result<Vec<PathBuf>, Vec<Diagnos
     let mut files = Vec::new();
     let mut diags = Vec::new();
     if !content_dir.is_dir() {
+        let what = if content_dir.exists() { "is a file" } else { "does not exist" };
         return Err(vec![Diagnostic::file(
             shown(root, content_dir),
-            "the content directory does not exist, expected a directory of Markdown entries",
+            format!("the content directory {what}, expected a directory of Markdown entries"),
         )]);
     }
     // Following links lets editors link entries in; walkdir detects loops and reports them.

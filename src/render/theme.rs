@@ -43,8 +43,13 @@ impl Theme {
             theme.add_dir(root, &theme_dir.join("templates"), true)?;
             theme.add_dir(root, &theme_dir.join("static"), false)?;
         } else if name != "default" {
-            return Err(vec![Diagnostic::file(
-                crate::config::CONFIG_FILE,
+            // Only on this error path is book.toml read again, for the line of `theme`.
+            let text = std::fs::read_to_string(root.join(crate::config::CONFIG_FILE)).unwrap_or_default();
+            return Err(vec![crate::config::key_diagnostic(
+                &text,
+                Path::new(crate::config::CONFIG_FILE),
+                "theme",
+                None,
                 format!(
                     "`book.theme` is `{name}` but themes/{name}/ does not exist, expected a theme directory or `default`"
                 ),
