@@ -17,12 +17,28 @@ pub fn check(root: &Path, drafts: bool) -> Result<CheckReport, Error> {
     let (loaded, mut diags) = crate::load_lenient(root, drafts, None, &mut timings)?;
     let Some(mut loaded) = loaded else { return Err(Error::Input(diags)) };
     // Render every page into nothing: this validates the templates against real data and gives
-    // the set of files a build would write, with the ids each HTML page has (headings, and the
-    // ones templates write, such as a fact box's) for checking `#fragment` links.
+    // the set of files a build would write, and the ids of the pages `#fragment` links point
+    // into (headings, and the ones templates write, such as a fact box's).
+    // Only the pages that links point into are read for ids: holding every page's would cost a
+    // large site hundreds of megabytes.
+    let root_path = percent_decode_str(loaded.base.root()).decode_utf8_lossy().into_owned();
+    let root_path = root_path.as_str();
+    let targets: HashSet<String> = loaded
+        .site
+        .entries
+        .iter()
+        .flat_map(|e| {
+            let own = entry_page(e);
+            e.links.iter().filter_map(move |l| match resolve(&l.value, root_path, &own) {
+                Some(Target::File { path, fragment: Some(_) }) => Some(path),
+                _ => None,
+            })
+        })
+        .collect();
     let files: Mutex<HashSet<String>> = Mutex::new(HashSet::new());
     let ids: Mutex<HashMap<String, HashSet<String>>> = Mutex::new(HashMap::new());
     let sink = |page: render::Page| {
-        if page.path.ends_with(".html") {
+        if targets.contains(&page.path) {
             let found = element_ids(&String::from_utf8_lossy(&page.bytes));
             if let Ok(mut i) = ids.lock() {
                 i.insert(page.path.clone(), found);
@@ -76,19 +92,10 @@ fn check_links(
     let root = percent_decode_str(loaded.base.root()).decode_utf8_lossy().into_owned();
     let root = root.as_str();
     // Output path of each entry page → its heading ids, the ids a message suggests.
-    let headings: HashMap<String, &[String]> = site
-        .entries
-        .iter()
-        .map(|e| {
-            (
-                format!("{}/{}/index.html", if e.is_incident() { "incidents" } else { "articles" }, e.slug),
-                &e.anchors[..],
-            )
-        })
-        .collect();
+    let headings: HashMap<String, &[String]> = site.entries.iter().map(|e| (entry_page(e), &e.anchors[..])).collect();
     let mut diags = Vec::new();
     for e in &site.entries {
-        let own = format!("{}/{}/index.html", if e.is_incident() { "incidents" } else { "articles" }, e.slug);
+        let own = entry_page(e);
         for link in &e.links {
             let Some(target) = resolve(&link.value, root, &own) else { continue };
             let problem = match target {
@@ -119,6 +126,11 @@ fn check_links(
         }
     }
     diags
+}
+
+/// The output file of an entry's page.
+fn entry_page(e: &crate::content::Entry) -> String {
+    format!("{}/{}/index.html", if e.is_incident() { "incidents" } else { "articles" }, e.slug)
 }
 
 /// The message for a link to an id its page does not have, suggesting the page's headings (or,
