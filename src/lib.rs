@@ -304,7 +304,7 @@ fn build_in_pool(opts: &BuildOptions) -> Result<BuildReport, Error> {
     let mut warnings = Vec::new();
     if !loaded.base.has_origin() {
         warnings.push(format!(
-            "book.base_url `{}` has no host, so sitemap.xml and the Atom feeds hold relative URLs that search engines and feed readers cannot follow, expected the site's address such as `https://example.org/`",
+            "the base URL `{}` (book.base_url or --base-url) has no host, so sitemap.xml and the Atom feeds hold relative URLs that search engines and feed readers cannot follow, expected the site's address such as `https://example.org/`",
             loaded.base.root()
         ));
     }

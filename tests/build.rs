@@ -950,7 +950,11 @@ fn base_url_flag_overrides_book_toml() {
     // which the build says; robots.txt names no sitemap (its line must be a full URL).
     let r = build(&root, &["--base-url", "/"]);
     r.success();
-    assert!(r.stderr.starts_with("warning: book.base_url `/` has no host"), "{}", r.stderr);
+    assert!(
+        r.stderr.starts_with("warning: the base URL `/` (book.base_url or --base-url) has no host"),
+        "{}",
+        r.stderr
+    );
     let home = read(&out, "index.html");
     assert!(home.contains("<link rel=\"stylesheet\" href=\"/style.css\">"));
     assert!(home.contains("href=\"/incidents/2024-003/\""));
