@@ -393,10 +393,15 @@ fn follows_errors_do_not_cascade_from_an_entry_with_errors() {
         inc("id: \"2024-101\"\nfollows: \"2099-999\"\naffected: \"多数\"\n").replace("organization:", "organisation:");
     let second = "---\ntitle: 第2報\nid: \"2024-102\"\ndate: 2024-04-01\norganization: X\nfollows: \"2024-101\"\n---\n";
     let third = "---\ntitle: 第3報\nid: \"2024-103\"\ndate: 2024-04-02\norganization: X\nfollows: \"2024-10\"\n---\n";
+    // Front matter that is not YAML at all still names its id.
+    let fourth = "---\ntitle: \"開いたまま\nid: \"2024-104\"\ndate: 2024-04-03\norganization: X\n---\n";
+    let fifth = "---\ntitle: 第5報\nid: \"2024-105\"\ndate: 2024-04-04\norganization: X\nfollows: \"2024-104\"\n---\n";
     let (_tmp, root) = site(&[
         ("incidents/2024/first.md", &first),
         ("incidents/2024/second.md", second),
         ("incidents/2024/third.md", third),
+        ("incidents/2024/fourth.md", fourth),
+        ("incidents/2024/fifth.md", fifth),
     ]);
     let r = failed(&root);
     let path = "content/incidents/2024/first.md";
@@ -405,11 +410,13 @@ fn follows_errors_do_not_cascade_from_an_entry_with_errors() {
     expect(&r, path, line_of(&first, "follows:"), &["`follows` names `2099-999`, which no entry has"]);
     let d = expect(&r, "content/incidents/2024/third.md", 6, &["`follows` names `2024-10`, which no entry has"]);
     assert!(!d.message.contains("2024-103"), "suggests the entry itself: {}", d.message);
-    assert!(
-        r.diagnostics().iter().all(|d| d.path != "content/incidents/2024/second.md"),
-        "second.md follows an entry that exists (with errors of its own):\n{}",
-        r.stderr
-    );
+    for path in ["content/incidents/2024/second.md", "content/incidents/2024/fifth.md"] {
+        assert!(
+            r.diagnostics().iter().all(|d| d.path != path),
+            "{path} follows an entry that exists (with errors of its own):\n{}",
+            r.stderr
+        );
+    }
 }
 
 /// A `follows` naming a draft says so (the draft is not built) instead of "names nothing".

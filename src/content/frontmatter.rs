@@ -186,7 +186,7 @@ pub struct Names {
 /// Reads [`Names`] from front matter without checking it; nothing when the YAML does not parse.
 pub fn names(split: &Split<'_>) -> Names {
     let parsed = if split.yaml.trim().is_empty() { Ok(Node::Map(Vec::new())) } else { yaml::parse(split.yaml) };
-    let Ok(Node::Map(pairs)) = parsed else { return Names::default() };
+    let Ok(Node::Map(pairs)) = parsed else { return scan_names(split.yaml) };
     let mut checker = Checker { positions: Positions::new(split), problems: Vec::new() };
     let raw = checker.typed(pairs);
     let text = |s: Option<Spanned<String>>| s.map(|s| s.value.trim().to_string()).filter(|s| !s.is_empty());
@@ -203,6 +203,19 @@ pub fn names(split: &Split<'_>) -> Names {
         id: text(raw.id),
         slug: text(raw.slug).map(|s| url::key(&s)),
     }
+}
+
+/// [`Names`] from front matter that is not YAML at all (a quote left open): its `id:` and `slug:`
+/// lines read as plain text, so that an entry following this one is not told it names nothing.
+fn scan_names(yaml: &str) -> Names {
+    let value = |key: &str| {
+        yaml.lines().find_map(|l| {
+            let rest = l.strip_prefix(key)?.strip_prefix(':')?;
+            let v = rest.split(" #").next().unwrap_or("").trim().trim_matches(['"', '\'']).trim();
+            (!v.is_empty()).then(|| v.to_string())
+        })
+    };
+    Names { id: value("id"), slug: value("slug").map(|s| url::key(&s)), kind: None, follows: None }
 }
 
 /// A value with the (file) line and column it was written at, for site-level checks.
@@ -437,18 +450,45 @@ impl Checker<'_> {
     /// `1000.0`; a title, tag or organization is the text written, so it is read back from the
     /// source. A tagged scalar (`!!int 7`) keeps its typed value.
     fn written(&self, node: &Spanned<Node>, value: &serde_json::Value) -> String {
+        self.written_at(node.line, node.column, value)
+    }
+
+    /// [`Checker::written`] for a value at a YAML line and column.
+    fn written_at(&self, line: usize, column: usize, value: &serde_json::Value) -> String {
         let typed = || scalar_text(value).unwrap_or_default();
         if value.is_string() {
             return typed();
         }
         let lines = yaml_lines(self.positions.yaml);
-        let Some((_, line)) = lines.get(node.line.saturating_sub(1)) else { return typed() };
-        let from = line.char_indices().nth(node.column.saturating_sub(1)).map_or(line.len(), |(b, _)| b);
-        let token: &str = line[from..].split([' ', '\t', ',', ']', '}', '#']).next().unwrap_or("");
-        // The node may start at its tag or anchor, or after it.
-        let before = line[..from].trim_end().rsplit([' ', '\t', '[', '{', ',']).next().unwrap_or("");
-        let decorated = |t: &str| t.starts_with(['!', '&', '*', '"', '\'']);
-        if token.is_empty() || decorated(token) || decorated(before) { typed() } else { token.to_string() }
+        let Some((_, text)) = lines.get(line.saturating_sub(1)) else { return typed() };
+        let from = text.char_indices().nth(column.saturating_sub(1)).map_or(text.len(), |(b, _)| b);
+        let token_at =
+            |rest: &str| rest.split([' ', '\t', '\n', '\r', ',', ']', '}', '#']).next().unwrap_or("").to_string();
+        let mut token = token_at(&text[from..]);
+        // The node may start at its anchor (`&a 007`), or after it.
+        if let Some(anchor) = token.strip_prefix('&') {
+            let rest = text[from + 1 + anchor.len()..].trim_start_matches([' ', '\t']);
+            token = token_at(rest);
+        }
+        // An alias (`*a`) is the value written at its anchor.
+        if let Some(name) = token.strip_prefix('*').filter(|n| !n.is_empty()) {
+            let mark = format!("&{name}");
+            let at = self
+                .positions
+                .yaml
+                .match_indices(&mark)
+                .map(|(i, _)| i + mark.len())
+                .find(|&end| self.positions.yaml[end..].starts_with([' ', '\t']));
+            token =
+                at.map_or(String::new(), |end| token_at(self.positions.yaml[end..].trim_start_matches([' ', '\t'])));
+        }
+        // A tag (`!!int 7`) asks for the typed value; a quote would have made a string.
+        let before = text[..from].trim_end().rsplit([' ', '\t', '[', '{', ',']).next().unwrap_or("");
+        if token.is_empty() || token.starts_with(['!', '&', '*', '"', '\'']) || before.starts_with('!') {
+            typed()
+        } else {
+            token
+        }
     }
 
     fn sources(&mut self, v: &Spanned<Node>) -> Option<Vec<RawSource>> {
@@ -658,19 +698,27 @@ impl Checker<'_> {
         }
         let attack = self.text("attack", raw.attack);
         let sector = self.text("sector", raw.sector);
-        let affected = raw.affected.and_then(|v| match &v.value {
-            serde_json::Value::Number(n) if n.as_u64().is_some() => n.as_u64(),
-            other => {
-                let shown = match other {
-                    serde_json::Value::String(s) => s.clone(),
-                    v => v.to_string(),
-                };
+        let affected = raw.affected.and_then(|v| {
+            // As written: YAML reads `007` as 7.0 and `0x10` as 16, but a count is plain digits.
+            let written = match &v.value {
+                serde_json::Value::String(s) => s.clone(),
+                other => self.written_at(v.line, v.column, other),
+            };
+            let count = match &v.value {
+                serde_json::Value::Number(_) if !written.is_empty() && written.bytes().all(|b| b.is_ascii_digit()) => {
+                    written.parse::<u64>().ok()
+                }
+                // A tagged number (`!!int 7`) reads back as its value.
+                serde_json::Value::Number(n) if n.as_u64().is_some_and(|u| u.to_string() == written) => n.as_u64(),
+                _ => None,
+            };
+            if count.is_none() {
                 self.report(
                     &v,
-                    format!("`affected` is `{shown}`, expected a non-negative whole number without separators"),
+                    format!("`affected` is `{written}`, expected a non-negative whole number without separators"),
                 );
-                None
             }
+            count
         });
         let data = self.list("data", raw.data);
         let disclosed = self.day("disclosed", raw.disclosed);
@@ -679,7 +727,11 @@ impl Checker<'_> {
         for s in raw.sources.unwrap_or_default() {
             let url = s.url.trim();
             let (line, col) = s.url_at;
-            if !is_http_url(url) {
+            if let Some(c) = control(&s.title).or_else(|| control(url)) {
+                let message =
+                    format!("`sources` item contains the control character U+{:04X}, expected text", c as u32);
+                self.problems.push((line, col, message));
+            } else if !is_http_url(url) {
                 let message = format!(
                     "`sources` url `{url}` is not an http(s) URL, expected one starting with https:// or http://"
                 );
@@ -695,6 +747,9 @@ impl Checker<'_> {
             let value = v.value.trim().to_string();
             if value.is_empty() {
                 self.report(&v, "`follows` is empty, expected the id or slug of an earlier entry".into());
+                None
+            } else if let Some(c) = control(&value) {
+                self.report(&v, format!("`follows` contains the control character U+{:04X}, expected text", c as u32));
                 None
             } else {
                 Some(At { value, line, column })
@@ -1065,6 +1120,31 @@ mod tests {
         assert!(m.starts_with("`summary` is not valid YAML"), "{m}");
     }
 
+    /// Anchored and aliased values keep their written text too, and `affected` is the count its
+    /// digits say (`007` is 7), anything else an error showing what was written.
+    #[test]
+    fn anchors_aliases_and_counts_read_as_written() {
+        let m = fm("---\ntitle: t\ndate: 2024-01-30\norganization: &o No\nattack: *o\nsector: &s 1.10\ntags: [*s, &t 0x10, *t]\naffected: 007\n---\n").unwrap();
+        assert_eq!(m.organization.as_deref(), Some("No"));
+        assert_eq!(m.attack.as_deref(), Some("No"));
+        assert_eq!(m.sector.as_deref(), Some("1.10"));
+        assert_eq!(m.tags, ["1.10", "0x10"]);
+        assert_eq!(m.affected, Some(7));
+        for (value, shown) in
+            [("1e3", "1e3"), ("0x10", "0x10"), ("1_000", "1_000"), ("+5", "+5"), ("\"2726\"", "2726"), ("-1", "-1")]
+        {
+            let e = first_error(&format!("---\ntitle: t\ndate: 2024-01-30\norganization: X\naffected: {value}\n---\n"));
+            assert_eq!(
+                e.2,
+                format!("`affected` is `{shown}`, expected a non-negative whole number without separators")
+            );
+        }
+        assert_eq!(
+            fm("---\ntitle: t\ndate: 2024-01-30\norganization: X\naffected: !!int 12\n---\n").unwrap().affected,
+            Some(12)
+        );
+    }
+
     #[test]
     fn a_date_that_does_not_exist_is_called_so() {
         let (_, _, m) = first_error("---\ntitle: t\ndate: 2023-02-30\norganization: X\n---\n");
@@ -1089,6 +1169,13 @@ mod tests {
         assert!(e[1].2.contains("`tags` has an item with the control character U+007F"), "{}", e[1].2);
         assert!(
             fm("---\ntitle: \"a\\tb\"\ndate: 2024-01-30\norganization: X\nsummary: \"一行目\\n二行目\"\n---\n").is_ok()
+        );
+        let e = fm("---\ntitle: t\ndate: 2024-01-30\norganization: X\nfollows: \"a\\x7f\"\nsources:\n  - {title: \"t\\x01\", url: \"https://e.org/\"}\n---\n").unwrap_err();
+        assert_eq!(e.len(), 2, "{e:?}");
+        assert!(e.iter().any(|p| p.0 == 5 && p.2.contains("`follows` contains the control character U+007F")), "{e:?}");
+        assert!(
+            e.iter().any(|p| p.0 == 7 && p.2.contains("`sources` item contains the control character U+0001")),
+            "{e:?}"
         );
     }
 
