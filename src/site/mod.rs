@@ -188,13 +188,25 @@ fn check_unique(entries: &[Entry]) -> Vec<Diagnostic> {
 /// report); the `follows` of a file with errors is checked too, for naming nothing.
 fn resolve_follows(entries: &[Entry], absent: &[Absent], diags: &mut Vec<Diagnostic>) -> Vec<Option<usize>> {
     let mut by_id: HashMap<&str, usize> = HashMap::default();
+    // `2024-0070` names the entry written `2024-070`: ids are one number of the series.
+    let mut by_number: HashMap<(u32, u32), usize> = HashMap::default();
     let mut by_slug: HashMap<&str, usize> = HashMap::default();
     for (i, e) in entries.iter().enumerate() {
         if let Some(id) = e.id() {
             by_id.entry(id).or_insert(i);
+            by_number.entry(series_number(e)).or_insert(i);
         }
         by_slug.entry(e.slug.as_str()).or_insert(i);
     }
+    let number =
+        |name: &str| name.split_once('-').and_then(|(y, n)| Some((y.parse::<u32>().ok()?, n.parse::<u32>().ok()?)));
+    let find = |name: &str| {
+        by_id
+            .get(name)
+            .or_else(|| number(name).and_then(|n| by_number.get(&n)))
+            .or_else(|| by_slug.get(url::key(name).as_str()))
+            .copied()
+    };
     let mut absent_by_id: HashMap<&str, &Absent> = HashMap::default();
     let mut absent_by_slug: HashMap<&str, &Absent> = HashMap::default();
     for a in absent {
@@ -221,7 +233,7 @@ fn resolve_follows(entries: &[Entry], absent: &[Absent], diags: &mut Vec<Diagnos
     let mut out = vec![None; entries.len()];
     for (i, e) in entries.iter().enumerate() {
         let Some(f) = &e.meta.follows else { continue };
-        let target = by_id.get(f.value.as_str()).or_else(|| by_slug.get(url::key(&f.value).as_str())).copied();
+        let target = find(&f.value);
         match target {
             None => match left_out(&f.value) {
                 Some(a) if a.draft => diags.push(Diagnostic::new(
@@ -257,7 +269,7 @@ fn resolve_follows(entries: &[Entry], absent: &[Absent], diags: &mut Vec<Diagnos
     }
     for a in absent.iter().filter(|a| !a.draft) {
         let Some(f) = &a.follows else { continue };
-        let found = by_id.contains_key(f.value.as_str()) || by_slug.contains_key(url::key(&f.value).as_str());
+        let found = find(&f.value).is_some();
         if !found && left_out(&f.value).is_none() {
             diags.push(unknown(&a.path, &[a.id.as_deref().unwrap_or_default(), a.slug.as_str()], f));
         }
@@ -406,7 +418,8 @@ pub(crate) mod tests {
             vec![
                 incident("2023-001", "2023-01-01", ""),
                 incident("2023-005", "2023-02-01", "follows: \"2023-001\""),
-                incident("2023-009", "2023-03-01", "follows: \"2023-005\""),
+                // The same number written with more digits.
+                incident("2023-009", "2023-03-01", "follows: \"2023-0005\""),
                 incident("2023-002", "2023-01-02", ""),
             ],
         )
