@@ -131,7 +131,17 @@ impl BaseUrl {
                     "`{raw}` has characters that cannot be in a host name, expected e.g. `https://example.org/`"
                 ));
             }
+            // A port, when there is one (after the last `:`, past an IPv6 address's `]`), is a
+            // number a port can be.
+            if let Some((_, port)) = host.rsplit_once(':').filter(|(h, _)| !h.ends_with('[') && !host.ends_with(']'))
+                && port.parse::<u16>().is_err()
+            {
+                return Err(format!("`{raw}` has the port `{port}`, expected a number from 0 to 65535"));
+            }
             (raw[..scheme_len + host_end].to_string(), &rest[host_end..])
+        } else if raw.starts_with("//") {
+            // A browser reads `//e.org/` as another host, not as a path.
+            return Err(format!("`{raw}` names a host without a scheme, expected e.g. `https://example.org/` or `/`"));
         } else if raw.starts_with('/') {
             (String::new(), raw)
         } else {
@@ -265,6 +275,12 @@ mod tests {
         assert_eq!(b.absolute(&b.file_url(&["feed.xml"])), "https://example.org/casebook/feed.xml");
         assert_eq!(b.full(), "https://example.org/casebook/");
         assert_eq!(BaseUrl::default(), BaseUrl::parse("/").unwrap());
+        for bad in ["//e.org/", "http://e.org:99999/", "http://e.org:x/"] {
+            assert!(BaseUrl::parse(bad).is_err(), "{bad}");
+        }
+        for good in ["http://e.org:8080/", "http://[::1]:1111/", "http://[::1]/", "https://e.org"] {
+            assert!(BaseUrl::parse(good).is_ok(), "{good}");
+        }
         let b = BaseUrl::parse("/").unwrap();
         assert!(!b.has_origin());
         assert_eq!(b.url(&[]), "/");
