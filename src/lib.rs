@@ -240,13 +240,28 @@ fn build_in_pool(opts: &BuildOptions) -> Result<BuildReport, Error> {
         if !static_tops.contains(path.split('/').next().unwrap_or(path)) {
             return None;
         }
-        let taken = std::iter::successors(Some(path), |p| p.rsplit_once('/').map(|(parent, _)| parent))
-            .find(|p| statics.contains_key(*p))?;
-        let shown = match &statics[taken] {
+        let shown = |rel: &str| match &statics[rel] {
             render::theme::StaticSource::File(f) => f.strip_prefix(&loaded.root).unwrap_or(f).to_path_buf(),
-            render::theme::StaticSource::Embedded(_) => PathBuf::from(format!("static/{taken}")),
+            render::theme::StaticSource::Embedded(_) => PathBuf::from(format!("static/{rel}")),
         };
-        let what = if taken == path { format!("the file `{taken}`") } else { format!("pages under `{taken}/`") };
+        let taken = std::iter::successors(Some(path), |p| p.rsplit_once('/').map(|(parent, _)| parent))
+            .find(|p| statics.contains_key(*p));
+        let (shown, what) = match taken {
+            Some(taken) if taken == path => (shown(taken), format!("the file `{taken}`")),
+            Some(taken) => (shown(taken), format!("pages under `{taken}/`")),
+            // A static directory where the site writes a file: reported at the directory.
+            None => {
+                let inside = format!("{path}/");
+                let (rel, _) = statics
+                    .range::<str, _>((std::ops::Bound::Excluded(path), std::ops::Bound::Unbounded))
+                    .next()
+                    .filter(|(k, _)| k.starts_with(&inside))?;
+                let file = shown(rel);
+                let depth = rel[inside.len()..].split('/').count();
+                let dir = file.ancestors().nth(depth).map_or(file.clone(), Path::to_path_buf);
+                (dir, format!("the file `{path}`"))
+            }
+        };
         Some(Diagnostic::file(
             shown,
             format!("is where the site writes {what}, expected a static file of another name"),

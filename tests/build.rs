@@ -978,9 +978,11 @@ fn static_files_may_replace_robots_txt_but_no_page() {
 
     write(&root, "static/index.html", "<p>mine</p>");
     write(&root, "static/years", "a file where a directory of pages goes");
+    write(&root, "static/feed.xml/deep/a.txt", "a directory where a file goes");
     let r = build(&root, &[]);
     r.expect_status(1);
-    assert!(r.stderr.contains("build failed with 2 error(s)"), "{}", r.stderr);
+    assert!(r.stderr.contains("build failed with 3 error(s)"), "{}", r.stderr);
+    assert!(r.stderr.contains("static/feed.xml: error: is where the site writes the file `feed.xml`"), "{}", r.stderr);
     assert!(
         r.stderr.contains("static/index.html: error: is where the site writes the file `index.html`"),
         "{}",
