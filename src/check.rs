@@ -112,6 +112,8 @@ fn check_links(
                         ))
                     } else {
                         match (fragment, ids.get(&path)) {
+                            // `#` and `#top` are the top of any page (HTML's "scroll to the fragment").
+                            (Some(f), _) if f.is_empty() || f.eq_ignore_ascii_case("top") => None,
                             (Some(f), Some(page_ids)) if !page_ids.contains(&f) => {
                                 Some(missing_fragment(&link.value, &f, headings.get(&path).copied(), page_ids))
                             }
@@ -154,16 +156,19 @@ fn missing_fragment(href: &str, fragment: &str, headings: Option<&[String]>, pag
     format!("links to `{href}`, but that page has no element with id `{fragment}`, expected {suggestions}")
 }
 
-/// The `id` attributes of an HTML page. Text and attribute values in rendered pages are escaped,
-/// so ` id="` occurs only as an attribute.
+/// The ids of an HTML page a fragment can scroll to: `id` attributes (in either quotes, as raw
+/// HTML in a body may write them) and `name`s (of `<a name>`). Text and attribute values in
+/// rendered pages are escaped, so ` id="` occurs only as an attribute.
 fn element_ids(html: &str) -> HashSet<String> {
     let mut ids = HashSet::new();
-    let mut rest = html;
-    while let Some(at) = rest.find(" id=\"") {
-        rest = &rest[at + 5..];
-        let Some(end) = rest.find('"') else { break };
-        ids.insert(unescape(&rest[..end]));
-        rest = &rest[end..];
+    for (attr, quote) in [(" id=\"", '"'), (" id='", '\''), (" name=\"", '"'), (" name='", '\'')] {
+        let mut rest = html;
+        while let Some(at) = rest.find(attr) {
+            rest = &rest[at + attr.len()..];
+            let Some(end) = rest.find(quote) else { break };
+            ids.insert(unescape(&rest[..end]));
+            rest = &rest[end..];
+        }
     }
     ids
 }
@@ -302,10 +307,11 @@ mod tests {
     #[test]
     fn element_ids_are_the_id_attributes_unescaped() {
         let html = r#"<h2 id="経緯">経緯</h2><p>id="x" in text is escaped: id=&quot;y&quot;</p>
-<section class="a" id="a&amp;b"><h2 class="t" id="factbox-title">x</h2></section><div data-id="no">"#;
+<section class="a" id="a&amp;b"><h2 class="t" id="factbox-title">x</h2></section><div data-id="no">
+<span id='sq'></span><a name="named"></a>"#;
         let mut ids: Vec<String> = element_ids(html).into_iter().collect();
         ids.sort();
-        assert_eq!(ids, ["a&b", "factbox-title", "経緯"]);
+        assert_eq!(ids, ["a&b", "factbox-title", "named", "sq", "経緯"]);
     }
 
     #[test]

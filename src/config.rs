@@ -233,12 +233,17 @@ impl Config {
         };
         let mut spans = Spans::default();
         let mut book_at = None;
+        let mut book_not_table = false;
         for (key, value) in table.get_ref() {
             let name: &str = key.get_ref().as_ref();
             match name {
                 "book" => {
                     book_at = Some(key.span().start);
-                    let Some(t) = r.table(name, value) else { continue };
+                    let Some(t) = r.table(name, value) else {
+                        // Reported as not a table; a missing title would only repeat it.
+                        book_not_table = true;
+                        continue;
+                    };
                     for (k, v) in t {
                         let full = format!("book.{}", k.get_ref());
                         match k.get_ref().as_ref() {
@@ -345,6 +350,7 @@ impl Config {
         }
         match (book_at, spans.title) {
             (None, _) => r.at(0, "the `[book]` table is missing, expected `[book]` with a `title`".into()),
+            (Some(_), _) if book_not_table => {}
             (Some(at), None) => r.at(at, "`book.title` is missing, expected the site's title".into()),
             _ => {}
         }
@@ -363,7 +369,7 @@ impl Config {
         if let Some(at) = spans.per_page
             && self.build.per_page == 0
         {
-            r.at(at, "`build.per_page` is 0, expected a positive number".into());
+            r.at(at, "`build.per_page` is 0, expected a positive whole number".into());
         }
         if let Err(msg) = crate::url::BaseUrl::parse(&self.book.base_url) {
             r.at(spans.base_url.unwrap_or(0), format!("`book.base_url` {msg}"));
@@ -705,6 +711,13 @@ mod tests {
 
     /// Checks made after reading (an empty path, a duplicate) point at the value they are about,
     /// not at the first line with the same key.
+    #[test]
+    fn a_book_that_is_not_a_table_is_one_error() {
+        let err = parse("[[book]]\ntitle = \"x\"\n").unwrap_err();
+        assert_eq!(err.len(), 1, "{err:?}");
+        assert!(err[0].message.contains("`book` is a list, expected a table `[book]`"), "{}", err[0].message);
+    }
+
     #[test]
     fn taxonomy_problems_point_at_their_own_lines() {
         let err = parse(&two_taxonomies("")).unwrap_err();

@@ -179,17 +179,17 @@ pub fn new_article(root: &Path, title: &str, today: NaiveDate) -> Result<PathBuf
 }
 
 /// The file name (and so the URL slug) of a new article: the title's key with only letters,
-/// digits, `-`, `_` and `.` kept, the rest one `-`, and no `-` or `.` at either end, so that the
-/// name is neither hidden (`.…` files are skipped) nor awkward in a shell or a URL.
+/// digits and `_` kept, the rest one `-`, and no `-` at either end, so that the name is neither
+/// hidden (`.…` files are skipped) nor awkward in a shell or a URL.
 fn file_slug(title: &str) -> String {
     let mut out = String::new();
     for c in url::key(title).chars() {
-        let c = if c.is_alphanumeric() || matches!(c, '_' | '.') { c } else { '-' };
+        let c = if c.is_alphanumeric() || c == '_' { c } else { '-' };
         if !(c == '-' && out.ends_with('-')) {
             out.push(c);
         }
     }
-    let out = out.trim_matches(['-', '.']);
+    let out = out.trim_matches('-');
     if out.is_empty() { "article".to_string() } else { out.to_string() }
 }
 

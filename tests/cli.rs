@@ -124,7 +124,7 @@ follows: \"2023-001\"
 
 前回は[こちら](../2023-001/)。
 [経緯](/incidents/2023-001/#経緯) [二つ目](/incidents/2023-001/#経緯-1) [原因](../2023-001/#cause)
-[概要](/incidents/2023-001/#factbox-title) [本文へ](#main)
+[概要](/incidents/2023-001/#factbox-title) [本文へ](#main) [先頭](#) [top](#top)
 [自分](#経緯) [タグ](/tags/%E3%83%A9%E3%83%B3%E3%82%B5%E3%83%A0%E3%82%A6%E3%82%A7%E3%82%A2/) [ddos](/tags/ddos/)
 ![図](/images/diagram.png) [CSS](/style.css) [年](/years/2024/) [一覧](/) [検索](/search/?q=ランサム)
 [外部](https://example.org/nowhere/) [メール](mailto:security@example.org) <https://example.com/x>
@@ -821,6 +821,8 @@ fn new_article_is_named_by_the_key_of_its_title_and_builds() {
         ("Hello World: A/B テスト?", "hello-world-a-b-テスト.md"),
         ("「事件簿」の読み方（2024年版）", "事件簿-の読み方-2024年版.md"),
         ("..", "article.md"),
+        ("a..b", "a-b.md"),
+        ("x/../../etc", "x-etc.md"),
     ] {
         let r = run(&root, &["new", "article", title]);
         r.success();
