@@ -358,6 +358,15 @@ impl<'a> Positions<'a> {
         Positions { yaml: split.yaml, offset: split.yaml_line - 1, lines: lone_cr.then(|| yaml_lines(split.yaml)) }
     }
 
+    /// The text of a 1-based YAML line.
+    fn line(&self, line: usize) -> Option<&'a str> {
+        let index = line.checked_sub(1)?;
+        match &self.lines {
+            Some(lines) => lines.get(index).map(|(_, text)| *text),
+            None => self.yaml.split('\n').nth(index).map(|l| l.strip_suffix('\r').unwrap_or(l)),
+        }
+    }
+
     fn map(&self, line: usize, column: usize) -> (usize, usize) {
         let Some(lines) = &self.lines else { return (line + self.offset, column) };
         let (start, text) = lines.get(line.saturating_sub(1)).copied().unwrap_or((self.yaml.len(), ""));
@@ -459,8 +468,8 @@ impl Checker<'_> {
         if value.is_string() {
             return typed();
         }
-        let lines = yaml_lines(self.positions.yaml);
-        let Some((_, text)) = lines.get(line.saturating_sub(1)) else { return typed() };
+        // Every incident's `affected` comes here: the line is found without collecting them all.
+        let Some(text) = self.positions.line(line) else { return typed() };
         let from = text.char_indices().nth(column.saturating_sub(1)).map_or(text.len(), |(b, _)| b);
         let token_at =
             |rest: &str| rest.split([' ', '\t', '\n', '\r', ',', ']', '}', '#']).next().unwrap_or("").to_string();
