@@ -933,19 +933,17 @@ fn syntax_culprit(yaml: &str, error_line: usize) -> Option<(usize, usize, String
             && line.trim_start_matches([' ', '\t']).starts_with(|c: char| c != '#')
             && let Some(tab) = line.chars().take_while(|c| *c == ' ' || *c == '\t').position(|c| c == '\t')
         {
-            {
-                // `\tsector: x` is most likely a top-level field indented by mistake.
-                let own = line.trim_start().split(':').next().map(str::trim);
-                let field = own
-                    .and_then(|k| FIELDS.iter().copied().find(|f| *f == k))
-                    .or_else(|| field_at(yaml, number))
-                    .map_or(String::new(), |f| format!(" of `{f}`"));
-                return Some((
-                    number,
-                    tab + 1,
-                    format!("a tab indents this line{field}, expected spaces (YAML indents with spaces only)"),
-                ));
-            }
+            // `\tsector: x` is most likely a top-level field indented by mistake.
+            let own = line.trim_start().split(':').next().map(str::trim);
+            let field = own
+                .and_then(|k| FIELDS.iter().copied().find(|f| *f == k))
+                .or_else(|| field_at(yaml, number))
+                .map_or(String::new(), |f| format!(" of `{f}`"));
+            return Some((
+                number,
+                tab + 1,
+                format!("a tab indents this line{field}, expected spaces (YAML indents with spaces only)"),
+            ));
         }
         // An opening on the line before the error that nothing closed: the parser read on into
         // the next line, and reports whatever it found there.
