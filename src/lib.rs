@@ -155,7 +155,8 @@ pub fn load_lenient(
 
     let t = Instant::now();
     let content_dir = root.join(&config.build.content);
-    let files = content::walk(root, &content_dir).map_err(Error::Input)?;
+    let files =
+        content::walk(root, &content_dir).map_err(|diags| Error::Input(at_config_key(root, "content", diags)))?;
     timings.walk = t.elapsed();
 
     let t = Instant::now();
@@ -188,6 +189,24 @@ pub fn load_lenient(
     };
     finish_diagnostics(root, &mut diags);
     Ok((loaded, diags))
+}
+
+/// Problems with a directory that book.toml's `build.<key>` names, moved to that key's line when
+/// book.toml sets it (the default directory has no line to point at). Read only on this error
+/// path.
+fn at_config_key(root: &Path, key: &str, diags: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    let text = std::fs::read_to_string(root.join(config::CONFIG_FILE)).unwrap_or_default();
+    let set = text.lines().any(|l| l.trim_start().strip_prefix(key).is_some_and(|r| r.trim_start().starts_with('=')));
+    if !set {
+        return diags;
+    }
+    diags
+        .into_iter()
+        .map(|d| {
+            let message = format!("`build.{key}`: {}", d.message);
+            config::key_diagnostic(&text, Path::new(config::CONFIG_FILE), key, None, message)
+        })
+        .collect()
 }
 
 /// Sorts, deduplicates and attaches source lines, so every command prints problems alike.
@@ -224,7 +243,16 @@ fn build_in_pool(opts: &BuildOptions) -> Result<BuildReport, Error> {
     let mut timings = Timings::default();
     let mut loaded = load(&opts.root, opts.drafts, opts.base_url.as_deref(), &mut timings)?;
     let output = opts.output.clone().unwrap_or_else(|| loaded.root.join(&loaded.config.build.output));
-    output::check_target(&loaded.root, &loaded.root.join(&loaded.config.build.content), &output)?;
+    if let Err(e) = output::check_target(&loaded.root, &loaded.root.join(&loaded.config.build.content), &output) {
+        // An output set in book.toml is reported at its line there; one given with --output, as
+        // the flag's.
+        return Err(match (&opts.output, e) {
+            (None, OutputError::Refused(message)) => {
+                Error::Input(at_config_key(&loaded.root, "output", vec![Diagnostic::file("output", message)]))
+            }
+            (_, e) => Error::Output(e),
+        });
+    }
 
     let staging = Staging::begin(&output)?;
     let write_ns = AtomicU64::new(0);

@@ -574,6 +574,19 @@ fn book_toml_that_is_not_utf8_is_reported_at_its_position() {
     assert_eq!(d.column, 12);
 }
 
+/// A content or output directory that book.toml sets is reported at its line there.
+#[test]
+fn book_toml_directories_are_reported_at_their_lines() {
+    let (_tmp, root) = empty_site("booktoml", "[book]\ntitle = \"x\"\n[build]\ncontent = \"nope\"\n");
+    let r = failed(&root);
+    expect(&r, "book.toml", 4, &["`build.content`: the content directory does not exist"]);
+
+    let (_tmp, root) = empty_site("booktoml", "[book]\ntitle = \"x\"\n[build]\n\noutput = \"\"\n");
+    let r = build(&root, &[]);
+    r.expect_status(1);
+    expect(&r, "book.toml", 5, &["`build.output`: the output directory", "is or contains the site root"]);
+}
+
 /// A theme that does not exist is reported at its line of book.toml.
 #[test]
 fn book_toml_theme_must_exist() {
