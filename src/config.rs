@@ -435,7 +435,21 @@ impl Config {
             .map(|t| {
                 let message =
                     format!("taxonomy path `{}` is the name of a static file (the theme's or the site's), expected another name", t.path);
-                key_diagnostic(&text, Path::new(CONFIG_FILE), "path", Some(&t.path), message)
+                let d = key_diagnostic(&text, Path::new(CONFIG_FILE), "path", Some(&t.path), message);
+                if d.line > 0 {
+                    return d;
+                }
+                // A default taxonomy has no line in book.toml: the static file is what to rename.
+                let site_static = Path::new("static").join(&t.path);
+                let shown = if root.join(&site_static).exists() {
+                    site_static
+                } else {
+                    Path::new("themes").join(&self.book.theme).join("static").join(&t.path)
+                };
+                Diagnostic::file(
+                    shown,
+                    format!("is where the site writes the pages of the `{}` taxonomy, expected a static file of another name", t.path),
+                )
             })
             .collect()
     }

@@ -965,6 +965,24 @@ fn base_url_flag_overrides_book_toml() {
     assert_eq!(r.stderr, "", "no warning with a host");
 }
 
+/// A static file named like a default taxonomy's path is reported at the file (the taxonomy has
+/// no line in book.toml to point at).
+#[test]
+fn a_static_file_in_a_default_taxonomys_place_is_reported_at_the_file() {
+    let (_tmp, root) = site_from_fixture("basic");
+    let book = std::fs::read_to_string(root.join("book.toml")).unwrap();
+    let start = book.find("[[taxonomies]]").unwrap_or(book.len());
+    std::fs::write(root.join("book.toml"), &book[..start]).unwrap();
+    write(&root, "static/tags", "not a directory of pages");
+    let r = build(&root, &[]);
+    r.expect_status(1);
+    assert!(
+        r.stderr.contains("static/tags: error: is where the site writes the pages of the `tags` taxonomy"),
+        "{}",
+        r.stderr
+    );
+}
+
 /// The site's own static/robots.txt is published in place of the generated one; a static file
 /// where the site writes a page, or a directory of pages, is an error at that file.
 #[test]
