@@ -21,6 +21,7 @@ pub fn check(root: &Path, drafts: bool) -> Result<CheckReport, Error> {
     // into (headings, and the ones templates write, such as a fact box's).
     // Only the pages that links point into are read for ids: holding every page's would cost a
     // large site hundreds of megabytes.
+    // Links are compared decoded, so the base path is too.
     let root_path = percent_decode_str(loaded.base.root()).decode_utf8_lossy().into_owned();
     let root_path = root_path.as_str();
     let targets: HashSet<String> = loaded
@@ -65,7 +66,7 @@ pub fn check(root: &Path, drafts: bool) -> Result<CheckReport, Error> {
         .filter(|d| d.path.extension().is_some_and(|x| x == "md"))
         .filter_map(|d| d.path.file_stem().map(|s| crate::url::key(&s.to_string_lossy())))
         .collect();
-    diags.extend(check_links(&loaded, &files, &ids, &unparsed));
+    diags.extend(check_links(&loaded, root_path, &files, &ids, &unparsed));
     crate::finish_diagnostics(root, &mut diags);
     if diags.is_empty() {
         Ok(CheckReport { entries: loaded.site.entries.len(), files: files.len() })
@@ -83,14 +84,12 @@ pub struct CheckReport {
 /// Checks every link in every body against the files a build writes and the ids of its pages.
 fn check_links(
     loaded: &Loaded,
+    root: &str,
     files: &HashSet<String>,
     ids: &HashMap<String, HashSet<String>>,
     unparsed: &HashSet<String>,
 ) -> Vec<Diagnostic> {
     let site = &loaded.site;
-    // Links are compared decoded, so the base path is too.
-    let root = percent_decode_str(loaded.base.root()).decode_utf8_lossy().into_owned();
-    let root = root.as_str();
     // Output path of each entry page → its heading ids, the ids a message suggests.
     let headings: HashMap<String, &[String]> = site.entries.iter().map(|e| (entry_page(e), &e.anchors[..])).collect();
     let mut diags = Vec::new();

@@ -186,12 +186,7 @@ impl Config {
         };
         match String::from_utf8(bytes) {
             Ok(text) => Config::parse_lenient(&text, shown),
-            Err(e) => {
-                let at = e.utf8_error().valid_up_to();
-                let valid = String::from_utf8_lossy(&e.as_bytes()[..at]).into_owned();
-                let (line, col) = diag::line_col(&valid, at);
-                (None, vec![Diagnostic::new(shown, line, col, "the file is not valid UTF-8, expected UTF-8 text")])
-            }
+            Err(e) => (None, vec![diag::not_utf8(shown, &e)]),
         }
     }
 

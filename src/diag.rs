@@ -124,6 +124,14 @@ fn caret_padding(prefix: &str) -> String {
     pad
 }
 
+/// A file that is not UTF-8, at the line and column of its first bad byte.
+pub fn not_utf8(path: impl Into<PathBuf>, e: &std::string::FromUtf8Error) -> Diagnostic {
+    let at = e.utf8_error().valid_up_to();
+    let valid = String::from_utf8_lossy(&e.as_bytes()[..at]);
+    let (line, col) = line_col(&valid, at);
+    Diagnostic::new(path, line, col, "the file is not valid UTF-8, expected UTF-8 text")
+}
+
 /// Sorts diagnostics into the stable order the CLI promises: by path, then position.
 pub fn sort(diags: &mut [Diagnostic]) {
     diags.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));

@@ -196,15 +196,12 @@ pub fn load_lenient(
 /// path.
 fn at_config_key(root: &Path, key: &str, diags: Vec<Diagnostic>) -> Vec<Diagnostic> {
     let text = std::fs::read_to_string(root.join(config::CONFIG_FILE)).unwrap_or_default();
-    let set = text.lines().any(|l| l.trim_start().strip_prefix(key).is_some_and(|r| r.trim_start().starts_with('=')));
-    if !set {
-        return diags;
-    }
     diags
         .into_iter()
         .map(|d| {
             let message = format!("`build.{key}`: {}", d.message);
-            config::key_diagnostic(&text, Path::new(config::CONFIG_FILE), key, None, message)
+            let at = config::key_diagnostic(&text, Path::new(config::CONFIG_FILE), key, None, message);
+            if at.line > 0 { at } else { d }
         })
         .collect()
 }

@@ -96,9 +96,7 @@ fn required(flag: &str, value: &str) -> Result<(), Error> {
 /// The next free `YYYY-NNN` of `year`.
 /// Whether two ids are the same place in the series (`2024-070` and `2024-0070` are).
 fn same_number(a: &str, b: &str) -> bool {
-    let number =
-        |id: &str| id.split_once('-').and_then(|(y, n)| Some((y.parse::<u32>().ok()?, n.parse::<u32>().ok()?)));
-    a == b || number(a).is_some_and(|n| Some(n) == number(b))
+    a == b || frontmatter::series_number(a).is_some_and(|n| Some(n) == frontmatter::series_number(b))
 }
 
 pub fn next_id(ids: &[String], year: i32) -> String {

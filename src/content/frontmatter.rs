@@ -880,6 +880,12 @@ pub fn is_series_id(s: &str) -> bool {
         && num.bytes().all(|b| b.is_ascii_digit())
 }
 
+/// `(year, number)` of a series id: `2024-070` and `2024-0070` are one place in the series.
+pub fn series_number(id: &str) -> Option<(u32, u32)> {
+    let (year, num) = id.split_once('-')?;
+    Some((year.parse().ok()?, num.parse().ok()?))
+}
+
 fn is_http_url(s: &str) -> bool {
     // Schemes are case-insensitive (RFC 3986 §3.1): `HTTPS://` is as good.
     let after =

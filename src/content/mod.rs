@@ -296,17 +296,7 @@ fn load_one(root: &Path, content_dir: &Path, file: &Path, opts: LoadOptions) -> 
     };
     let text = match checked {
         Ok(t) => t,
-        Err(e) => {
-            let at = e.utf8_error().valid_up_to();
-            let valid = String::from_utf8_lossy(&e.as_bytes()[..at]).into_owned();
-            let (line, col) = diag::line_col(&valid, at);
-            return Err(unreadable(vec![Diagnostic::new(
-                &path,
-                line,
-                col,
-                "the file is not valid UTF-8, expected UTF-8 text",
-            )]));
-        }
+        Err(e) => return Err(unreadable(vec![diag::not_utf8(&path, &e)])),
     };
     match parse_entry(&path, content_dir, file, &text, opts) {
         Ok(Some(e)) => Ok(e),

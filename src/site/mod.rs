@@ -111,10 +111,7 @@ impl Site {
 
 /// `(year, number)` of a series id, for ordering; entries without an id sort first.
 fn series_number(e: &Entry) -> (u32, u32) {
-    e.id()
-        .and_then(|id| id.split_once('-'))
-        .and_then(|(y, n)| Some((y.parse().ok()?, n.parse().ok()?)))
-        .unwrap_or((0, 0))
+    e.id().and_then(crate::content::frontmatter::series_number).unwrap_or((0, 0))
 }
 
 /// Ids are unique across the site; slugs are unique within a kind (they share a URL prefix).
@@ -198,12 +195,10 @@ fn resolve_follows(entries: &[Entry], absent: &[Absent], diags: &mut Vec<Diagnos
         }
         by_slug.entry(e.slug.as_str()).or_insert(i);
     }
-    let number =
-        |name: &str| name.split_once('-').and_then(|(y, n)| Some((y.parse::<u32>().ok()?, n.parse::<u32>().ok()?)));
     let find = |name: &str| {
         by_id
             .get(name)
-            .or_else(|| number(name).and_then(|n| by_number.get(&n)))
+            .or_else(|| crate::content::frontmatter::series_number(name).and_then(|n| by_number.get(&n)))
             .or_else(|| by_slug.get(url::key(name).as_str()))
             .copied()
     };
