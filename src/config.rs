@@ -255,6 +255,7 @@ impl Config {
                                 }
                             }
                             "language" => {
+                                spans.language = Some(v.span().start);
                                 if let Some(s) = r.string(&full, v) {
                                     config.book.language = s;
                                 }
@@ -361,6 +362,17 @@ impl Config {
         {
             r.at(at, "`book.title` is empty, expected the site's title".into());
         }
+        if let Some(at) = spans.language
+            && !is_language_tag(&self.book.language)
+        {
+            r.at(
+                at,
+                format!(
+                    "`book.language` `{}` is not a language tag, expected one such as `ja` or `en-US` (it is the pages' `lang`)",
+                    self.book.language
+                ),
+            );
+        }
         if let Some(at) = spans.per_page
             && self.build.per_page == 0
         {
@@ -371,7 +383,13 @@ impl Config {
         }
         let mut seen_fields: Vec<TaxonomyField> = Vec::new();
         let mut seen_paths: Vec<&str> = Vec::new();
-        for (t, &(field_at, path_at)) in self.taxonomies.iter().zip(&spans.taxonomies) {
+        for (t, &(field_at, path_at, title_at)) in self.taxonomies.iter().zip(&spans.taxonomies) {
+            if t.title.trim().is_empty() {
+                r.at(
+                    title_at,
+                    "`taxonomies.title` is empty, expected the name shown on its pages, such as `タグ`".into(),
+                );
+            }
             let path_ok = !t.path.is_empty()
                 && t.path != "."
                 && t.path != ".."
@@ -461,9 +479,10 @@ struct Spans {
     /// Whether the title was a string (one of another type is reported as such, not as empty).
     title_read: bool,
     base_url: Option<usize>,
+    language: Option<usize>,
     per_page: Option<usize>,
-    /// `(field, path)` of each taxonomy read.
-    taxonomies: Vec<(usize, usize)>,
+    /// `(field, path, title)` of each taxonomy read.
+    taxonomies: Vec<(usize, usize, usize)>,
 }
 
 /// Reads typed values out of the spanned TOML, reporting each of the wrong type.
@@ -559,8 +578,8 @@ impl Reader<'_> {
         Some(out)
     }
 
-    /// Every `[[taxonomies]]` table that is complete, with the offsets of its field and path.
-    fn taxonomies(&mut self, v: &Value<'_>) -> (Vec<TaxonomyConfig>, Vec<(usize, usize)>) {
+    /// Every `[[taxonomies]]` table that is complete, with the offsets of its field, path and title.
+    fn taxonomies(&mut self, v: &Value<'_>) -> (Vec<TaxonomyConfig>, Vec<(usize, usize, usize)>) {
         let (mut list, mut at) = (Vec::new(), Vec::new());
         let DeValue::Array(items) = v.get_ref() else {
             self.wrong("taxonomies", v, "a list of `[[taxonomies]]` tables");
@@ -569,7 +588,7 @@ impl Reader<'_> {
         for item in items.iter() {
             let Some(t) = self.table("taxonomies", item) else { continue };
             let (mut field, mut path, mut title) = (None, None, None);
-            let (mut field_at, mut path_at) = (item.span().start, item.span().start);
+            let (mut field_at, mut path_at, mut title_at) = (item.span().start, item.span().start, item.span().start);
             for (k, v) in t {
                 match k.get_ref().as_ref() {
                     "field" => {
@@ -594,7 +613,10 @@ impl Reader<'_> {
                         path_at = v.span().start;
                         path = self.string("taxonomies.path", v);
                     }
-                    "title" => title = self.string("taxonomies.title", v),
+                    "title" => {
+                        title_at = v.span().start;
+                        title = self.string("taxonomies.title", v);
+                    }
                     _ => self.unknown(k, TAXONOMY_KEYS, "taxonomies"),
                 }
             }
@@ -612,11 +634,20 @@ impl Reader<'_> {
             }
             if let (Some(field), Some(path), Some(title)) = (field, path, title) {
                 list.push(TaxonomyConfig { field, path, title });
-                at.push((field_at, path_at));
+                at.push((field_at, path_at, title_at));
             }
         }
         (list, at)
     }
+}
+
+/// Whether `s` has the shape of a BCP 47 language tag (`ja`, `ja-JP`, `zh-Hant-TW`): what
+/// `<html lang>` and the feeds' `xml:lang` expect. The registry itself is not consulted.
+fn is_language_tag(s: &str) -> bool {
+    let mut parts = s.split('-');
+    let first_ok =
+        parts.next().is_some_and(|p| (2..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphabetic()));
+    first_ok && parts.all(|p| (1..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphanumeric()))
 }
 
 /// A TOML value's type, for a message: "a string", "a list", ...
@@ -718,8 +749,6 @@ mod tests {
         }
     }
 
-    /// Checks made after reading (an empty path, a duplicate) point at the value they are about,
-    /// not at the first line with the same key.
     #[test]
     fn a_book_that_is_not_a_table_is_one_error() {
         let err = parse("[[book]]\ntitle = \"x\"\n").unwrap_err();
@@ -727,6 +756,32 @@ mod tests {
         assert!(err[0].message.contains("`book` is a list, expected a table `[book]`"), "{}", err[0].message);
     }
 
+    /// An empty language would give every page `lang=""` (no language), an empty taxonomy
+    /// title headings with no text: both are reported at their lines.
+    #[test]
+    fn empty_language_and_taxonomy_title_are_errors() {
+        let text = "[book]\ntitle = \"x\"\nlanguage = \"\"\n\n[[taxonomies]]\nfield = \"tags\"\npath = \"tags\"\ntitle = \" \"\n";
+        let err = parse(text).unwrap_err();
+        let got: Vec<(usize, &str)> = err.iter().map(|d| (d.line, d.message.as_str())).collect();
+        assert_eq!(got.len(), 2, "{got:?}");
+        assert_eq!(got[0].0, 3);
+        assert!(got[0].1.contains("`book.language` `` is not a language tag"), "{}", got[0].1);
+        assert_eq!(got[1].0, 8);
+        assert!(got[1].1.contains("`taxonomies.title` is empty"), "{}", got[1].1);
+    }
+
+    #[test]
+    fn language_tags_are_checked_for_shape() {
+        for ok in ["ja", "en", "ja-JP", "zh-Hant-TW", "en-US-x-casebook", "ast"] {
+            assert!(is_language_tag(ok), "{ok}");
+        }
+        for bad in ["", "j", "日本語", "ja_JP", "ja-", "-ja", "ja JP", "verylonglang"] {
+            assert!(!is_language_tag(bad), "{bad}");
+        }
+    }
+
+    /// Checks made after reading (an empty path, a duplicate) point at the value they are about,
+    /// not at the first line with the same key.
     #[test]
     fn taxonomy_problems_point_at_their_own_lines() {
         let err = parse(&two_taxonomies("")).unwrap_err();
