@@ -69,7 +69,7 @@ pub fn check(root: &Path, drafts: bool) -> Result<CheckReport, Error> {
     diags.extend(check_links(&loaded, root_path, &files, &ids, &unparsed));
     crate::finish_diagnostics(root, &mut diags);
     if diags.is_empty() {
-        Ok(CheckReport { entries: loaded.site.entries.len(), files: files.len() })
+        Ok(CheckReport { entries: loaded.site.entries.len(), files: files.len(), warnings: loaded.warnings })
     } else {
         Err(Error::Input(diags))
     }
@@ -77,6 +77,7 @@ pub fn check(root: &Path, drafts: bool) -> Result<CheckReport, Error> {
 
 #[derive(Debug, Clone)]
 pub struct CheckReport {
+    pub warnings: Vec<Diagnostic>,
     pub entries: usize,
     pub files: usize,
 }
@@ -251,15 +252,16 @@ fn resolve(href: &str, root: &str, own: &str) -> Option<Target> {
     Some(Target::File { path, fragment })
 }
 
-/// `::error file=…,line=…,col=…::…` for GitHub Actions.
+/// `::error file=…,line=…,col=…::…` (or `::warning …`) for GitHub Actions.
 pub fn github_annotation(d: &Diagnostic) -> String {
     let escape = |s: &str| s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A");
     let prop = |s: &str| escape(s).replace(':', "%3A").replace(',', "%2C");
     if d.line == 0 {
-        format!("::error file={}::{}", prop(&d.path.display().to_string()), escape(&d.message))
+        format!("::{} file={}::{}", d.severity(), prop(&d.path.display().to_string()), escape(&d.message))
     } else {
         format!(
-            "::error file={},line={},col={}::{}",
+            "::{} file={},line={},col={}::{}",
+            d.severity(),
             prop(&d.path.display().to_string()),
             d.line,
             d.column.max(1),

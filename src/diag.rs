@@ -20,11 +20,24 @@ pub struct Diagnostic {
     pub message: String,
     /// The offending source line, shown under the message.
     pub source_line: Option<String>,
+    /// Whether it is a warning: the run goes on and succeeds.
+    pub warning: bool,
 }
 
 impl Diagnostic {
     pub fn new(path: impl Into<PathBuf>, line: usize, column: usize, message: impl Into<String>) -> Self {
-        Diagnostic { path: path.into(), line, column, message: message.into(), source_line: None }
+        Diagnostic { path: path.into(), line, column, message: message.into(), source_line: None, warning: false }
+    }
+
+    /// The same, as a warning.
+    pub fn as_warning(mut self) -> Self {
+        self.warning = true;
+        self
+    }
+
+    /// `error` or `warning`.
+    pub fn severity(&self) -> &'static str {
+        if self.warning { "warning" } else { "error" }
     }
 
     /// A diagnostic about the whole file (no position inside it).
@@ -64,7 +77,7 @@ impl Diagnostic {
     ///
     /// [`caret_prefix`]: Diagnostic::caret_prefix
     pub fn text_before_caret(&self) -> String {
-        let mut s = format!("{}: error: {}", self.location(), self.message);
+        let mut s = format!("{}: {}: {}", self.location(), self.severity(), self.message);
         if let Some(src) = &self.source_line {
             let num = self.line.to_string();
             let pad = " ".repeat(num.len());

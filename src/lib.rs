@@ -115,6 +115,8 @@ pub struct Loaded {
     pub site: Site,
     pub theme: Theme,
     pub tera: tera::Tera,
+    /// What loads but may not be what was meant, positioned like errors.
+    pub warnings: Vec<Diagnostic>,
 }
 
 /// Reads the configuration, every entry and the theme, and builds the site model. Every problem
@@ -176,11 +178,13 @@ pub fn load_lenient(
 
     let t = Instant::now();
     let (site, site_diags) = Site::build_lenient(&config, entries, &absent);
+    let mut warnings = site::draft_id_clashes(&site.entries, &absent);
     timings.model = t.elapsed();
     diags.extend(site_diags);
+    finish_diagnostics(root, &mut warnings);
 
     let loaded = match (theme, tera) {
-        (Ok(theme), Ok(tera)) => Some(Loaded { root: root.to_path_buf(), config, base, site, theme, tera }),
+        (Ok(theme), Ok(tera)) => Some(Loaded { root: root.to_path_buf(), config, base, site, theme, tera, warnings }),
         (theme, tera) => {
             diags.extend(theme.err().unwrap_or_default());
             diags.extend(tera.err().unwrap_or_default());
@@ -341,10 +345,10 @@ fn build_in_pool(opts: &BuildOptions) -> Result<BuildReport, Error> {
     staging.commit()?;
     timings.commit = t.elapsed();
     timings.total = started.elapsed();
-    let mut warnings = Vec::new();
+    let mut warnings: Vec<String> = loaded.warnings.iter().map(ToString::to_string).collect();
     if !loaded.base.has_origin() {
         warnings.push(format!(
-            "the base URL `{}` (book.base_url or --base-url) has no host, so sitemap.xml and the Atom feeds hold relative URLs that search engines and feed readers cannot follow, expected the site's address such as `https://example.org/`",
+            "warning: the base URL `{}` (book.base_url or --base-url) has no host, so sitemap.xml and the Atom feeds hold relative URLs that search engines and feed readers cannot follow, expected the site's address such as `https://example.org/`",
             loaded.base.root()
         ));
     }

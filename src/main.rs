@@ -191,6 +191,10 @@ fn check(args: CheckArgs) -> ExitCode {
     };
     match casebook::check::check(&root, args.drafts) {
         Ok(r) => {
+            match args.format {
+                Format::Github => r.warnings.iter().for_each(|d| println!("{}", casebook::check::github_annotation(d))),
+                Format::Text => print_diagnostics(&r.warnings),
+            }
             println!("checked {} entries and {} files: no problems", r.entries, r.files);
             ExitCode::SUCCESS
         }
@@ -242,9 +246,10 @@ fn print_diagnostics(diags: &[casebook::diag::Diagnostic]) {
     for d in diags {
         let text = d.to_string();
         if color {
-            // Bold location, red "error:", the rest plain.
-            let text = text.replacen(": error: ", ": \x1b[1;31merror:\x1b[0m ", 1);
-            eprintln!("\x1b[1m{}", text.replacen(": \x1b[1;31m", "\x1b[0m: \x1b[1;31m", 1));
+            // Bold location, red "error:" (yellow "warning:"), the rest plain.
+            let (severity, paint) = if d.warning { ("warning", "1;33") } else { ("error", "1;31") };
+            let text = text.replacen(&format!(": {severity}: "), &format!(": \x1b[{paint}m{severity}:\x1b[0m "), 1);
+            eprintln!("\x1b[1m{}", text.replacen(&format!(": \x1b[{paint}m"), &format!("\x1b[0m: \x1b[{paint}m"), 1));
         } else {
             eprintln!("{text}");
         }
@@ -345,7 +350,7 @@ fn build(args: BuildArgs) -> ExitCode {
         Ok(r) => {
             if !args.quiet {
                 for w in &r.warnings {
-                    eprintln!("warning: {w}");
+                    eprintln!("{w}");
                 }
                 println!(
                     "built {} entries into {} files ({:.1} MB) in {:.2}s → {}",

@@ -71,7 +71,7 @@ fn used(root: &Path, content: &Path) -> Used {
     // A file with errors still takes the id and slug it names (its kind may be wrong, so the
     // slug counts for both), and a file named like an id that failed to parse its number.
     for a in &load.absent {
-        u.ids.extend(a.id.iter().filter(|id| frontmatter::is_series_id(id)).cloned());
+        u.ids.extend(a.id.iter().map(|id| &id.value).filter(|id| frontmatter::is_series_id(id)).cloned());
         u.incident_slugs.push(a.slug.clone());
         u.article_slugs.push(a.slug.clone());
     }

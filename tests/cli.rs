@@ -265,6 +265,36 @@ fn check_accepts_the_fixture_and_the_sample_site() {
     assert_eq!(r.status, Some(0), "check of the sample site failed:\n{}", r.stderr);
 }
 
+/// A draft that took a published entry's id builds (it is not published), but every command
+/// says so at the draft's `id`: the day the draft is published the build would fail.
+#[test]
+fn a_draft_with_a_published_id_is_a_warning_at_its_id() {
+    let (_tmp, root) = site_from_fixture("basic");
+    let draft = "content/incidents/2024/2024-004.md";
+    let text = std::fs::read_to_string(root.join(draft)).unwrap().replace("id: \"2024-004\"", "id: \"2024-0001\"");
+    std::fs::write(root.join(draft), text).unwrap();
+    let want = format!(
+        "{draft}:3:5: warning: this draft's `id` `2024-0001` is already used by content/incidents/2024/2024-001.md, so publishing it will fail"
+    );
+
+    let r = run(root.parent().unwrap(), &["build", "--root", root.to_str().unwrap()]);
+    assert_eq!(r.status, Some(0), "{}", r.stderr);
+    assert!(r.stderr.starts_with(&want), "{}", r.stderr);
+    assert!(r.stderr.contains("\n3 | id: \"2024-0001\"\n"), "the line is shown: {}", r.stderr);
+
+    let r = check(&root, &[]);
+    assert_eq!(r.status, Some(0), "{}", r.stderr);
+    assert!(r.stderr.starts_with(&want), "{}", r.stderr);
+    let r = check(&root, &["--format", "github"]);
+    assert_eq!(r.status, Some(0), "{}", r.stderr);
+    assert!(r.stdout.starts_with(&format!("::warning file={draft},line=3,col=5::this draft's")), "{}", r.stdout);
+
+    // Published with it, the same id is the error the warning foretold.
+    let r = run(root.parent().unwrap(), &["build", "--drafts", "--root", root.to_str().unwrap()]);
+    assert_eq!(r.status, Some(1), "{}", r.stderr);
+    assert!(r.stderr.contains("is already used by"), "{}", r.stderr);
+}
+
 #[test]
 fn check_leaves_an_existing_output_directory_untouched() {
     let (tmp, root) = linked_site("check-keeps-public");

@@ -176,7 +176,7 @@ pub struct Period {
 /// not as naming nothing.
 #[derive(Debug, Clone, Default)]
 pub struct Names {
-    pub id: Option<String>,
+    pub id: Option<At<String>>,
     /// The `slug` field as a URL key.
     pub slug: Option<String>,
     pub kind: Option<Kind>,
@@ -200,7 +200,10 @@ pub fn names(split: &Split<'_>) -> Names {
             let (line, column) = checker.at(&f);
             text(Some(f)).map(|value| At { value, line, column })
         }),
-        id: text(raw.id),
+        id: raw.id.and_then(|id| {
+            let (line, column) = checker.at(&id);
+            text(Some(id)).map(|value| At { value, line, column })
+        }),
         slug: text(raw.slug).map(|s| url::key(&s)),
     }
 }
@@ -215,7 +218,9 @@ fn scan_names(yaml: &str) -> Names {
             (!v.is_empty()).then(|| v.to_string())
         })
     };
-    Names { id: value("id"), slug: value("slug").map(|s| url::key(&s)), kind: None, follows: None }
+    // No position: this front matter's own error is what gets reported about it.
+    let id = value("id").map(|value| At { value, line: 0, column: 0 });
+    Names { id, slug: value("slug").map(|s| url::key(&s)), kind: None, follows: None }
 }
 
 /// A value with the (file) line and column it was written at, for site-level checks.

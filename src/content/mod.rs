@@ -181,7 +181,8 @@ pub struct Load {
 #[derive(Debug, Clone)]
 pub struct Absent {
     pub path: PathBuf,
-    pub id: Option<String>,
+    /// Its `id` and where it is written (nowhere known, 0, when the YAML does not parse).
+    pub id: Option<At<String>>,
     pub slug: String,
     pub draft: bool,
     /// Its own `follows`, checked against the site when the file has errors.
@@ -201,7 +202,7 @@ impl Absent {
         let kind = names.kind.unwrap_or_else(|| default_kind(content_dir, file));
         let slug = names
             .slug
-            .or_else(|| names.id.clone().filter(|_| kind == Kind::Incident))
+            .or_else(|| names.id.as_ref().map(|id| id.value.clone()).filter(|_| kind == Kind::Incident))
             .unwrap_or_else(|| stem_key(file));
         Absent { path: path.to_path_buf(), id: names.id, slug, draft, follows: names.follows }
     }

@@ -9,7 +9,7 @@ mod related;
 mod taxonomy;
 
 use crate::config::{Config, TaxonomyConfig};
-use crate::content::{Absent, Entry, Kind};
+use crate::content::{Absent, At, Entry, Kind};
 use crate::diag::{self, Diagnostic};
 use crate::url;
 use rayon::slice::ParallelSliceMut;
@@ -180,6 +180,44 @@ fn check_unique(entries: &[Entry]) -> Vec<Diagnostic> {
     diags
 }
 
+/// Drafts whose id a published entry already has. Not an error, since the draft is not built,
+/// but the clash will stop the build the day the draft is published: said now, at the draft's
+/// `id`, while the editor can still pick another number.
+pub fn draft_id_clashes(entries: &[Entry], absent: &[Absent]) -> Vec<Diagnostic> {
+    let drafts: Vec<(&Absent, &At<String>, (u32, u32))> = absent
+        .iter()
+        .filter(|a| a.draft)
+        .filter_map(|a| {
+            let id = a.id.as_ref()?;
+            Some((a, id, crate::content::frontmatter::series_number(&id.value)?))
+        })
+        .collect();
+    if drafts.is_empty() {
+        return Vec::new();
+    }
+    let published: HashMap<(u32, u32), &Entry> =
+        entries.iter().filter(|e| e.id().is_some()).map(|e| (series_number(e), e)).collect();
+    drafts
+        .into_iter()
+        .filter_map(|(a, id, number)| {
+            let e = published.get(&number)?;
+            Some(
+                Diagnostic::new(
+                    &a.path,
+                    id.line,
+                    id.column,
+                    format!(
+                        "this draft's `id` `{}` is already used by {}, so publishing it will fail, expected a unique id",
+                        id.value,
+                        e.path.display()
+                    ),
+                )
+                .as_warning(),
+            )
+        })
+        .collect()
+}
+
 /// Resolves every `follows` to an entry index: by id first, then by slug. A `follows` that names
 /// a left-out entry is an error only when that entry is a draft (a file with errors has its own
 /// report); the `follows` of a file with errors is checked too, for naming nothing.
@@ -206,7 +244,7 @@ fn resolve_follows(entries: &[Entry], absent: &[Absent], diags: &mut Vec<Diagnos
     let mut absent_by_slug: HashMap<&str, &Absent> = HashMap::default();
     for a in absent {
         if let Some(id) = &a.id {
-            absent_by_id.entry(id.as_str()).or_insert(a);
+            absent_by_id.entry(id.value.as_str()).or_insert(a);
         }
         absent_by_slug.entry(a.slug.as_str()).or_insert(a);
     }
@@ -266,7 +304,7 @@ fn resolve_follows(entries: &[Entry], absent: &[Absent], diags: &mut Vec<Diagnos
         let Some(f) = &a.follows else { continue };
         let found = find(&f.value).is_some();
         if !found && left_out(&f.value).is_none() {
-            diags.push(unknown(&a.path, &[a.id.as_deref().unwrap_or_default(), a.slug.as_str()], f));
+            diags.push(unknown(&a.path, &[a.id.as_ref().map_or("", |id| id.value.as_str()), a.slug.as_str()], f));
         }
     }
     // Same-day entries can still form a cycle; a chain must have a start.
