@@ -38,7 +38,11 @@ pub fn check(root: &Path, drafts: bool) -> Result<CheckReport, Error> {
         .collect();
     let files: Mutex<HashSet<String>> = Mutex::new(HashSet::new());
     let ids: Mutex<HashMap<String, HashSet<String>>> = Mutex::new(HashMap::new());
+    let clashes = render::clash::Clashes::new(&loaded.root, &loaded.theme);
     let sink = |page: render::Page| {
+        if clashes.blocks(&page.path) {
+            return Ok(());
+        }
         if targets.contains(&page.path) {
             let found = element_ids(&String::from_utf8_lossy(&page.bytes));
             if let Ok(mut i) = ids.lock() {
@@ -50,12 +54,12 @@ pub fn check(root: &Path, drafts: bool) -> Result<CheckReport, Error> {
         }
         Ok(())
     };
-    let Loaded { site, config, base, tera, theme, .. } = &mut loaded;
-    match render::render(site, config, base, tera, theme, &sink) {
+    match render::render(&loaded.site, &loaded.config, &loaded.base, &mut loaded.tera, &loaded.theme, &sink) {
         Ok(_) => {}
         Err(RenderError::Templates(d)) => diags.extend(d),
         Err(RenderError::Write(io)) => return Err(Error::Setup(io.to_string())),
     }
+    diags.extend(clashes.into_diagnostics(&loaded.config));
     let mut files = files.into_inner().unwrap_or_default();
     files.extend(loaded.theme.statics.keys().cloned());
     let ids = ids.into_inner().unwrap_or_default();

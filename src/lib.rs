@@ -17,7 +17,6 @@ pub mod site;
 pub mod url;
 
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
@@ -195,6 +194,12 @@ pub fn load_lenient(
     Ok((loaded, diags))
 }
 
+/// Whether every problem found is a taxonomy path taken by a static file.
+fn only_taxonomy_statics(loaded: &Loaded, diags: &[Diagnostic]) -> bool {
+    let statics = loaded.config.check_statics(&loaded.root, loaded.theme.statics.keys().map(String::as_str));
+    diags.iter().all(|d| statics.iter().any(|s| (&s.path, s.line, &s.message) == (&d.path, d.line, &d.message)))
+}
+
 /// Problems with a directory that book.toml's `build.<key>` names, moved to that key's line when
 /// book.toml sets it (the default directory has no line to point at). Read only on this error
 /// path.
@@ -242,7 +247,13 @@ pub fn build(opts: &BuildOptions) -> Result<BuildReport, Error> {
 fn build_in_pool(opts: &BuildOptions) -> Result<BuildReport, Error> {
     let started = Instant::now();
     let mut timings = Timings::default();
-    let mut loaded = load(&opts.root, opts.drafts, opts.base_url.as_deref(), &mut timings)?;
+    let mut loaded = match load_lenient(&opts.root, opts.drafts, opts.base_url.as_deref(), &mut timings)? {
+        (Some(loaded), diags) if diags.is_empty() => loaded,
+        // A taxonomy named like a static file is all that is wrong: render anyway, so that the
+        // other static files in the way of pages are reported with it.
+        (Some(loaded), diags) if only_taxonomy_statics(&loaded, &diags) => loaded,
+        (_, diags) => return Err(Error::Input(diags)),
+    };
     let output = opts.output.clone().unwrap_or_else(|| loaded.root.join(&loaded.config.build.output));
     if let Err(e) = output::check_target(&loaded.root, &loaded.root.join(&loaded.config.build.content), &output) {
         // An output set in book.toml is reported at its line there; one given with --output, as
@@ -259,51 +270,10 @@ fn build_in_pool(opts: &BuildOptions) -> Result<BuildReport, Error> {
     let write_ns = AtomicU64::new(0);
     let bytes = AtomicU64::new(0);
     let files = AtomicU64::new(0);
-    // A static file where the site writes a page (or a directory of pages) would be replaced, or
-    // fail the write deep in the staging directory: each such clash is reported at the file.
-    let clashes: Mutex<Vec<Diagnostic>> = Mutex::new(Vec::new());
-    let statics = &loaded.theme.statics;
-    let static_tops: std::collections::HashSet<&str> = statics.keys().filter_map(|k| k.split('/').next()).collect();
-    let clash = |path: &str| -> Option<Diagnostic> {
-        // Nearly every page is under a directory no static file is in: one lookup.
-        if !static_tops.contains(path.split('/').next().unwrap_or(path)) {
-            return None;
-        }
-        let shown = |rel: &str| match &statics[rel] {
-            render::theme::StaticSource::File(f) => f.strip_prefix(&loaded.root).unwrap_or(f).to_path_buf(),
-            render::theme::StaticSource::Embedded(_) => PathBuf::from(format!("static/{rel}")),
-        };
-        let taken = std::iter::successors(Some(path), |p| p.rsplit_once('/').map(|(parent, _)| parent))
-            .find(|p| statics.contains_key(*p));
-        let (shown, what) = match taken {
-            Some(taken) if taken == path => (shown(taken), format!("the file `{taken}`")),
-            Some(taken) => (shown(taken), format!("pages under `{taken}/`")),
-            // A static directory where the site writes a file: reported at the directory.
-            None => {
-                let inside = format!("{path}/");
-                let (rel, _) = statics
-                    .range::<str, _>((std::ops::Bound::Excluded(path), std::ops::Bound::Unbounded))
-                    .next()
-                    .filter(|(k, _)| k.starts_with(&inside))?;
-                let file = shown(rel);
-                let depth = rel[inside.len()..].split('/').count();
-                let dir = file.ancestors().nth(depth).map_or(file.clone(), Path::to_path_buf);
-                (dir, format!("the file `{path}`"))
-            }
-        };
-        Some(Diagnostic::file(
-            shown,
-            format!("is where the site writes {what}, expected a static file of another name"),
-        ))
-    };
+    let clashes = render::clash::Clashes::new(&loaded.root, &loaded.theme);
     let write = |path: &str, data: &[u8]| -> std::io::Result<()> {
-        if let Some(d) = clash(path) {
-            if let Ok(mut c) = clashes.lock()
-                && !c.iter().any(|known| known.path == d.path)
-            {
-                c.push(d);
-            }
-            return Err(std::io::Error::other("a static file is in the way"));
+        if clashes.blocks(path) {
+            return Ok(());
         }
         let t = Instant::now();
         staging.write(path, data).map_err(|e| std::io::Error::new(e.kind(), format!("{path}: {e}")))?;
@@ -325,19 +295,15 @@ fn build_in_pool(opts: &BuildOptions) -> Result<BuildReport, Error> {
     }
     let sink = |page: render::Page| write(&page.path, &page.bytes);
     let pages = render::render(&loaded.site, &loaded.config, &loaded.base, &mut loaded.tera, &loaded.theme, &sink)
-        .map_err(|e| {
-            let mut clashes = clashes.into_inner().unwrap_or_default();
-            if !clashes.is_empty() {
-                finish_diagnostics(&loaded.root, &mut clashes);
-                return Error::Input(clashes);
-            }
-            match e {
-                RenderError::Templates(d) => Error::Input(d),
-                RenderError::Write(io) => {
-                    Error::Output(OutputError::Io { path: staging.dir().to_path_buf(), source: io })
-                }
-            }
+        .map_err(|e| match e {
+            RenderError::Templates(d) => Error::Input(d),
+            RenderError::Write(io) => Error::Output(OutputError::Io { path: staging.dir().to_path_buf(), source: io }),
         })?;
+    let mut clashes = clashes.into_diagnostics(&loaded.config);
+    if !clashes.is_empty() {
+        finish_diagnostics(&loaded.root, &mut clashes);
+        return Err(Error::Input(clashes));
+    }
     timings.render = t.elapsed();
     timings.write = Duration::from_nanos(write_ns.load(Ordering::Relaxed));
 

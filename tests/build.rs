@@ -966,7 +966,7 @@ fn base_url_flag_overrides_book_toml() {
 }
 
 /// A static file named like a default taxonomy's path is reported at the file (the taxonomy has
-/// no line in book.toml to point at).
+/// no line in book.toml to point at), and does not hide another static file in a page's way.
 #[test]
 fn a_static_file_in_a_default_taxonomys_place_is_reported_at_the_file() {
     let (_tmp, root) = site_from_fixture("basic");
@@ -974,13 +974,22 @@ fn a_static_file_in_a_default_taxonomys_place_is_reported_at_the_file() {
     let start = book.find("[[taxonomies]]").unwrap_or(book.len());
     std::fs::write(root.join("book.toml"), &book[..start]).unwrap();
     write(&root, "static/tags", "not a directory of pages");
-    let r = build(&root, &[]);
-    r.expect_status(1);
-    assert!(
-        r.stderr.contains("static/tags: error: is where the site writes the pages of the `tags` taxonomy"),
-        "{}",
-        r.stderr
-    );
+    write(&root, "static/feed.xml", "not the feed");
+    let check = run_in(&root, &["check"]);
+    for r in [build(&root, &[]), check] {
+        r.expect_status(1);
+        assert!(
+            r.stderr.contains("static/tags: error: is where the site writes the pages of the `tags` taxonomy"),
+            "{}",
+            r.stderr
+        );
+        assert!(
+            r.stderr.contains("static/feed.xml: error: is where the site writes the file `feed.xml`"),
+            "{}",
+            r.stderr
+        );
+        assert!(r.stderr.contains("2 error(s)") || r.stderr.contains("2 problem(s)"), "{}", r.stderr);
+    }
 }
 
 /// The site's own static/robots.txt is published in place of the generated one; a static file
@@ -1008,6 +1017,11 @@ fn static_files_may_replace_robots_txt_but_no_page() {
     );
     assert!(r.stderr.contains("static/years: error: is where the site writes pages under `years/`"), "{}", r.stderr);
     assert_eq!(read_tree(&out), before, "the previous output is kept");
+    // `check` finds what `build` would refuse.
+    let c = run_in(&root, &["check"]);
+    c.expect_status(1);
+    let errors = |text: &str| text.lines().filter(|l| l.contains(": error: ")).map(String::from).collect::<Vec<_>>();
+    assert_eq!(errors(&c.stderr), errors(&r.stderr));
 }
 
 #[test]

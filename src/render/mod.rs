@@ -6,6 +6,7 @@
 //! global context once: no page re-serializes the whole site.
 
 pub mod cards;
+pub mod clash;
 pub mod dataset;
 pub mod fragments;
 pub mod search;

@@ -407,12 +407,21 @@ fn template_errors(e: RenderError) -> Vec<Diagnostic> {
 /// Renders the pages `select` accepts (and the sitemap) into a list.
 fn render_pages(l: &mut Loaded, select: &(dyn Fn(&Job) -> bool + Sync)) -> Result<Vec<Page>, Vec<Diagnostic>> {
     let out: Mutex<Vec<Page>> = Mutex::new(Vec::new());
+    let clashes = render::clash::Clashes::new(&l.root, &l.theme);
     let sink = |page: Page| -> std::io::Result<()> {
-        out.lock().map_err(|_| std::io::Error::other("page list poisoned"))?.push(page);
+        if !clashes.blocks(&page.path) {
+            out.lock().map_err(|_| std::io::Error::other("page list poisoned"))?.push(page);
+        }
         Ok(())
     };
     render::render_selected(&l.site, &l.config, &l.base, &mut l.tera, &l.theme, select, &sink)
         .map_err(template_errors)?;
+    // Served, a page would hide the static file in its way; built, the clash is an error.
+    let mut diags = clashes.into_diagnostics(&l.config);
+    if !diags.is_empty() {
+        crate::finish_diagnostics(&l.root, &mut diags);
+        return Err(diags);
+    }
     Ok(out.into_inner().unwrap_or_default())
 }
 
@@ -696,5 +705,22 @@ mod tests {
         assert!(t.config && t.theme);
         assert_eq!(t.content, HashSet::from([root.join("content/a.md")]));
         assert!(classify(root, &content, &[root.join("book.toml~"), root.join("public/a")]).is_empty());
+    }
+
+    /// The preview shows what `build` would refuse: a static file in a page's way is an error,
+    /// not a page silently served over it.
+    #[test]
+    fn a_static_file_in_a_pages_way_is_an_error() {
+        let site = TempSite::new("static-clash");
+        std::fs::create_dir_all(site.path("static")).unwrap();
+        std::fs::write(site.path("static/feed.xml"), "not the feed").unwrap();
+        let Err(diags) = site.builder().full() else { panic!("the clash was not reported") };
+        let found: Vec<String> = diags.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            found,
+            [
+                "static/feed.xml: error: is where the site writes the file `feed.xml`, expected a static file of another name"
+            ]
+        );
     }
 }
