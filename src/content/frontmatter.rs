@@ -470,7 +470,10 @@ impl Checker<'_> {
     /// [`Checker::written`] for a value at a YAML line and column.
     fn written_at(&self, line: usize, column: usize, value: &serde_json::Value) -> String {
         let typed = || scalar_text(value).unwrap_or_default();
-        if value.is_string() {
+        // `.Inf`, `-.INF` and `.NaN` come from the YAML layer as the canonical `.inf`, `-.inf`
+        // and `.nan` (yaml.rs): read back as written too.
+        let non_finite = matches!(value.as_str(), Some(".inf" | "-.inf" | ".nan"));
+        if value.is_string() && !non_finite {
             return typed();
         }
         // Every incident's `affected` comes here: the line is found without collecting them all.
@@ -1103,6 +1106,21 @@ mod tests {
         }
         let m = fm("---\ntitle: !!int 0x10\ndate: 2024-01-30\norganization: X\n---\n").unwrap();
         assert_eq!(m.title, "16");
+    }
+
+    /// YAML's infinities and not-a-number are text in text fields, as written; `affected` is
+    /// still a whole number.
+    #[test]
+    fn text_fields_keep_infinity_and_nan_as_written() {
+        let text = "---\ntitle: -.Inf\ndate: 2024-01-30\norganization: .NaN\ntags: [.inf, +.INF, \".nan\"]\n---\n";
+        let m = fm(text).unwrap_or_else(|e| panic!("{e:?}"));
+        assert_eq!(m.title, "-.Inf");
+        assert_eq!(m.organization.as_deref(), Some(".NaN"));
+        assert_eq!(m.tags, [".inf", "+.INF", ".nan"]);
+        let (line, column, message) =
+            first_error("---\ntitle: t\ndate: 2024-01-30\norganization: X\naffected: .inf\n---\n");
+        assert_eq!((line, column), (5, 11), "{message}");
+        assert!(message.contains("expected a non-negative whole number"), "{message}");
     }
 
     /// A quote or bracket left open, or a tab indenting a line, is reported where it is (file

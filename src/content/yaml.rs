@@ -90,7 +90,13 @@ pub fn from_str<T: DeserializeOwned>(yaml: &str) -> Result<T, YamlError> {
     let mut budget = serde_saphyr::Budget::default();
     budget.max_depth = MAX_DEPTH;
     budget.flow_nesting_limit = MAX_DEPTH;
-    let options = serde_saphyr::options! { with_snippet: false, budget: Some(budget) };
+    // `.inf` and `.nan` as text: front matter has no float field, and a title such as `.inf`
+    // is kept as written (the default policy refuses the document).
+    let options = serde_saphyr::options! {
+        with_snippet: false,
+        budget: Some(budget),
+        non_finite_float_policy: serde_saphyr::NonFiniteFloatPolicy::AsString,
+    };
     serde_saphyr::from_str_with_options(yaml, options).map_err(|e| {
         let (line, column) = e.location().map_or((1, 1), |l| (l.line() as usize, l.column() as usize));
         YamlError { line: line.max(1), column: column.max(1), message: short_message(&e.to_string()) }
