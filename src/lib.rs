@@ -218,7 +218,8 @@ fn at_config_key(root: &Path, key: &str, diags: Vec<Diagnostic>) -> Vec<Diagnost
 /// Sorts, deduplicates and attaches source lines, so every command prints problems alike.
 pub fn finish_diagnostics(root: &Path, diags: &mut Vec<Diagnostic>) {
     diag::sort(diags);
-    diags.dedup();
+    // The same problem found twice (once with its source line attached) is reported once.
+    diags.dedup_by(|a, b| (&a.path, a.line, a.column, &a.message) == (&b.path, b.line, b.column, &b.message));
     attach_sources(root, diags);
 }
 
