@@ -101,7 +101,9 @@ pub fn atom(site: &Site, config: &Config, links: &Links, spec: &FeedSpec<'_>) ->
                     writeln!(x, "    <category term=\"{}\" label=\"{}\"/>", escape(name), escape(&tax.config.title));
             }
         }
-        let _ = write!(x, "    <summary type=\"html\">{}</summary>\n  </entry>\n", escape(&e.summary_html));
+        // A feed reader resolves links against the feed's URL, if at all: make them absolute.
+        let summary = crate::url::rebase_links(&e.summary_html, url, &links.base.absolute(""));
+        let _ = write!(x, "    <summary type=\"html\">{}</summary>\n  </entry>\n", escape(&summary));
     }
     x.push_str("</feed>\n");
     x
