@@ -200,6 +200,93 @@ impl BaseUrl {
     }
 }
 
+/// The HTML of an entry's summary made to work on any page: `href` and `src` values that are
+/// relative (`../2024-002/`, `fig.png`, `#原因`, a footnote's `#1`) are resolved against
+/// `page_url`, the entry's own root-relative URL, and every site-relative result (root-relative
+/// ones included) gets `origin` in front (`""` for pages, the site's origin for feeds).
+///
+/// Why: the summary is written in, and checked against, the entry's page, but shown on list
+/// pages and in feeds, where a relative link would resolve against another page (the home page,
+/// the feed's URL) and lead nowhere. Only double-quoted attributes after whitespace are looked
+/// at: that is all pulldown-cmark writes, and text never holds a bare `"`.
+pub fn rebase_links<'a>(html: &'a str, page_url: &str, origin: &str) -> std::borrow::Cow<'a, str> {
+    let mut out = String::new();
+    let mut copied = 0;
+    let mut at = 0;
+    while let Some(found) = html[at..].find("=\"") {
+        let eq = at + found;
+        let value_start = eq + 2;
+        at = value_start;
+        let before = &html[..eq];
+        let is_link_attr = ["href", "src"].iter().any(|name| {
+            before.len() > name.len()
+                && before.ends_with(name)
+                && before.as_bytes()[before.len() - name.len() - 1].is_ascii_whitespace()
+        });
+        if !is_link_attr {
+            continue;
+        }
+        let Some(len) = html[value_start..].find('"') else { break };
+        let value = &html[value_start..value_start + len];
+        at = value_start + len;
+        if let Some(new) = rebase_one(value, page_url, origin) {
+            out.push_str(&html[copied..value_start]);
+            out.push_str(&new);
+            copied = value_start + len;
+        }
+    }
+    if copied == 0 {
+        return std::borrow::Cow::Borrowed(html);
+    }
+    out.push_str(&html[copied..]);
+    std::borrow::Cow::Owned(out)
+}
+
+/// One link of [`rebase_links`]: `None` when it stays as written (external, protocol-relative,
+/// empty, or root-relative without an origin to add).
+fn rebase_one(value: &str, page_url: &str, origin: &str) -> Option<String> {
+    if value.is_empty() || value.starts_with("//") {
+        return None;
+    }
+    if value.starts_with('/') {
+        return (!origin.is_empty()).then(|| format!("{origin}{value}"));
+    }
+    // A scheme (`https:`, `mailto:`) ends before the first `/`, `?` or `#`.
+    let first_sep = value.find(['/', '?', '#']).unwrap_or(value.len());
+    if value[..first_sep].contains(':') {
+        return None;
+    }
+    if value.starts_with(['#', '?']) {
+        return Some(format!("{origin}{page_url}{value}"));
+    }
+    // A relative path: against the page's directory (its URL ends with `/`), dot segments
+    // removed as RFC 3986 §5.2.4 does, never above the root.
+    let (path, rest) = value.split_at(value.find(['?', '#']).unwrap_or(value.len()));
+    let dir = page_url.rsplit_once('/').map_or("", |(d, _)| d);
+    let mut parts: Vec<&str> = dir.split('/').filter(|p| !p.is_empty()).collect();
+    let segments: Vec<&str> = path.split('/').collect();
+    for seg in &segments {
+        match *seg {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            s => parts.push(s),
+        }
+    }
+    let mut resolved = String::with_capacity(origin.len() + page_url.len() + value.len());
+    resolved.push_str(origin);
+    for p in &parts {
+        resolved.push('/');
+        resolved.push_str(p);
+    }
+    if parts.is_empty() || path.ends_with('/') || matches!(segments.last(), Some(&"." | &"..")) {
+        resolved.push('/');
+    }
+    resolved.push_str(rest);
+    Some(resolved)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -291,5 +378,40 @@ mod tests {
         assert!(BaseUrl::parse("https://a b/").is_err());
         assert_eq!(BaseUrl::parse("https://x.org/事件簿/").unwrap().root(), "/%E4%BA%8B%E4%BB%B6%E7%B0%BF/");
         assert_eq!(BaseUrl::parse("/%E4%BA%8B/").unwrap().root(), "/%E4%BA%8B/");
+    }
+
+    #[test]
+    fn summary_links_are_rebased_onto_the_entry_page() {
+        let page = "/cb/incidents/2024-001/";
+        let r = |html| rebase_links(html, page, "").into_owned();
+        assert_eq!(r(r##"<a href="../2024-002/">x</a>"##), r##"<a href="/cb/incidents/2024-002/">x</a>"##);
+        assert_eq!(r(r##"<a href="#原因">x</a>"##), r##"<a href="/cb/incidents/2024-001/#原因">x</a>"##);
+        assert_eq!(
+            r(r##"<img src="fig.png" alt="a" />"##),
+            r##"<img src="/cb/incidents/2024-001/fig.png" alt="a" />"##
+        );
+        assert_eq!(
+            r(r##"<a href="./x/../y?q=1&amp;r#f">x</a>"##),
+            r##"<a href="/cb/incidents/2024-001/y?q=1&amp;r#f">x</a>"##
+        );
+        assert_eq!(r(r##"<a href="../../../../..">x</a>"##), r##"<a href="/">x</a>"##);
+        assert_eq!(r(r##"<a href="..">x</a>"##), r##"<a href="/cb/incidents/">x</a>"##);
+        // As written: external, protocol-relative, root-relative, empty; and text that only
+        // looks like an attribute.
+        for same in [
+            r##"<a href="https://e.org/a">x</a>"##,
+            r##"<a href="mailto:a@b">x</a>"##,
+            r##"<a href="//e.org/">x</a>"##,
+            r##"<a href="/cb/tags/">x</a>"##,
+            r##"<a href="">x</a>"##,
+            r##"<p data-src="x.png">href="y"</p>"##,
+        ] {
+            assert!(matches!(rebase_links(same, page, ""), std::borrow::Cow::Borrowed(_)), "{same}");
+        }
+        // In feeds every site-relative link becomes absolute.
+        let feed = |html| rebase_links(html, page, "https://e.org").into_owned();
+        assert_eq!(feed(r##"<a href="/cb/tags/">x</a>"##), r##"<a href="https://e.org/cb/tags/">x</a>"##);
+        assert_eq!(feed(r##"<a href="../a/">x</a>"##), r##"<a href="https://e.org/cb/incidents/a/">x</a>"##);
+        assert_eq!(feed(r##"<a href="https://x.org/">x</a>"##), r##"<a href="https://x.org/">x</a>"##);
     }
 }

@@ -876,6 +876,40 @@ fn feed_holds_the_newest_twenty() {
 }
 
 #[test]
+fn summary_links_work_on_list_pages_and_in_feeds() {
+    // A summary is written in (and checked against) its entry's page, but shown on the home,
+    // year and term pages and in feeds: its relative links must lead where they do on the entry.
+    let (_tmp, root) =
+        empty_site("summary-links", "[book]\ntitle = \"要約\"\nbase_url = \"https://example.org/cb/\"\n");
+    write(
+        &root,
+        "content/incidents/2024/2024-001.md",
+        "---\ntitle: 一\nid: \"2024-001\"\ndate: 2024-01-01\norganization: 甲\n---\n\n\
+         [続報](../2024-002/)と[原因](#原因)と[^1]と[タグ](/cb/tags/)。\n\n## 原因\n\n本文。\n\n[^1]: 注。\n",
+    );
+    write(
+        &root,
+        "content/incidents/2024/2024-002.md",
+        "---\ntitle: 二\nid: \"2024-002\"\ndate: 2024-01-02\norganization: 乙\n---\n\n本文。\n",
+    );
+    run_in(&root, &["check"]).success();
+    build(&root, &[]).success();
+    let out = root.join("public");
+    let home = read(&out, "index.html");
+    let summary = between(&home, "続報", "</p>");
+    let links = assert_links_resolve(&out, BASE, ORIGIN);
+    // Relative links stay as written only in the body of the entry's own page.
+    assert!(links.suspicious.iter().all(|l| l.starts_with("incidents/2024-001/index.html: ")), "{}", links.summary());
+    let card = between(&home, "<a href=\"/cb/incidents/2024-002/\">続報", "</p>");
+    assert!(card.contains("href=\"/cb/incidents/2024-001/#%E5%8E%9F%E5%9B%A0\""), "{summary}");
+    assert!(card.contains("href=\"/cb/incidents/2024-001/#1\""), "the footnote, on the entry's page: {summary}");
+    let feed = read(&out, "feed.xml");
+    assert!(feed.contains("href=&quot;https://example.org/cb/incidents/2024-002/&quot;"), "{feed}");
+    assert!(feed.contains("href=&quot;https://example.org/cb/tags/&quot;"), "{feed}");
+    assert!(!feed.contains("href=&quot;../") && !feed.contains("href=&quot;#"), "{feed}");
+}
+
+#[test]
 fn reading_time_counts_japanese_characters() {
     let (_tmp, root) = empty_site("reading", "[book]\ntitle = \"読了\"\n");
     // 1,201 characters of Japanese: 600 a minute, rounded up → 3 minutes.

@@ -76,7 +76,11 @@ fn check_atom(path: &Path) -> usize {
         assert_eq!(summary.len(), 1);
         assert_eq!(summary[0].attribute("type"), Some("html"));
         for c in child(*e, "category") {
-            assert!(c.attribute("term").is_some_and(|t| !t.is_empty()));
+            let term = c.attribute("term").unwrap_or("");
+            assert!(!term.is_empty());
+            // Readers show `label` in place of the term: it can only be the term itself.
+            assert!(c.attribute("label").is_none_or(|l| l == term), "label {:?} of {term}", c.attribute("label"));
+            assert!(c.attribute("scheme").is_none_or(is_absolute_iri), "scheme is an absolute IRI");
         }
     }
     let ids: std::collections::HashSet<String> = entries.iter().map(|e| one(*e, "id")).collect();

@@ -163,7 +163,8 @@ impl<'a> Values<'a> {
             ("sector", self.single(i, F::Sector, m.sector.as_deref())),
             ("affected", m.affected.into()),
             ("affected_fmt", m.affected.map(group_digits).unwrap_or_default().into()),
-            ("summary", Value::safe_string(&e.summary_html)),
+            // Shown on list pages: links relative to the entry's page are made to work there.
+            ("summary", Value::safe_string(&crate::url::rebase_links(&e.summary_html, url, ""))),
             ("tags", self.list(i, F::Tags, &m.tags)),
         ]
     }

@@ -94,14 +94,22 @@ pub fn atom(site: &Site, config: &Config, links: &Links, spec: &FeedSpec<'_>) ->
             published = e.meta.date.rfc3339(),
             updated = updated_of(site, i),
         );
+        // `label` is what feed readers show for a category (RFC 4287 §4.2.2.3), so it is not the
+        // taxonomy's title (every tag read `タグ`); the taxonomy is told by `scheme`, its page,
+        // which must be an absolute IRI and so is left out without an origin.
         for (t, tax) in site.taxonomies.iter().enumerate() {
+            let scheme = if links.base.has_origin() {
+                format!(" scheme=\"{}\"", escape(&links.permalink(&links.taxonomy[t])))
+            } else {
+                String::new()
+            };
             for &term in &site.entry_terms[i][t] {
-                let name = &tax.terms[term].name;
-                let _ =
-                    writeln!(x, "    <category term=\"{}\" label=\"{}\"/>", escape(name), escape(&tax.config.title));
+                let _ = writeln!(x, "    <category term=\"{}\"{scheme}/>", escape(&tax.terms[term].name));
             }
         }
-        let _ = write!(x, "    <summary type=\"html\">{}</summary>\n  </entry>\n", escape(&e.summary_html));
+        // A feed reader resolves links against the feed's URL, if at all: make them absolute.
+        let summary = crate::url::rebase_links(&e.summary_html, url, &links.base.absolute(""));
+        let _ = write!(x, "    <summary type=\"html\">{}</summary>\n  </entry>\n", escape(&summary));
     }
     x.push_str("</feed>\n");
     x

@@ -238,6 +238,22 @@ async function browseBuiltSite(context, site) {
   const marked = await text(page, "#search-results .search-result .card__title mark");
   check(marked === cfg.query, `the first result highlights "${marked}", expected "${cfg.query}"`);
   check(new URL(page.url()).searchParams.get("q") === cfg.query, `the URL does not keep the query: ${page.url()}`);
+  stage = "fitting the search form on a phone with a long attack name";
+  // A select is as wide as its longest option; the sample's attack names are short, so one as
+  // long as real ones can be (サプライチェーン攻撃（委託先経由）…) is added.
+  await page.setViewportSize({ width: 390, height: 844 });
+  const overflow = await page.evaluate(() => {
+    const select = document.getElementById("search-attack");
+    const option = new Option("サプライチェーン攻撃（委託先のクラウドサービス経由の不正アクセス）（1）", "x");
+    select.add(option);
+    const width = document.documentElement.scrollWidth;
+    option.remove();
+    return width - window.innerWidth;
+  });
+  check(overflow <= 0, `the search form is ${overflow}px wider than a 390px screen`);
+  await page.setViewportSize({ width: 1280, height: 720 });
+  log("search form: fits 390px with a long attack name");
+
   const result = await follow(page, "#search-results .search-result .card__title a");
   const entryTitle = await text(page, "h1.entry__title");
   check(result.path === cfg.entry && entryTitle.includes(cfg.query), `the result led to ${result.path} "${entryTitle}"`);
