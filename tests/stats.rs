@@ -185,3 +185,42 @@ fn table_headings_name_what_is_counted_and_align_with_numbers() {
     assert!(largest.contains("<th scope=\"col\" class=\"num\">合計</th>"), "{largest}");
     assert!(largest.contains("<th scope=\"col\" class=\"num\">影響件数</th>"), "{largest}");
 }
+
+/// A year without incidents between two with them is drawn as a zero bar (and a 0 in the table),
+/// not skipped: three bars evenly spaced for 2019, 2021 and 2022 read as three years in a row.
+/// The empty year links to its page only when it has one (articles only).
+#[test]
+fn a_year_without_incidents_is_a_zero_bar() {
+    let (tmp, root) = empty_site("stats-gap", "[book]\ntitle = \"統計\"\nbase_url = \"https://example.org/\"\n");
+    for (n, date) in [(1, "2019-05-01"), (2, "2021-06-01"), (3, "2022-07-01"), (4, "2022-08-01")] {
+        incident(&root, n, date, "ランサムウェア", "医療", 10);
+    }
+    write(&root, "content/articles/a.md", "---\ntitle: 記事\ndate: 2020-03-01\n---\n\n本文。\n");
+    let out = tmp.join("out");
+    build(&root, &["-q", "--output", out.to_str().unwrap()]).success();
+    let page = read(&out, "stats/index.html");
+    let svg = charts(&page).into_iter().find(|s| s.contains("id=\"by-year-title\"")).expect("the by-year chart");
+    let doc = roxmltree::Document::parse(&svg).unwrap();
+    let bars: Vec<(String, Option<String>)> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("rect"))
+        .map(|r| {
+            let parent = r.parent().unwrap();
+            let title = parent.children().find(|c| c.has_tag_name("title")).unwrap().text().unwrap().to_string();
+            (title, parent.attribute("href").map(String::from))
+        })
+        .collect();
+    let titles: Vec<&str> = bars.iter().map(|b| b.0.as_str()).collect();
+    assert_eq!(titles, ["2019: 1", "2020: 0", "2021: 1", "2022: 2"]);
+    assert_eq!(bars[1].1.as_deref(), Some("/years/2020/"), "2020 has an article, so a page");
+    let table = &page[page.find("<caption>年別の件数（表）</caption>").expect("the by-year table")..];
+    let table = &table[..table.find("</table>").unwrap()];
+    assert!(table.contains("2020"), "{table}");
+
+    // Without the article 2020 has no page: its bar links nowhere.
+    std::fs::remove_file(root.join("content/articles/a.md")).unwrap();
+    build(&root, &["-q", "--output", out.to_str().unwrap()]).success();
+    let page = read(&out, "stats/index.html");
+    assert!(!page.contains("/years/2020/"), "a link to a year page that does not exist");
+    assert!(page.contains("<title>2020: 0</title>"));
+}

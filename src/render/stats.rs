@@ -28,6 +28,34 @@ pub struct Bar {
 const TOP_DATA: usize = 15;
 const MONTHS: usize = 24;
 
+/// Longest run of years drawn with the years without incidents among them; past it (a date
+/// mistyped by decades) the years with none are left out rather than drawn as a flat line.
+const MAX_YEAR_SPAN: i32 = 60;
+
+/// Per-year bars, oldest first, with a zero bar for each year without incidents between the
+/// first and the last, so that a gap in the series shows as one. The zero bar links to the year's
+/// page only when there is one (a year of articles only).
+fn with_empty_years(bars: Vec<Bar>, links: &Links) -> Vec<Bar> {
+    let year = |b: &Bar| b.label.parse::<i32>().ok();
+    let (Some(first), Some(last)) = (bars.first().and_then(year), bars.last().and_then(year)) else { return bars };
+    if last - first >= MAX_YEAR_SPAN || last - first + 1 == bars.len() as i32 {
+        return bars;
+    }
+    let mut out = Vec::with_capacity((last - first + 1) as usize);
+    let mut given = bars.into_iter().peekable();
+    for y in first..=last {
+        match given.next_if(|b| year(b) == Some(y)) {
+            Some(b) => out.push(b),
+            None => out.push(Bar {
+                label: y.to_string(),
+                value: 0,
+                url: Some(links.year_url(y)).filter(|u| !u.is_empty()).map(str::to_string),
+            }),
+        }
+    }
+    out
+}
+
 /// Incidents per value of a front-matter field, largest first, linked to the term pages when
 /// the field has a taxonomy.
 fn by_field(site: &Site, links: &Links, field: TaxonomyField) -> Vec<Bar> {
@@ -87,8 +115,8 @@ pub fn value(site: &Site, config: &Config, links: &Links) -> Value {
         value,
         url: Some(links.year_url(y.year).to_string()),
     };
-    let per_year: Vec<Bar> = years.iter().map(|y| year_bar(y, y.incidents as u64)).collect();
-    let affected_year: Vec<Bar> = years.iter().map(|y| year_bar(y, y.affected)).collect();
+    let per_year = with_empty_years(years.iter().map(|y| year_bar(y, y.incidents as u64)).collect(), links);
+    let affected_year = with_empty_years(years.iter().map(|y| year_bar(y, y.affected)).collect(), links);
     let mut data = by_field(site, links, TaxonomyField::Data);
     data.truncate(TOP_DATA);
 
