@@ -96,12 +96,35 @@ pub fn render(body: &str, opts: MarkdownOptions) -> Rendered {
     pulldown_cmark::html::push_html(&mut out.html, events.iter().cloned());
 
     if let Some(pos) = more_marker(body) {
-        let mut summary = render(&body[..pos], MarkdownOptions { east_asian_line_breaks: opts.east_asian_line_breaks });
-        out.summary_html = std::mem::take(&mut summary.html);
+        out.summary_html = summary_before_more(&body[..pos], opts);
     } else if let Some((a, b)) = first_paragraph {
         pulldown_cmark::html::push_html(&mut out.summary_html, events[a..b].iter().cloned());
     }
     out
+}
+
+/// The part before `<!-- more -->` as list pages and feeds show it. Its headings become bold
+/// paragraphs: inside a card a heading would outrank the card's own title, and its id would
+/// repeat on every list page holding two such cards.
+fn summary_before_more(md: &str, opts: MarkdownOptions) -> String {
+    let mut events: Vec<Event<'_>> = Vec::new();
+    for event in Parser::new_ext(md, parser_options()) {
+        match event {
+            Event::Start(Tag::Heading { .. }) => {
+                events.extend([Event::Start(Tag::Paragraph), Event::Start(Tag::Strong)])
+            }
+            Event::End(TagEnd::Heading(_)) => {
+                events.extend([Event::End(TagEnd::Strong), Event::End(TagEnd::Paragraph)])
+            }
+            other => events.push(other),
+        }
+    }
+    if opts.east_asian_line_breaks {
+        join_cjk_soft_breaks(&mut events);
+    }
+    let mut html = String::with_capacity(md.len() + md.len() / 4);
+    pulldown_cmark::html::push_html(&mut html, events.into_iter());
+    html
 }
 
 /// The characters of `text` that are not whitespace (`char::is_whitespace`), for the reading
@@ -294,6 +317,10 @@ mod tests {
         let r = md("一段落目。\n\n二段落目。\n<!-- more -->\n\n三段落目。\n");
         assert_eq!(r.summary_html, "<p>一段落目。</p>\n<p>二段落目。</p>\n");
         assert!(md("## only a heading\n").summary_html.is_empty());
+        // Before the marker, a heading is bold text: no heading or id inside a card.
+        let r = md("## 概要 {#gaiyou}\n\n事件の\n概要。\n\n<!-- more -->\n\n## 詳細\n");
+        assert_eq!(r.summary_html, "<p><strong>概要</strong></p>\n<p>事件の概要。</p>\n");
+        assert!(r.html.contains("<h2 id=\"gaiyou\">概要</h2>"), "{}", r.html);
     }
 
     #[test]
