@@ -225,8 +225,39 @@ fn no_result_and_too_short_queries() {
     }
     let Some(c) = query("  ", "", "") else { return };
     assert_eq!(c["status"], "empty");
-    let Some(r) = harness(shared(), &json!({})) else { return };
-    assert_eq!(r["short"], "2文字以上で検索してください");
+    assert_eq!(c["statusText"], "");
+    let Some(c) = query("C++", "", "") else { return };
+    assert_eq!(c["status"], "short");
+    assert_eq!(c["statusText"], "2文字以上の語で検索してください（1文字の語と記号は検索に使えません）");
+}
+
+/// A one-character word in a longer query is left out, and the status line says so.
+#[test]
+fn one_character_words_are_named_when_left_out() {
+    let Some(c) = query("ランサム 社", "", "") else { return };
+    assert_eq!(c["terms"], json!(["ランサム"]));
+    assert_eq!(c["dropped"], json!(["社"]));
+    let text = c["statusText"].as_str().unwrap();
+    assert!(text.starts_with("「ランサム 社」の検索結果："), "{text}");
+    assert!(text.ends_with("（1文字の語「社」は検索に使っていません）"), "{text}");
+}
+
+/// A year or attack chosen without a query lists every entry it lets through, newest first
+/// (before, the page showed nothing and said nothing).
+#[test]
+fn filters_without_a_query_list_their_entries() {
+    let Some(c) = query("", "", "ランサムウェア") else { return };
+    assert_eq!(c["status"], "ok");
+    assert_eq!(urls(&c), vec![incident("2024-010"), incident("2023-070")]);
+    assert_eq!(c["statusText"], "ランサムウェアの記事：2件");
+    // No shard of the index is needed, only the documents shown.
+    assert!(c["files"].as_array().unwrap().iter().all(|f| !f.as_str().unwrap().starts_with("index/")), "{c}");
+    let Some(c) = query("", "2023", "ランサムウェア") else { return };
+    assert_eq!(urls(&c), vec![incident("2023-070")]);
+    assert_eq!(c["statusText"], "2023年・ランサムウェアの記事：1件");
+    let Some(c) = query("", "2023", "誤送信") else { return };
+    assert_eq!(c["status"], "none");
+    assert_eq!(c["statusText"], "2023年・誤送信の記事はありません。");
 }
 
 #[test]

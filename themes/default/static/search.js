@@ -41,7 +41,7 @@
   var COMBINING = /[\p{M}\uff9e\uff9f]/u;
 
   var MESSAGES = {
-    short: "2文字以上で検索してください",
+    short: "2文字以上の語で検索してください（1文字の語と記号は検索に使えません）",
     error: "検索データを読み込めませんでした。ページを再読み込みしてください。",
     loading: "検索データを読み込んでいます…",
   };
@@ -57,7 +57,8 @@
 
   /**
    * The search terms of a query: runs of word characters of the normalized query, two or more
-   * characters long, without repeats. `hasText` tells a too-short query from an empty one.
+   * characters long, without repeats. `hasText` tells a too-short query from an empty one;
+   * `dropped` are the one-character words left out (a bigram index cannot look them up).
    */
   function parseQuery(query) {
     var norm = normalize(query == null ? "" : query);
@@ -73,10 +74,12 @@
     }
     if (cur) runs.push(cur);
     var terms = [];
+    var dropped = [];
     for (var r of runs) {
-      if (Array.from(r).length >= 2 && terms.indexOf(r) < 0) terms.push(r);
+      var into = Array.from(r).length >= 2 ? terms : dropped;
+      if (into.indexOf(r) < 0) into.push(r);
     }
-    return { terms: terms, hasText: runs.length > 0 };
+    return { terms: terms, hasText: runs.length > 0, dropped: dropped };
   }
 
   /** FNV-1a over the two code points, then the murmur3 finalizer (search.rs: bigram_hash). */
@@ -335,18 +338,29 @@
   /**
    * Searches. `options.year` (e.g. "2024") and `options.attack` (an attack name from
    * meta.attacks) filter. Resolves to `{status, terms, total, hits: [{doc, score}]}` where
-   * status is "empty" (no query), "short" (no term of two characters), "none" or "ok"; hits
-   * are ranked by score (the sum over terms of each term's best tier: title, organization,
-   * terms, body) and then newest first.
+   * status is "empty" (no query and no filter), "short" (no term of two characters), "none"
+   * or "ok"; hits are ranked by score (the sum over terms of each term's best tier: title,
+   * organization, terms, body) and then newest first. With a filter and no query, every entry
+   * the filters let through is a hit, newest first: the one page that lists, say, one year's
+   * ransomware cases. `dropped` are the one-character words the query left out.
    */
   Index.prototype.search = function (query, options) {
     var self = this;
     var opts = options || {};
     var q = parseQuery(query);
-    if (!q.terms.length) {
-      return Promise.resolve({ status: q.hasText ? "short" : "empty", terms: [], total: 0, hits: [] });
+    var result = function (status, hits) {
+      return { status: status, terms: q.terms, dropped: q.dropped, total: hits.length, hits: hits };
+    };
+    if (!q.terms.length && (q.hasText || !(opts.year || opts.attack))) {
+      return Promise.resolve(result(q.hasText ? "short" : "empty", []));
     }
     return this.load().then(function (meta) {
+      var pass = filterOf(meta, opts);
+      if (!q.terms.length) {
+        var all = [];
+        for (var d = 0; d < meta.count; d++) if (pass(d)) all.push({ doc: d, score: 0 });
+        return result(all.length ? "ok" : "none", all);
+      }
       var grams = q.terms.map(bigrams);
       var need = new Set();
       grams.forEach(function (gs) {
@@ -367,23 +381,28 @@
           });
           scores = next;
         });
-        var year = opts.year ? Number(opts.year) : 0;
-        var attack = 0;
-        if (opts.attack) {
-          attack = -1;
-          meta.attacks.forEach(function (a, i) { if (a[0] === opts.attack) attack = i + 1; });
-        }
         var hits = [];
         scores.forEach(function (score, doc) {
-          if (year && meta.yearOf[doc] !== year) return;
-          if (attack && meta.attackOf[doc] !== attack) return;
-          hits.push({ doc: doc, score: score });
+          if (pass(doc)) hits.push({ doc: doc, score: score });
         });
         hits.sort(function (a, b) { return a.score - b.score || a.doc - b.doc; });
-        return { status: hits.length ? "ok" : "none", terms: q.terms, total: hits.length, hits: hits };
+        return result(hits.length ? "ok" : "none", hits);
       });
     });
   };
+
+  /** Whether a document passes the year and attack filters of `opts`. */
+  function filterOf(meta, opts) {
+    var year = opts.year ? Number(opts.year) : 0;
+    var attack = 0;
+    if (opts.attack) {
+      attack = -1;
+      meta.attacks.forEach(function (a, i) { if (a[0] === opts.attack) attack = i + 1; });
+    }
+    return function (doc) {
+      return !(year && meta.yearOf[doc] !== year) && !(attack && meta.attackOf[doc] !== attack);
+    };
+  }
 
   Index.prototype.chunk = function (n) {
     var self = this;
@@ -593,6 +612,26 @@
     select.value = options.some(function (o) { return o.value === wanted; }) ? wanted : "";
   }
 
+  /**
+   * The status line for a search result: how many were found for what, or why nothing was
+   * looked up. `filters` are the year and attack chosen ("" when none).
+   */
+  function statusText(res, query, filters) {
+    var count = res.total.toLocaleString("ja-JP") + "件";
+    var chosen = [filters.year ? filters.year + "年" : "", filters.attack || ""].filter(Boolean).join("・");
+    if (res.status === "empty") return "";
+    if (res.status === "short") return MESSAGES.short;
+    if (!res.terms.length) {
+      return res.status === "none" ? chosen + "の記事はありません。" : chosen + "の記事：" + count;
+    }
+    var shownQuery = "「" + query.trim() + "」";
+    var text = res.status === "none" ? shownQuery + "に一致する記事は見つかりませんでした。" : shownQuery + "の検索結果：" + count;
+    if (res.dropped && res.dropped.length) {
+      text += "（1文字の語「" + res.dropped.join("」「") + "」は検索に使っていません）";
+    }
+    return text;
+  }
+
   /** Wires up #search-form, #search-status, #search-results and #search-more. */
   function mount(document, window) {
     var form = document.getElementById("search-form");
@@ -657,11 +696,7 @@
         shown = 0;
         list.textContent = "";
         if (moreBox) moreBox.hidden = true;
-        var shownQuery = "「" + query.trim() + "」";
-        if (res.status === "empty") say("");
-        else if (res.status === "short") say(MESSAGES.short);
-        else if (res.status === "none") say(shownQuery + "に一致する記事は見つかりませんでした。");
-        else say(shownQuery + "の検索結果：" + res.total.toLocaleString("ja-JP") + "件");
+        say(statusText(res, query, filters));
         return res.status === "ok" ? showMore(my) : null;
       }).catch(function (e) {
         if (my === seq) say(MESSAGES.error);
@@ -715,6 +750,7 @@
     describe: describe,
     dateJa: dateJa,
     renderHit: renderHit,
+    statusText: statusText,
     mount: mount,
   };
 });
