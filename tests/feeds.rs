@@ -103,3 +103,30 @@ fn every_feed_of_the_sample_site_is_valid_atom() {
     assert!(term_feeds > 50, "every term has a feed ({term_feeds})");
     let _ = std::fs::remove_dir_all(&out);
 }
+
+/// The feed's `updated` is its latest entry's moment, compared as instants: 09:00 in Tokyo is
+/// before 01:00 UTC on the same day, though its text sorts after.
+#[test]
+fn feed_updated_is_the_latest_instant() {
+    let root = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("feeds-instant-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    std::fs::create_dir_all(root.join("content/articles")).unwrap();
+    std::fs::write(root.join("book.toml"), "[book]\ntitle = \"t\"\nbase_url = \"https://example.org/\"\n").unwrap();
+    for (name, date) in [("tokyo", "2024-05-01T09:00:00+09:00"), ("utc", "2024-05-01T01:00:00Z")] {
+        std::fs::write(
+            root.join(format!("content/articles/{name}.md")),
+            format!("---\ntitle: {name}\ndate: {date}\n---\n\n本文。\n"),
+        )
+        .unwrap();
+    }
+    let status =
+        Command::new(env!("CARGO_BIN_EXE_casebook")).args(["build", "-q", "--root"]).arg(&root).status().unwrap();
+    assert!(status.success());
+    let feed = std::fs::read_to_string(root.join("public/feed.xml")).unwrap();
+    let updated = &feed[feed.find("<updated>").unwrap() + 9..feed.find("</updated>").unwrap()];
+    assert_eq!(
+        chrono::DateTime::parse_from_rfc3339(updated).unwrap(),
+        chrono::DateTime::parse_from_rfc3339("2024-05-01T01:00:00Z").unwrap()
+    );
+    let _ = std::fs::remove_dir_all(&root);
+}

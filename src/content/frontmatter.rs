@@ -130,6 +130,14 @@ pub struct Date {
 }
 
 impl Date {
+    /// The moment it names; a plain date is taken as midnight UTC (as in [`Date::rfc3339`]).
+    pub fn instant(&self) -> DateTime<chrono::Utc> {
+        match self.time {
+            Some(t) => t.with_timezone(&chrono::Utc),
+            None => self.day.and_time(chrono::NaiveTime::MIN).and_utc(),
+        }
+    }
+
     /// RFC 3339 form for feeds; a plain date is taken as midnight UTC.
     pub fn rfc3339(&self) -> String {
         match self.time {

@@ -59,8 +59,13 @@ pub struct FeedSpec<'a> {
 
 pub fn atom(site: &Site, config: &Config, links: &Links, spec: &FeedSpec<'_>) -> String {
     let entries = &spec.entries[..spec.entries.len().min(FEED_ENTRIES)];
-    let updated =
-        entries.iter().map(|&i| updated_of(site, i)).max().unwrap_or_else(|| "1970-01-01T00:00:00Z".to_string());
+    // The latest instant, not the greatest text: `2024-05-01T09:00:00+09:00` is before
+    // `2024-05-01T01:00:00Z`.
+    let updated = entries
+        .iter()
+        .map(|&i| updated_date(site, i))
+        .max_by_key(|d| d.instant())
+        .map_or_else(|| "1970-01-01T00:00:00Z".to_string(), |d| d.rfc3339());
     let author = config.book.authors.first().map_or(config.book.title.as_str(), String::as_str);
     let mut x = String::with_capacity(2048 + entries.len() * 1024);
     let _ = write!(
@@ -115,12 +120,16 @@ pub fn atom(site: &Site, config: &Config, links: &Links, spec: &FeedSpec<'_>) ->
     x
 }
 
-fn updated_of(site: &Site, i: usize) -> String {
+fn updated_date(site: &Site, i: usize) -> crate::content::Date {
     let m = &site.entries[i].meta;
     match m.later_update() {
-        Some(u) => crate::content::Date { day: u, time: None }.rfc3339(),
-        None => m.date.rfc3339(),
+        Some(u) => crate::content::Date { day: u, time: None },
+        None => m.date,
     }
+}
+
+fn updated_of(site: &Site, i: usize) -> String {
+    updated_date(site, i).rfc3339()
 }
 
 /// One URL of the sitemap, with its last modification date when known.
