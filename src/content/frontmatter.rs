@@ -613,7 +613,13 @@ impl Checker<'_> {
 
     fn check(mut self, raw: Raw, default_kind: Kind) -> Result<FrontMatter, Vec<Problem>> {
         let title_line = raw.title.as_ref().map_or(self.positions.offset + 1, |t| self.at(t).0);
+        // A field written with a value of the wrong shape (`title: [a, b]`) is reported as that,
+        // at the value; "missing" beside it would send the editor looking for a line that is there.
+        let written = |field: &str| raw.keys.iter().any(|(k, _)| k == field);
+        let (title_written, date_written, organization_written) =
+            (written("title"), written("date"), written("organization"));
         let title = match raw.title {
+            None if title_written => None,
             None => {
                 self.problems.push((
                     self.positions.offset + 1,
@@ -626,6 +632,7 @@ impl Checker<'_> {
         };
 
         let date = match raw.date {
+            None if date_written => None,
             None => {
                 self.problems.push((title_line, 1, "`date` is missing, expected a date YYYY-MM-DD".into()));
                 None
@@ -695,10 +702,7 @@ impl Checker<'_> {
             }
         });
         let organization = self.text("organization", raw.organization);
-        if kind == Kind::Incident
-            && organization.is_none()
-            && self.problems.iter().all(|p| !p.2.starts_with("`organization`"))
-        {
+        if kind == Kind::Incident && organization.is_none() && !organization_written {
             self.problems.push((
                 title_line,
                 1,
@@ -1098,6 +1102,29 @@ mod tests {
         }
         let m = fm("---\ntitle: !!int 0x10\ndate: 2024-01-30\norganization: X\n---\n").unwrap();
         assert_eq!(m.title, "16");
+    }
+
+    /// A required field written with a value of the wrong shape is one problem at the value, not
+    /// also "missing" at the title's line.
+    #[test]
+    fn a_required_field_of_the_wrong_shape_is_not_also_missing() {
+        let errors = fm("---\ntitle: [a, b]\ndate: [2024-01-30]\norganization: {a: 1}\n---\n").unwrap_err();
+        let messages: Vec<&str> = errors.iter().map(|e| e.2.as_str()).collect();
+        assert_eq!(
+            messages,
+            [
+                "`title` is a list, expected a string",
+                "`date` is a list, expected a date YYYY-MM-DD",
+                "`organization` is a map, expected a string"
+            ],
+            "{errors:?}"
+        );
+        let errors = fm("---\ntitle:\ndate:\norganization:\n---\n").unwrap_err();
+        assert_eq!(errors.len(), 3, "{errors:?}");
+        assert!(errors.iter().all(|e| !e.2.contains("missing")), "{errors:?}");
+        // Not written at all is still "missing".
+        let errors = fm("---\nsummary: s\n---\n").unwrap_err();
+        assert_eq!(errors.iter().filter(|e| e.2.contains("is missing")).count(), 3, "{errors:?}");
     }
 
     /// A quote or bracket left open, or a tab indenting a line, is reported where it is (file
