@@ -923,6 +923,24 @@ fn no_such_day(s: &str) -> &'static str {
 fn describe_yaml_error(yaml: &str, line: usize, message: &str) -> String {
     let field = field_at(yaml, line);
     let expected = field.map_or("valid YAML front matter", expectation);
+    // Two of the parser's accounts are said in the editor's terms: "duplicate mapping key" (and
+    // "expected a string" after it) for a field written twice, and the nesting budget's internals
+    // (`budget breached: Depth { depth: 33 }`) for a value nested too deep.
+    if let Some(key) = message.strip_prefix("duplicate mapping key: ") {
+        let key = key.trim();
+        return match field {
+            Some(f) if f == key => format!("`{key}` is written twice, expected each field once"),
+            Some(f) => format!("`{f}` has the key `{key}` twice, expected each key once"),
+            None => format!("the front matter has the key `{key}` twice, expected each key once"),
+        };
+    }
+    if message.starts_with("budget breached") || message.starts_with("recursion limit exceeded") {
+        let what = field.map_or("the front matter".to_string(), |f| format!("`{f}`"));
+        return format!(
+            "{what} is nested more than {} levels deep (lists and maps inside each other), expected {expected}",
+            yaml::MAX_DEPTH
+        );
+    }
     match field {
         Some(f) => format!("`{f}` is not valid YAML ({message}), expected {expected}"),
         None => format!("the front matter is not valid YAML ({message}), expected {expected}"),
@@ -1158,6 +1176,33 @@ mod tests {
         let (l, _, m) = first_error(&format!("{head}organization: X\ntags: [a, 'b']\nsummary: a: b\n---\n"));
         assert_eq!(l, 6);
         assert!(m.starts_with("`summary` is not valid YAML"), "{m}");
+    }
+
+    /// A key written twice and a value nested too deep are said in an editor's words, not the
+    /// parser's.
+    #[test]
+    fn duplicate_keys_and_deep_nesting_are_said_plainly() {
+        let head = "---\ntitle: t\ndate: 2024-01-30\norganization: X\n";
+        let cases = [
+            ("title: u\n".to_string(), 5, "`title` is written twice, expected each field once"),
+            (
+                "sources:\n  - title: a\n    title: b\n".to_string(),
+                7,
+                "`sources` has the key `title` twice, expected each key once",
+            ),
+            (format!("extra: {}{}\n", "[".repeat(40), "]".repeat(40)), 5, "`extra` is nested more than 32 levels deep"),
+            (
+                format!("extra:\n{}", (1..40).map(|i| format!("{}a:\n", "  ".repeat(i))).collect::<String>()),
+                0,
+                "`extra` is nested more than 32 levels deep",
+            ),
+        ];
+        for (yaml, line, message) in cases {
+            let text = format!("{head}{yaml}---\n");
+            let (l, _, m) = first_error(&text);
+            assert!(m.starts_with(message), "{text:?}: {m}");
+            assert!(line == 0 || l == line, "{text:?}: line {l}");
+        }
     }
 
     /// Anchored and aliased values keep their written text too, and `affected` is the count its
