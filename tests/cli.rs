@@ -1009,6 +1009,11 @@ fn init_refuses_a_non_empty_directory_or_an_existing_site() {
     r.expect_status(1);
     assert_eq!(read(tmp.path(), "file"), "x");
 
+    // A directory that cannot be made is named in the message, as given.
+    let r = run(tmp.path(), &["init", "file/site"]);
+    r.expect_status(1);
+    assert!(r.stderr.contains("error: file/site: "), "{}", r.stderr);
+
     // Missing DIR is a usage error.
     run(tmp.path(), &["init"]).expect_status(2);
 }
