@@ -1047,3 +1047,43 @@ fn new_incident_does_not_break_the_build_with_a_duplicate_slug() {
         other => panic!("unexpected status {other:?}: {}", r.stderr),
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Standard output that cannot be written
+// ---------------------------------------------------------------------------------------------
+
+/// A pipe whose reader has left (`casebook check --format github | head -1`) or a full disk
+/// does not turn a finished command into a panic with status 101: the status is the work's.
+#[test]
+fn a_closed_or_full_standard_output_keeps_the_exit_status() {
+    let (_tmp, root) = site_from_fixture("basic");
+    let with_stdout = |args: &[&str], stdout: std::process::Stdio| {
+        let mut child = Command::new(BIN)
+            .args(args)
+            .current_dir(&root)
+            .env("NO_COLOR", "1")
+            .stdout(stdout)
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("run the casebook binary");
+        // Reading nothing: the pipe's reader is gone before the command prints.
+        drop(child.stdout.take());
+        let out = child.wait_with_output().expect("wait for casebook");
+        (out.status.code(), String::from_utf8_lossy(&out.stderr).into_owned())
+    };
+    let full = || std::fs::OpenOptions::new().write(true).open("/dev/full").expect("open /dev/full").into();
+    for args in [&["build", "-q", "--timings"][..], &["check"], &["build"]] {
+        let (status, stderr) = with_stdout(args, std::process::Stdio::piped());
+        assert_eq!(status, Some(0), "{args:?} into a closed pipe: {stderr}");
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert!(!stderr.contains("standard output"), "a reader that left is not an error: {stderr}");
+        let (status, stderr) = with_stdout(args, full());
+        assert_eq!(status, Some(0), "{args:?} into a full disk: {stderr}");
+        assert!(stderr.contains("warning: standard output cannot be written"), "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    }
+    write(&root, "content/articles/broken.md", "---\ntitle: [x]\ndate: 2024-01-01\n---\n");
+    let (status, stderr) = with_stdout(&["check", "--format", "github"], std::process::Stdio::piped());
+    assert_eq!(status, Some(1), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
