@@ -653,6 +653,8 @@ impl Checker<'_> {
             },
         };
 
+        // An invalid `kind` is reported by itself; only a written `article` is the reason below.
+        let article_written = raw.kind.as_ref().is_some_and(|k| k.value.trim() == "article");
         let kind = match raw.kind {
             None => default_kind,
             Some(k) => match k.value.trim() {
@@ -680,13 +682,27 @@ impl Checker<'_> {
         let summary = self.text("summary", raw.summary);
         let updated = self.day("updated", raw.updated);
 
-        // Incident-only fields on an article are most likely a missing `kind: incident`.
+        // Incident-only fields on an article are most likely a missing `kind: incident` or a file
+        // outside `incidents/`: one problem, reported once at the first such field with all of
+        // them named (an incident in the wrong directory would otherwise give ten errors), and
+        // saying why the entry is an article.
         if kind == Kind::Article {
-            for (field, (line, col)) in raw.keys.iter().filter(|(k, _)| INCIDENT_FIELDS.contains(&k.as_str())) {
+            let fields: Vec<&(String, (usize, usize))> =
+                raw.keys.iter().filter(|(k, _)| INCIDENT_FIELDS.contains(&k.as_str())).collect();
+            if let Some((_, (line, col))) = fields.first() {
+                let names = fields.iter().map(|(k, _)| format!("`{k}`")).collect::<Vec<_>>().join(", ");
+                let (are, them) = if fields.len() == 1 { ("is a field", "it") } else { ("are fields", "them") };
+                let why = if article_written {
+                    "`kind: article`"
+                } else {
+                    "no `kind: incident` and is not under the content directory's `incidents/`"
+                };
                 self.problems.push((
                     *line,
                     *col,
-                    format!("`{field}` is a field of incidents but this entry is an article, expected `kind: incident` or no `{field}`"),
+                    format!(
+                        "{names} {are} of incidents, but this entry is an article (it has {why}), expected `kind: incident` or the entry without {them}"
+                    ),
                 ));
             }
         }
