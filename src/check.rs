@@ -38,7 +38,17 @@ pub fn check(root: &Path, drafts: bool) -> Result<CheckReport, Error> {
         .collect();
     let files: Mutex<HashSet<String>> = Mutex::new(HashSet::new());
     let ids: Mutex<HashMap<String, HashSet<String>>> = Mutex::new(HashMap::new());
+    // What `build` refuses, `check` reports: a static file in the way of a page, and an output
+    // directory (book.toml's) that holds the input. A check that passes means a build that does.
+    let Loaded { root: site_root, site, config, base, tera, theme } = &mut loaded;
+    let clashes = crate::StaticClashes::new(site_root, &theme.statics);
+    let (output, content) = (site_root.join(&config.build.output), site_root.join(&config.build.content));
+    if let Err(crate::output::OutputError::Refused(message)) = crate::output::check_target(site_root, &content, &output)
+    {
+        diags.extend(crate::at_config_key(site_root, "output", vec![Diagnostic::file("output", message)]));
+    }
     let sink = |page: render::Page| {
+        clashes.found(&page.path);
         if targets.contains(&page.path) {
             let found = element_ids(&String::from_utf8_lossy(&page.bytes));
             if let Ok(mut i) = ids.lock() {
@@ -50,12 +60,12 @@ pub fn check(root: &Path, drafts: bool) -> Result<CheckReport, Error> {
         }
         Ok(())
     };
-    let Loaded { site, config, base, tera, theme, .. } = &mut loaded;
     match render::render(site, config, base, tera, theme, &sink) {
         Ok(_) => {}
         Err(RenderError::Templates(d)) => diags.extend(d),
         Err(RenderError::Write(io)) => return Err(Error::Setup(io.to_string())),
     }
+    diags.extend(clashes.into_diagnostics());
     let mut files = files.into_inner().unwrap_or_default();
     files.extend(loaded.theme.statics.keys().cloned());
     let ids = ids.into_inner().unwrap_or_default();

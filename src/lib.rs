@@ -238,7 +238,7 @@ pub fn load_lenient(
 /// Problems with a directory that book.toml's `build.<key>` names, moved to that key's line when
 /// book.toml sets it (the default directory has no line to point at). Read only on this error
 /// path.
-fn at_config_key(root: &Path, key: &str, diags: Vec<Diagnostic>) -> Vec<Diagnostic> {
+pub(crate) fn at_config_key(root: &Path, key: &str, diags: Vec<Diagnostic>) -> Vec<Diagnostic> {
     let text = std::fs::read_to_string(root.join(config::CONFIG_FILE)).unwrap_or_default();
     diags
         .into_iter()
@@ -301,48 +301,9 @@ fn build_in_pool(opts: &BuildOptions) -> Result<BuildReport, Error> {
     let files = AtomicU64::new(0);
     // A static file where the site writes a page (or a directory of pages) would be replaced, or
     // fail the write deep in the staging directory: each such clash is reported at the file.
-    let clashes: Mutex<Vec<Diagnostic>> = Mutex::new(Vec::new());
-    let statics = &loaded.theme.statics;
-    let static_tops: std::collections::HashSet<&str> = statics.keys().filter_map(|k| k.split('/').next()).collect();
-    let clash = |path: &str| -> Option<Diagnostic> {
-        // Nearly every page is under a directory no static file is in: one lookup.
-        if !static_tops.contains(path.split('/').next().unwrap_or(path)) {
-            return None;
-        }
-        let shown = |rel: &str| match &statics[rel] {
-            render::theme::StaticSource::File(f) => f.strip_prefix(&loaded.root).unwrap_or(f).to_path_buf(),
-            render::theme::StaticSource::Embedded(_) => PathBuf::from(format!("static/{rel}")),
-        };
-        let taken = std::iter::successors(Some(path), |p| p.rsplit_once('/').map(|(parent, _)| parent))
-            .find(|p| statics.contains_key(*p));
-        let (shown, what) = match taken {
-            Some(taken) if taken == path => (shown(taken), format!("the file `{taken}`")),
-            Some(taken) => (shown(taken), format!("pages under `{taken}/`")),
-            // A static directory where the site writes a file: reported at the directory.
-            None => {
-                let inside = format!("{path}/");
-                let (rel, _) = statics
-                    .range::<str, _>((std::ops::Bound::Excluded(path), std::ops::Bound::Unbounded))
-                    .next()
-                    .filter(|(k, _)| k.starts_with(&inside))?;
-                let file = shown(rel);
-                let depth = rel[inside.len()..].split('/').count();
-                let dir = file.ancestors().nth(depth).map_or(file.clone(), Path::to_path_buf);
-                (dir, format!("the file `{path}`"))
-            }
-        };
-        Some(Diagnostic::file(
-            shown,
-            format!("is where the site writes {what}, expected a static file of another name"),
-        ))
-    };
+    let clashes = StaticClashes::new(&loaded.root, &loaded.theme.statics);
     let write = |path: &str, data: &[u8]| -> std::io::Result<()> {
-        if let Some(d) = clash(path) {
-            if let Ok(mut c) = clashes.lock()
-                && !c.iter().any(|known| known.path == d.path)
-            {
-                c.push(d);
-            }
+        if clashes.found(path) {
             return Err(std::io::Error::other("a static file is in the way"));
         }
         let t = Instant::now();
@@ -366,7 +327,7 @@ fn build_in_pool(opts: &BuildOptions) -> Result<BuildReport, Error> {
     let sink = |page: render::Page| write(&page.path, &page.bytes);
     let pages = render::render(&loaded.site, &loaded.config, &loaded.base, &mut loaded.tera, &loaded.theme, &sink)
         .map_err(|e| {
-            let mut clashes = clashes.into_inner().unwrap_or_default();
+            let mut clashes = clashes.into_diagnostics();
             if !clashes.is_empty() {
                 finish_diagnostics(&loaded.root, &mut clashes);
                 return Error::Input(clashes);
@@ -405,6 +366,76 @@ fn build_in_pool(opts: &BuildOptions) -> Result<BuildReport, Error> {
     // line is about to exit anyway.
     free_beside(loaded);
     Ok(report)
+}
+
+/// Static files (the theme's or the site's) where the site writes a page or a directory of
+/// pages, found as the pages go by: `build` stops at them, `check` reports them too, so that a
+/// check that passes means a build that does.
+pub(crate) struct StaticClashes<'a> {
+    root: &'a Path,
+    statics: &'a std::collections::BTreeMap<String, render::theme::StaticSource>,
+    /// First path segments of the static files: nearly every page is under none of them.
+    tops: std::collections::HashSet<&'a str>,
+    found: Mutex<Vec<Diagnostic>>,
+}
+
+impl<'a> StaticClashes<'a> {
+    pub(crate) fn new(
+        root: &'a Path,
+        statics: &'a std::collections::BTreeMap<String, render::theme::StaticSource>,
+    ) -> Self {
+        let tops = statics.keys().filter_map(|k| k.split('/').next()).collect();
+        StaticClashes { root, statics, tops, found: Mutex::new(Vec::new()) }
+    }
+
+    /// Whether a static file is in the way of the page at `path`; each one is noted once.
+    pub(crate) fn found(&self, path: &str) -> bool {
+        let Some(d) = self.clash(path) else { return false };
+        if let Ok(mut c) = self.found.lock()
+            && !c.iter().any(|known| known.path == d.path)
+        {
+            c.push(d);
+        }
+        true
+    }
+
+    pub(crate) fn into_diagnostics(self) -> Vec<Diagnostic> {
+        self.found.into_inner().unwrap_or_default()
+    }
+
+    fn clash(&self, path: &str) -> Option<Diagnostic> {
+        // Nearly every page is under a directory no static file is in: one lookup.
+        if !self.tops.contains(path.split('/').next().unwrap_or(path)) {
+            return None;
+        }
+        let statics = self.statics;
+        let shown = |rel: &str| match &statics[rel] {
+            render::theme::StaticSource::File(f) => f.strip_prefix(self.root).unwrap_or(f).to_path_buf(),
+            render::theme::StaticSource::Embedded(_) => PathBuf::from(format!("static/{rel}")),
+        };
+        let taken = std::iter::successors(Some(path), |p| p.rsplit_once('/').map(|(parent, _)| parent))
+            .find(|p| statics.contains_key(*p));
+        let (shown, what) = match taken {
+            Some(taken) if taken == path => (shown(taken), format!("the file `{taken}`")),
+            Some(taken) => (shown(taken), format!("pages under `{taken}/`")),
+            // A static directory where the site writes a file: reported at the directory.
+            None => {
+                let inside = format!("{path}/");
+                let (rel, _) = statics
+                    .range::<str, _>((std::ops::Bound::Excluded(path), std::ops::Bound::Unbounded))
+                    .next()
+                    .filter(|(k, _)| k.starts_with(&inside))?;
+                let file = shown(rel);
+                let depth = rel[inside.len()..].split('/').count();
+                let dir = file.ancestors().nth(depth).map_or(file.clone(), Path::to_path_buf);
+                (dir, format!("the file `{path}`"))
+            }
+        };
+        Some(Diagnostic::file(
+            shown,
+            format!("is where the site writes {what}, expected a static file of another name"),
+        ))
+    }
 }
 
 /// Drops `value` on a thread of its own, so that nobody waits for a large structure to be freed.

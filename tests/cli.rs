@@ -1087,3 +1087,41 @@ fn a_closed_or_full_standard_output_keeps_the_exit_status() {
     assert_eq!(status, Some(1), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
+
+// ---------------------------------------------------------------------------------------------
+// check finds what build refuses
+// ---------------------------------------------------------------------------------------------
+
+/// A static file in the way of a page and a book.toml output directory inside the content are
+/// refused by `build`; `check` in CI reports them too instead of passing.
+#[test]
+fn check_reports_what_build_refuses() {
+    let (_tmp, root) = site_from_fixture("basic");
+    write(&root, "static/index.html", "<p>mine</p>");
+    write(&root, "static/years", "a file where a directory of pages goes");
+    let before = snapshot(&root);
+    let r = check(&root, &[]);
+    r.expect_status(1);
+    assert!(
+        r.stderr.contains("static/index.html: error: is where the site writes the file `index.html`"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("static/years: error: is where the site writes pages under `years/`"), "{}", r.stderr);
+    assert!(r.stderr.contains("check found 2 problem(s)"), "{}", r.stderr);
+    assert_eq!(snapshot(&root), before, "check writes nothing");
+    build(&root, &[]).expect_status(1);
+
+    std::fs::remove_file(root.join("static/index.html")).unwrap();
+    std::fs::remove_file(root.join("static/years")).unwrap();
+    let toml = std::fs::read_to_string(root.join("book.toml")).unwrap();
+    std::fs::write(root.join("book.toml"), toml.replacen("[build]\n", "[build]\noutput = \"content/public\"\n", 1))
+        .unwrap();
+    let r = check(&root, &[]);
+    r.expect_status(1);
+    let d = r.diagnostics();
+    assert_eq!(d.len(), 1, "{}", r.stderr);
+    assert_eq!(d[0].path, "book.toml");
+    assert!(d[0].message.contains("overlaps the content directory"), "{}", r.stderr);
+    build(&root, &[]).expect_status(1);
+}
