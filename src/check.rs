@@ -38,6 +38,15 @@ pub fn check(root: &Path, drafts: bool) -> Result<CheckReport, Error> {
         .collect();
     let files: Mutex<HashSet<String>> = Mutex::new(HashSet::new());
     let ids: Mutex<HashMap<String, HashSet<String>>> = Mutex::new(HashMap::new());
+    // What `build` refuses, `check` reports: a static file in the way of a page, and an output
+    // directory (book.toml's) that holds the input. A check that passes means a build that does.
+    let (output, content) =
+        (loaded.root.join(&loaded.config.build.output), loaded.root.join(&loaded.config.build.content));
+    if let Err(crate::output::OutputError::Refused(message)) =
+        crate::output::check_target(&loaded.root, &content, &output)
+    {
+        diags.extend(crate::at_config_key(&loaded.root, "output", vec![Diagnostic::file("output", message)]));
+    }
     let clashes = render::clash::Clashes::new(&loaded.root, &loaded.theme);
     let sink = |page: render::Page| {
         if clashes.blocks(&page.path) {

@@ -207,8 +207,7 @@ impl Config {
             Ok(t) => t,
             Err(e) => {
                 let offset = e.span().map_or(0, |s| s.start);
-                let message = format!("invalid TOML: {}, expected a valid TOML document", first_line(e.message()));
-                r.at(offset, message);
+                r.at(offset, toml_error_message(text, e.span(), first_line(e.message())));
                 return (None, r.diags);
             }
         };
@@ -676,6 +675,29 @@ pub(crate) fn key_diagnostic(text: &str, shown: &Path, key: &str, value: Option<
     Diagnostic::new(shown, line, 1, message).with_source(text)
 }
 
+/// A TOML syntax error in the editor's words. The parser says "duplicate key" without the key;
+/// its span is the key, so the message names it (and tells a table written twice from a key).
+/// Its other messages often say what they expected already, so "expected" is not said twice.
+fn toml_error_message(text: &str, span: Option<std::ops::Range<usize>>, message: &str) -> String {
+    if message == "duplicate key"
+        && let Some(span) = span
+        && let Some(key) = text.get(span.clone()).map(|k| k.trim().trim_matches(['"', '\'']))
+        && !key.is_empty()
+    {
+        let table = text[..span.start].trim_end_matches([' ', '\t']).ends_with('[');
+        return if table {
+            format!("the table `[{key}]` is written twice, expected it once with all its keys under it")
+        } else {
+            format!("`{key}` is written twice, expected each key once")
+        };
+    }
+    if message.contains("expected") {
+        format!("invalid TOML: {message}")
+    } else {
+        format!("invalid TOML: {message}, expected a valid TOML document")
+    }
+}
+
 fn first_line(s: &str) -> &str {
     s.lines().next().unwrap_or(s).trim()
 }
@@ -683,6 +705,23 @@ fn first_line(s: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A key or table written twice is named; a message that says what it expected is not
+    /// followed by a second "expected".
+    #[test]
+    fn toml_syntax_errors_name_the_key_written_twice() {
+        let first = |text: &str| parse(text).unwrap_err().into_iter().next().unwrap();
+        let d = first("[book]\ntitle = \"x\"\n[build]\nper_page = 3\nper_page = 4\n");
+        assert_eq!((d.line, d.message.as_str()), (5, "`per_page` is written twice, expected each key once"));
+        let d = first("[book]\ntitle = \"x\"\n\"title\" = \"y\"\n");
+        assert_eq!((d.line, d.message.as_str()), (3, "`title` is written twice, expected each key once"));
+        let d = first("[book]\ntitle = \"x\"\n[book]\n");
+        assert_eq!(d.line, 3);
+        assert_eq!(d.message, "the table `[book]` is written twice, expected it once with all its keys under it");
+        let d = first("[book]\ntitle = \"ja\n");
+        assert_eq!(d.message.matches("expected").count(), 1, "{}", d.message);
+        assert!(d.message.starts_with("invalid TOML: "), "{}", d.message);
+    }
 
     fn parse(text: &str) -> Result<Config, Vec<Diagnostic>> {
         Config::parse(text, Path::new("book.toml"))

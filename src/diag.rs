@@ -48,7 +48,7 @@ impl Diagnostic {
     /// Attaches the text of `line` from `source` so the reader sees it without opening the file.
     pub fn with_source(mut self, source: &str) -> Self {
         if self.line > 0 {
-            self.source_line = source.lines().nth(self.line - 1).map(|l| l.trim_end_matches('\r').to_string());
+            self.source_line = source.lines().nth(self.line - 1).map(shown_line);
         }
         self
     }
@@ -96,6 +96,23 @@ impl fmt::Display for Diagnostic {
         }
         Ok(())
     }
+}
+
+/// A source line as it can be printed to a terminal: without the line end, and with each control
+/// character but a tab drawn as its picture (U+2400 + code, `␛` for ESC): printed raw, ESC would
+/// start a terminal escape sequence and a lone CR would move the cursor over the line. One
+/// character stays one character, so the column still points at it.
+fn shown_line(line: &str) -> String {
+    line.trim_end_matches('\r')
+        .chars()
+        .map(|c| match c {
+            '\t' => c,
+            '\0'..='\x1f' => char::from_u32(0x2400 + c as u32).unwrap_or('\u{fffd}'),
+            '\x7f' => '\u{2421}',
+            c if c.is_control() => '\u{fffd}',
+            c => c,
+        })
+        .collect()
 }
 
 /// Longest source line shown whole, in characters; a longer one (a minified table, a pasted
@@ -251,6 +268,15 @@ mod tests {
         assert_eq!(d.to_string(), format!("{}    ^", d.text_before_caret()));
         let d = Diagnostic::file("book.toml", "bad");
         assert_eq!((d.text_before_caret(), d.caret_prefix()), (d.to_string(), None));
+    }
+
+    #[test]
+    fn control_characters_in_the_source_line_are_drawn_not_sent_to_the_terminal() {
+        let d = Diagnostic::new("a.md", 2, 11, "bad").with_source("---\ntitle: \"東京\x1b[2J\x01\rx\"\r\n");
+        assert_eq!(d.source_line.as_deref(), Some("title: \"東京␛[2J␁␍x\""));
+        assert!(!d.to_string().contains(['\x1b', '\x01', '\r']), "{d:?}");
+        // The caret is still under the column's character, ESC's picture here.
+        assert_eq!(d.caret_prefix().as_deref(), Some("title: \"東京"));
     }
 
     #[test]

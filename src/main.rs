@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use casebook::{errln, outln};
 use clap::{Args, Parser, Subcommand};
 
 /// mimalloc rather than glibc's malloc: a build makes millions of small allocations (YAML nodes,
@@ -170,9 +171,9 @@ fn main() -> ExitCode {
         Command::Init { dir } => match casebook::scaffold::init(&dir, today()) {
             Ok(files) => {
                 for f in files {
-                    println!("{}", f.display());
+                    outln!("{}", f.display());
                 }
-                println!("created a new site in {}: `cd {} && casebook serve`", dir.display(), dir.display());
+                outln!("created a new site in {}: `cd {} && casebook serve`", dir.display(), dir.display());
                 ExitCode::SUCCESS
             }
             Err(e) => report_plain(&e),
@@ -192,19 +193,19 @@ fn check(args: CheckArgs) -> ExitCode {
     match casebook::check::check(&root, args.drafts) {
         Ok(r) => {
             match args.format {
-                Format::Github => r.warnings.iter().for_each(|d| println!("{}", casebook::check::github_annotation(d))),
+                Format::Github => r.warnings.iter().for_each(|d| outln!("{}", casebook::check::github_annotation(d))),
                 Format::Text => print_diagnostics(&r.warnings),
             }
-            println!("checked {} entries and {} files: no problems", r.entries, r.files);
+            outln!("checked {} entries and {} files: no problems", r.entries, r.files);
             ExitCode::SUCCESS
         }
         Err(e) => {
             let diags = e.diagnostics();
             match args.format {
-                Format::Github => diags.iter().for_each(|d| println!("{}", casebook::check::github_annotation(d))),
+                Format::Github => diags.iter().for_each(|d| outln!("{}", casebook::check::github_annotation(d))),
                 Format::Text => print_diagnostics(&diags),
             }
-            eprintln!("error: check found {} problem(s)", diags.len());
+            errln!("error: check found {} problem(s)", diags.len());
             ExitCode::from(1)
         }
     }
@@ -232,7 +233,7 @@ fn new(cmd: NewCommand) -> ExitCode {
     };
     match result {
         Ok(path) => {
-            println!("{}", casebook::content::shown(&root, &path).display());
+            outln!("{}", casebook::content::shown(&root, &path).display());
             ExitCode::SUCCESS
         }
         Err(e) => report_plain(&e),
@@ -249,9 +250,9 @@ fn print_diagnostics(diags: &[casebook::diag::Diagnostic]) {
             // Bold location, red "error:" (yellow "warning:"), the rest plain.
             let (severity, paint) = if d.warning { ("warning", "1;33") } else { ("error", "1;31") };
             let text = text.replacen(&format!(": {severity}: "), &format!(": \x1b[{paint}m{severity}:\x1b[0m "), 1);
-            eprintln!("\x1b[1m{}", text.replacen(&format!(": \x1b[{paint}m"), &format!("\x1b[0m: \x1b[{paint}m"), 1));
+            errln!("\x1b[1m{}", text.replacen(&format!(": \x1b[{paint}m"), &format!("\x1b[0m: \x1b[{paint}m"), 1));
         } else {
-            eprintln!("{text}");
+            errln!("{text}");
         }
     }
 }
@@ -286,7 +287,7 @@ fn site_root(root: Option<PathBuf>) -> Result<PathBuf, ExitCode> {
     match casebook::find_root(&start) {
         Some(r) if root.is_none() || r == casebook::output::absolute(&start) => Ok(r),
         _ => {
-            eprintln!(
+            errln!(
                 "error: no {} in {}{}, expected a site root (create one with `casebook init DIR`)",
                 casebook::config::CONFIG_FILE,
                 start.display(),
@@ -300,7 +301,7 @@ fn site_root(root: Option<PathBuf>) -> Result<PathBuf, ExitCode> {
 fn report(e: &casebook::Error) -> ExitCode {
     let diags = e.diagnostics();
     print_diagnostics(&diags);
-    eprintln!("error: build failed with {} error(s); the previous output was left as it was", diags.len());
+    errln!("error: build failed with {} error(s); the previous output was left as it was", diags.len());
     ExitCode::from(1)
 }
 
@@ -350,9 +351,9 @@ fn build(args: BuildArgs) -> ExitCode {
         Ok(r) => {
             if !args.quiet {
                 for w in &r.warnings {
-                    eprintln!("{w}");
+                    errln!("{w}");
                 }
-                println!(
+                outln!(
                     "built {} entries into {} files ({:.1} MB) in {:.2}s → {}",
                     r.entries,
                     r.pages,
@@ -364,7 +365,7 @@ fn build(args: BuildArgs) -> ExitCode {
             if args.timings {
                 let t = &r.timings;
                 let ms = |d: std::time::Duration| d.as_secs_f64() * 1000.0;
-                println!(
+                outln!(
                     "timings (ms): config {:.1}, walk {:.1}, read+parse {:.1}, model {:.1}, render+write {:.1} (writing {:.1} summed over threads), commit {:.1}, total {:.1}",
                     ms(t.config),
                     ms(t.walk),

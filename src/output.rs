@@ -95,6 +95,17 @@ pub fn check_target(root: &Path, content: &Path, output: &Path) -> Result<(), Ou
             )));
         }
     }
+    // A link to nowhere (a deploy directory not made yet): the build could only replace the link
+    // with a directory, so say which is missing instead of failing at the swap.
+    if !output.exists()
+        && let Ok(target) = std::fs::read_link(&output)
+    {
+        return Err(OutputError::Refused(format!(
+            "the output path {} is a symbolic link to {}, which does not exist, expected a directory (create it, or remove the link)",
+            output.display(),
+            target.display()
+        )));
+    }
     if output.exists() && !output.is_dir() {
         return Err(OutputError::Refused(format!(
             "the output path {} is a file, expected a directory",
@@ -132,7 +143,11 @@ impl Staging {
         if temp.exists() {
             std::fs::remove_dir_all(&temp).map_err(|e| OutputError::io(&temp, e))?;
         }
-        std::fs::create_dir(&temp).map_err(|e| OutputError::io(&temp, e))?;
+        // Reported at the output the user named: the staging directory's name means nothing to them.
+        std::fs::create_dir(&temp).map_err(|e| {
+            let why = format!("the build's staging directory {} cannot be made beside it: {e}", temp.display());
+            OutputError::io(&output, std::io::Error::new(e.kind(), why))
+        })?;
         Ok(Staging { output, temp, dirs: Mutex::default(), committed: false })
     }
 
@@ -187,24 +202,39 @@ impl Staging {
         Ok(())
     }
 
-    /// Swaps the staging tree in as the output and removes the previous one.
+    /// Swaps the staging tree in as the output and removes the previous one. If the swap fails,
+    /// the previous output is where it was and the staging tree is removed (by `Drop`): a failed
+    /// build leaves neither a missing output nor its own leftovers.
     pub fn commit(mut self) -> Result<(), OutputError> {
-        self.committed = true;
-        if self.output.exists() {
-            if exchange(&self.temp, &self.output).is_ok() {
-                // `temp` now holds the previous output.
-                return std::fs::remove_dir_all(&self.temp).map_err(|e| OutputError::io(&self.temp, e));
+        if !self.output.exists() {
+            match std::fs::rename(&self.temp, &self.output) {
+                Ok(()) => {
+                    self.committed = true;
+                    return Ok(());
+                }
+                // Another build put an output there since: replace it as below.
+                Err(_) if self.output.is_dir() => {}
+                Err(e) => return Err(OutputError::io(&self.output, e)),
             }
-            // No atomic exchange on this file system: two renames, with the old tree kept under a
-            // marked name until the new one is in place, so a crash between them is recoverable.
-            let name = self.output.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-            let old = self.output.with_file_name(format!(".{name}{OLD_MARK}{}", std::process::id()));
-            std::fs::rename(&self.output, &old).map_err(|e| OutputError::io(&self.output, e))?;
-            std::fs::rename(&self.temp, &self.output).map_err(|e| OutputError::io(&self.output, e))?;
-            std::fs::remove_dir_all(&old).map_err(|e| OutputError::io(&old, e))
-        } else {
-            std::fs::rename(&self.temp, &self.output).map_err(|e| OutputError::io(&self.output, e))
         }
+        if exchange(&self.temp, &self.output).is_ok() {
+            // `temp` now holds the previous output.
+            self.committed = true;
+            return std::fs::remove_dir_all(&self.temp).map_err(|e| OutputError::io(&self.temp, e));
+        }
+        // No atomic exchange on this file system: two renames, with the old tree kept under a
+        // marked name until the new one is in place, so a crash between them is recoverable.
+        let name = self.output.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let old = self.output.with_file_name(format!(".{name}{OLD_MARK}{}", std::process::id()));
+        std::fs::rename(&self.output, &old).map_err(|e| OutputError::io(&self.output, e))?;
+        if let Err(e) = std::fs::rename(&self.temp, &self.output) {
+            // Put the previous output back rather than leave the site without one until the next
+            // build (which would do it).
+            let _ = std::fs::rename(&old, &self.output);
+            return Err(OutputError::io(&self.output, e));
+        }
+        self.committed = true;
+        std::fs::remove_dir_all(&old).map_err(|e| OutputError::io(&old, e))
     }
 }
 
@@ -354,6 +384,21 @@ mod tests {
         assert!(!out.join("b.html").exists());
         let names: Vec<_> = std::fs::read_dir(&*d).unwrap().map(|e| e.unwrap().file_name()).collect();
         assert_eq!(names, ["public"]);
+    }
+
+    #[test]
+    fn a_failed_swap_leaves_the_output_as_it_was_and_no_staging_tree() {
+        let d = tmpdir("failed-swap");
+        // A dangling link where the output goes: the staging tree cannot be renamed onto it.
+        let out = d.join("public");
+        std::os::unix::fs::symlink(d.join("nowhere"), &out).unwrap();
+        let s = Staging::begin(&out).unwrap();
+        s.write("index.html", b"new").unwrap();
+        assert!(s.commit().is_err());
+        assert!(std::fs::symlink_metadata(&out).unwrap().file_type().is_symlink());
+        let names: Vec<_> = std::fs::read_dir(&*d).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert_eq!(names, ["public"], "the staging tree is removed");
+        assert!(check_target(&d, &d.join("content"), &out).is_err_and(|e| e.to_string().contains("does not exist")));
     }
 
     #[test]

@@ -211,7 +211,8 @@ pub fn init(dir: &Path, today: NaiveDate) -> Result<Vec<PathBuf>, Error> {
         "[book]\ntitle = {}\ndescription = \"\"\nlanguage = \"ja\"\nbase_url = \"/\"\n\n[series]\nlabel = \"セキュリティ事件簿\"\n",
         quoted(&format!("{name} セキュリティ事件簿"))
     );
-    create(dir, &dir.join(CONFIG_FILE), &book)?;
+    // Paths in messages as the user gave the directory (`mysite/book.toml`), as on success.
+    create(Path::new(""), &dir.join(CONFIG_FILE), &book)?;
     let year = today.year();
     let incident = format!(
         "---\ntitle: \"会員サイトへの不正アクセスによる個人情報漏えい（記入例）\"\nid: \"{year}-001\"\ndate: {today}\norganization: 株式会社サンプル\nattack: 不正アクセス\nsector: 小売\naffected: 1200\ndata: [氏名, メールアドレス, 電話番号]\ndisclosed: {today}\noccurred: {{ from: {today}, to: {today} }}\ntags: [ECサイト, 記入例]\nsources:\n  - title: 公式発表（記入例）\n    url: https://example.org/notice\n---\n\nこれは記入例です。組織名・日付・件数・漏えいした情報・原因・出典を前付け（front matter）に書くと、\n年別・種別・業種・組織・情報の種類ごとの一覧に自動で載ります。\n\n<!-- more -->\n\n## 経緯\n\n発覚から公表までの流れを書きます。\n\n## 原因\n\n## 対応\n"
@@ -225,7 +226,7 @@ pub fn init(dir: &Path, today: NaiveDate) -> Result<Vec<PathBuf>, Error> {
     ];
     let mut written = vec![dir.join(CONFIG_FILE)];
     for (path, text) in files {
-        create(dir, &path, &text)?;
+        create(Path::new(""), &path, &text)?;
         written.push(path);
     }
     Ok(written)

@@ -1039,6 +1039,11 @@ fn init_refuses_a_non_empty_directory_or_an_existing_site() {
     r.expect_status(1);
     assert_eq!(read(tmp.path(), "file"), "x");
 
+    // A directory that cannot be made is named in the message, as given.
+    let r = run(tmp.path(), &["init", "file/site"]);
+    r.expect_status(1);
+    assert!(r.stderr.contains("error: file/site: "), "{}", r.stderr);
+
     // Missing DIR is a usage error.
     run(tmp.path(), &["init"]).expect_status(2);
 }
@@ -1071,4 +1076,82 @@ fn new_incident_does_not_break_the_build_with_a_duplicate_slug() {
         Some(1) => assert_eq!(snapshot(&root), before, "a refused `new` writes nothing"),
         other => panic!("unexpected status {other:?}: {}", r.stderr),
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Standard output that cannot be written
+// ---------------------------------------------------------------------------------------------
+
+/// A pipe whose reader has left (`casebook check --format github | head -1`) or a full disk
+/// does not turn a finished command into a panic with status 101: the status is the work's.
+#[test]
+fn a_closed_or_full_standard_output_keeps_the_exit_status() {
+    let (_tmp, root) = site_from_fixture("basic");
+    let with_stdout = |args: &[&str], stdout: std::process::Stdio| {
+        let mut child = Command::new(BIN)
+            .args(args)
+            .current_dir(&root)
+            .env("NO_COLOR", "1")
+            .stdout(stdout)
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("run the casebook binary");
+        // Reading nothing: the pipe's reader is gone before the command prints.
+        drop(child.stdout.take());
+        let out = child.wait_with_output().expect("wait for casebook");
+        (out.status.code(), String::from_utf8_lossy(&out.stderr).into_owned())
+    };
+    let full = || std::fs::OpenOptions::new().write(true).open("/dev/full").expect("open /dev/full").into();
+    for args in [&["build", "-q", "--timings"][..], &["check"], &["build"]] {
+        let (status, stderr) = with_stdout(args, std::process::Stdio::piped());
+        assert_eq!(status, Some(0), "{args:?} into a closed pipe: {stderr}");
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert!(!stderr.contains("standard output"), "a reader that left is not an error: {stderr}");
+        let (status, stderr) = with_stdout(args, full());
+        assert_eq!(status, Some(0), "{args:?} into a full disk: {stderr}");
+        assert!(stderr.contains("warning: standard output cannot be written"), "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    }
+    write(&root, "content/articles/broken.md", "---\ntitle: [x]\ndate: 2024-01-01\n---\n");
+    let (status, stderr) = with_stdout(&["check", "--format", "github"], std::process::Stdio::piped());
+    assert_eq!(status, Some(1), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// check finds what build refuses
+// ---------------------------------------------------------------------------------------------
+
+/// A static file in the way of a page and a book.toml output directory inside the content are
+/// refused by `build`; `check` in CI reports them too instead of passing.
+#[test]
+fn check_reports_what_build_refuses() {
+    let (_tmp, root) = site_from_fixture("basic");
+    write(&root, "static/index.html", "<p>mine</p>");
+    write(&root, "static/years", "a file where a directory of pages goes");
+    let before = snapshot(&root);
+    let r = check(&root, &[]);
+    r.expect_status(1);
+    assert!(
+        r.stderr.contains("static/index.html: error: is where the site writes the file `index.html`"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("static/years: error: is where the site writes pages under `years/`"), "{}", r.stderr);
+    assert!(r.stderr.contains("check found 2 problem(s)"), "{}", r.stderr);
+    assert_eq!(snapshot(&root), before, "check writes nothing");
+    build(&root, &[]).expect_status(1);
+
+    std::fs::remove_file(root.join("static/index.html")).unwrap();
+    std::fs::remove_file(root.join("static/years")).unwrap();
+    let toml = std::fs::read_to_string(root.join("book.toml")).unwrap();
+    std::fs::write(root.join("book.toml"), toml.replacen("[build]\n", "[build]\noutput = \"content/public\"\n", 1))
+        .unwrap();
+    let r = check(&root, &[]);
+    r.expect_status(1);
+    let d = r.diagnostics();
+    assert_eq!(d.len(), 1, "{}", r.stderr);
+    assert_eq!(d[0].path, "book.toml");
+    assert!(d[0].message.contains("overlaps the content directory"), "{}", r.stderr);
+    build(&root, &[]).expect_status(1);
 }

@@ -485,6 +485,35 @@ fn data_and_sources_on_an_article_are_errors() {
     bad_article(&art("sources:\n  - title: 発表\n    url: https://example.org/a\n"), "sources:", "sources");
 }
 
+/// An incident saved outside `incidents/` is one problem, not one per field: one error at its
+/// first incident field, naming all of them and saying why the entry is an article.
+#[test]
+fn an_incident_outside_incidents_is_one_error_that_says_why() {
+    let text = inc("id: \"2024-001\"\nattack: 不正アクセス\naffected: 10\n");
+    let (_tmp, root) = site(&[("2024-001.md", &text)]);
+    let r = failed(&root);
+    let diags = r.diagnostics();
+    assert_eq!(diags.len(), 1, "{}", r.stderr);
+    let d = expect(
+        &r,
+        "content/2024-001.md",
+        line_of(&text, "organization:"),
+        &["`organization`, `id`, `attack`, `affected` are fields of incidents"],
+    );
+    assert!(d.message.contains("is not under the content directory's `incidents/`"), "{}", d.message);
+    assert!(d.message.contains("expected `kind: incident`"), "{}", d.message);
+    // With `kind: article` written, that is the reason given.
+    let (_tmp, root) = site(&[("articles/a.md", &art("kind: article\nsector: 小売\n"))]);
+    let r = failed(&root);
+    let d = &r.diagnostics()[0];
+    assert!(
+        d.message
+            .starts_with("`sector` is a field of incidents, but this entry is an article (it has `kind: article`)"),
+        "{}",
+        d.message
+    );
+}
+
 // ---------------------------------------------------------------------------------------------
 // The file itself
 

@@ -629,7 +629,13 @@ impl Checker<'_> {
 
     fn check(mut self, raw: Raw, default_kind: Kind) -> Result<FrontMatter, Vec<Problem>> {
         let title_line = raw.title.as_ref().map_or(self.positions.offset + 1, |t| self.at(t).0);
+        // A field written with a value of the wrong shape (`title: [a, b]`) is reported as that,
+        // at the value; "missing" beside it would send the editor looking for a line that is there.
+        let written = |field: &str| raw.keys.iter().any(|(k, _)| k == field);
+        let (title_written, date_written, organization_written) =
+            (written("title"), written("date"), written("organization"));
         let title = match raw.title {
+            None if title_written => None,
             None => {
                 self.problems.push((
                     self.positions.offset + 1,
@@ -642,6 +648,7 @@ impl Checker<'_> {
         };
 
         let date = match raw.date {
+            None if date_written => None,
             None => {
                 self.problems.push((title_line, 1, "`date` is missing, expected a date YYYY-MM-DD".into()));
                 None
@@ -662,6 +669,8 @@ impl Checker<'_> {
             },
         };
 
+        // An invalid `kind` is reported by itself; only a written `article` is the reason below.
+        let article_written = raw.kind.as_ref().is_some_and(|k| k.value.trim() == "article");
         let kind = match raw.kind {
             None => default_kind,
             Some(k) => match k.value.trim() {
@@ -689,13 +698,27 @@ impl Checker<'_> {
         let summary = self.text("summary", raw.summary);
         let updated = self.day("updated", raw.updated);
 
-        // Incident-only fields on an article are most likely a missing `kind: incident`.
+        // Incident-only fields on an article are most likely a missing `kind: incident` or a file
+        // outside `incidents/`: one problem, reported once at the first such field with all of
+        // them named (an incident in the wrong directory would otherwise give ten errors), and
+        // saying why the entry is an article.
         if kind == Kind::Article {
-            for (field, (line, col)) in raw.keys.iter().filter(|(k, _)| INCIDENT_FIELDS.contains(&k.as_str())) {
+            let fields: Vec<&(String, (usize, usize))> =
+                raw.keys.iter().filter(|(k, _)| INCIDENT_FIELDS.contains(&k.as_str())).collect();
+            if let Some((_, (line, col))) = fields.first() {
+                let names = fields.iter().map(|(k, _)| format!("`{k}`")).collect::<Vec<_>>().join(", ");
+                let (are, them) = if fields.len() == 1 { ("is a field", "it") } else { ("are fields", "them") };
+                let why = if article_written {
+                    "`kind: article`"
+                } else {
+                    "no `kind: incident` and is not under the content directory's `incidents/`"
+                };
                 self.problems.push((
                     *line,
                     *col,
-                    format!("`{field}` is a field of incidents but this entry is an article, expected `kind: incident` or no `{field}`"),
+                    format!(
+                        "{names} {are} of incidents, but this entry is an article (it has {why}), expected `kind: incident` or the entry without {them}"
+                    ),
                 ));
             }
         }
@@ -711,10 +734,7 @@ impl Checker<'_> {
             }
         });
         let organization = self.text("organization", raw.organization);
-        if kind == Kind::Incident
-            && organization.is_none()
-            && self.problems.iter().all(|p| !p.2.starts_with("`organization`"))
-        {
+        if kind == Kind::Incident && organization.is_none() && !organization_written {
             self.problems.push((
                 title_line,
                 1,
@@ -935,6 +955,24 @@ fn no_such_day(s: &str) -> &'static str {
 fn describe_yaml_error(yaml: &str, line: usize, message: &str) -> String {
     let field = field_at(yaml, line);
     let expected = field.map_or("valid YAML front matter", expectation);
+    // Two of the parser's accounts are said in the editor's terms: "duplicate mapping key" (and
+    // "expected a string" after it) for a field written twice, and the nesting budget's internals
+    // (`budget breached: Depth { depth: 33 }`) for a value nested too deep.
+    if let Some(key) = message.strip_prefix("duplicate mapping key: ") {
+        let key = key.trim();
+        return match field {
+            Some(f) if f == key => format!("`{key}` is written twice, expected each field once"),
+            Some(f) => format!("`{f}` has the key `{key}` twice, expected each key once"),
+            None => format!("the front matter has the key `{key}` twice, expected each key once"),
+        };
+    }
+    if message.starts_with("budget breached") || message.starts_with("recursion limit exceeded") {
+        let what = field.map_or("the front matter".to_string(), |f| format!("`{f}`"));
+        return format!(
+            "{what} is nested more than {} levels deep (lists and maps inside each other), expected {expected}",
+            yaml::MAX_DEPTH
+        );
+    }
     match field {
         Some(f) => format!("`{f}` is not valid YAML ({message}), expected {expected}"),
         None => format!("the front matter is not valid YAML ({message}), expected {expected}"),
@@ -1131,6 +1169,29 @@ mod tests {
         assert!(message.contains("expected a non-negative whole number"), "{message}");
     }
 
+    /// A required field written with a value of the wrong shape is one problem at the value, not
+    /// also "missing" at the title's line.
+    #[test]
+    fn a_required_field_of_the_wrong_shape_is_not_also_missing() {
+        let errors = fm("---\ntitle: [a, b]\ndate: [2024-01-30]\norganization: {a: 1}\n---\n").unwrap_err();
+        let messages: Vec<&str> = errors.iter().map(|e| e.2.as_str()).collect();
+        assert_eq!(
+            messages,
+            [
+                "`title` is a list, expected a string",
+                "`date` is a list, expected a date YYYY-MM-DD",
+                "`organization` is a map, expected a string"
+            ],
+            "{errors:?}"
+        );
+        let errors = fm("---\ntitle:\ndate:\norganization:\n---\n").unwrap_err();
+        assert_eq!(errors.len(), 3, "{errors:?}");
+        assert!(errors.iter().all(|e| !e.2.contains("missing")), "{errors:?}");
+        // Not written at all is still "missing".
+        let errors = fm("---\nsummary: s\n---\n").unwrap_err();
+        assert_eq!(errors.iter().filter(|e| e.2.contains("is missing")).count(), 3, "{errors:?}");
+    }
+
     /// A quote or bracket left open, or a tab indenting a line, is reported where it is (file
     /// line and column) and in its own field, not where the parser noticed it later.
     #[test]
@@ -1162,6 +1223,33 @@ mod tests {
         let (l, _, m) = first_error(&format!("{head}organization: X\ntags: [a, 'b']\nsummary: a: b\n---\n"));
         assert_eq!(l, 6);
         assert!(m.starts_with("`summary` is not valid YAML"), "{m}");
+    }
+
+    /// A key written twice and a value nested too deep are said in an editor's words, not the
+    /// parser's.
+    #[test]
+    fn duplicate_keys_and_deep_nesting_are_said_plainly() {
+        let head = "---\ntitle: t\ndate: 2024-01-30\norganization: X\n";
+        let cases = [
+            ("title: u\n".to_string(), 5, "`title` is written twice, expected each field once"),
+            (
+                "sources:\n  - title: a\n    title: b\n".to_string(),
+                7,
+                "`sources` has the key `title` twice, expected each key once",
+            ),
+            (format!("extra: {}{}\n", "[".repeat(40), "]".repeat(40)), 5, "`extra` is nested more than 32 levels deep"),
+            (
+                format!("extra:\n{}", (1..40).map(|i| format!("{}a:\n", "  ".repeat(i))).collect::<String>()),
+                0,
+                "`extra` is nested more than 32 levels deep",
+            ),
+        ];
+        for (yaml, line, message) in cases {
+            let text = format!("{head}{yaml}---\n");
+            let (l, _, m) = first_error(&text);
+            assert!(m.starts_with(message), "{text:?}: {m}");
+            assert!(line == 0 || l == line, "{text:?}: line {l}");
+        }
     }
 
     /// Anchored and aliased values keep their written text too, and `affected` is the count its

@@ -278,7 +278,11 @@ fn advise_willneed(_: &std::fs::File) {}
 
 /// A path as the user should see it: relative to the site root when it is inside it.
 pub fn shown(root: &Path, path: &Path) -> PathBuf {
-    path.strip_prefix(root).map_or_else(|_| path.to_path_buf(), Path::to_path_buf)
+    // The root itself would be shown as nothing at all (`: No such file or directory`).
+    match path.strip_prefix(root) {
+        Ok(rel) if !rel.as_os_str().is_empty() => rel.to_path_buf(),
+        _ => path.to_path_buf(),
+    }
 }
 
 /// Loads one file; `Ok(None)` for a draft when drafts are not built.

@@ -21,7 +21,7 @@ use serde::de::DeserializeOwned;
 use serde_saphyr::granit_parser::{Event, Parser, ScalarStyle, Span};
 
 /// How deep front matter may nest (maps and lists inside each other).
-const MAX_DEPTH: usize = 32;
+pub(crate) const MAX_DEPTH: usize = 32;
 
 /// A value with the 1-based line and column (in the YAML text) where it is written.
 #[derive(Debug, Clone, PartialEq)]

@@ -55,7 +55,7 @@ pub fn run(opts: ServeOptions) -> Result<(), crate::Error> {
     let (tx, rx) = channel();
     let (mut watch, note) = Watch::new(opts.poll, tx).map_err(crate::Error::Setup)?;
     if let Some(note) = note {
-        eprintln!("warning: {note}");
+        crate::errln!("warning: {note}");
     }
 
     // Links are root-relative, and feeds point at this server rather than the published site.
@@ -68,21 +68,21 @@ pub fn run(opts: ServeOptions) -> Result<(), crate::Error> {
             let files = report.files;
             shared.publish(report.rendered);
             if !opts.quiet {
-                println!("built {entries} entries into {files} files in {} ms", started.elapsed().as_millis());
+                crate::outln!("built {entries} entries into {files} files in {} ms", started.elapsed().as_millis());
             }
         }
         Err(diags) => {
             print_errors(&diags);
-            eprintln!("error: the site does not build yet; its errors are served until it does");
+            crate::errln!("error: the site does not build yet; its errors are served until it does");
             shared.fail(diags);
         }
     }
     for w in watch.sync(&root, &builder.content_dir(), &[]) {
-        eprintln!("warning: {w}");
+        crate::errln!("warning: {w}");
     }
 
     if !opts.quiet {
-        println!("serving {url} (watching {}; Ctrl+C to stop)", root.display());
+        crate::outln!("serving {url} (watching {}; Ctrl+C to stop)", root.display());
     }
     let worker = Rebuilder { builder, watch, shared: shared.clone(), root, quiet: opts.quiet };
     std::thread::Builder::new()
@@ -113,7 +113,7 @@ fn browsable(bind: IpAddr) -> IpAddr {
 
 fn print_errors(diags: &[Diagnostic]) {
     for d in diags {
-        eprintln!("{d}");
+        crate::errln!("{d}");
     }
 }
 
@@ -151,7 +151,7 @@ impl Rebuilder {
                     paths.extend(p);
                     save.then(s);
                 }
-                WatchEvent::Error(e) => eprintln!("warning: file watching: {e}"),
+                WatchEvent::Error(e) => crate::errln!("warning: file watching: {e}"),
             };
             let idle = last_event.is_none_or(|t| t.elapsed() >= IDLE);
             take(first, &mut paths, &mut save);
@@ -183,12 +183,12 @@ impl Rebuilder {
             paths.sort();
             paths.dedup();
             for w in self.watch.sync(&self.root, &self.builder.content_dir(), &paths) {
-                eprintln!("warning: {w}");
+                crate::errln!("warning: {w}");
             }
             self.rebuild(&paths);
             // A new book.toml may name another content directory.
             for w in self.watch.sync(&self.root, &self.builder.content_dir(), &[]) {
-                eprintln!("warning: {w}");
+                crate::errln!("warning: {w}");
             }
             // Deferred work (the search index) waits while more changes are queued: a run of
             // quick edits pays for it once.
@@ -242,7 +242,7 @@ impl Rebuilder {
                         Mode::Incremental => "incremental",
                         Mode::Unchanged => "unchanged",
                     };
-                    println!(
+                    crate::outln!(
                         "{} {}: {how}, {files} files rendered ({changed} changed, {entries} entries) in {} ms{}",
                         chrono::Local::now().format("%H:%M:%S"),
                         describe(&self.root, paths),
@@ -253,7 +253,7 @@ impl Rebuilder {
             }
             Err(diags) => {
                 print_errors(&diags);
-                eprintln!(
+                crate::errln!(
                     "error: rebuild failed with {} error(s) after {}; still serving the last good build",
                     diags.len(),
                     describe(&self.root, paths)
