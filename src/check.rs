@@ -269,7 +269,9 @@ fn resolve(href: &str, root: &str, own: &str) -> Option<Target> {
 pub fn github_annotation(d: &Diagnostic) -> String {
     let escape = |s: &str| s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A");
     let prop = |s: &str| escape(s).replace(':', "%3A").replace(',', "%2C");
-    if d.line == 0 {
+    if d.path.as_os_str().is_empty() {
+        format!("::{}::{}", d.severity(), escape(&d.message))
+    } else if d.line == 0 {
         format!("::{} file={}::{}", d.severity(), prop(&d.path.display().to_string()), escape(&d.message))
     } else {
         format!(
@@ -343,5 +345,11 @@ mod tests {
     fn annotations_escape_their_parts() {
         let d = Diagnostic::new("content/a,b.md", 3, 2, "bad: 100%\nnext");
         assert_eq!(github_annotation(&d), "::error file=content/a%2Cb.md,line=3,col=2::bad: 100%25%0Anext");
+        // A problem of the run itself names no file; a warning is a warning.
+        let setup = crate::Error::Setup("cannot start worker threads".into()).diagnostics();
+        assert_eq!(github_annotation(&setup[0]), "::error::cannot start worker threads");
+        assert_eq!(setup[0].to_string(), "casebook: error: cannot start worker threads");
+        let w = Diagnostic::new("content/a.md", 3, 5, "w").as_warning();
+        assert_eq!(github_annotation(&w), "::warning file=content/a.md,line=3,col=5::w");
     }
 }

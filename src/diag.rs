@@ -55,7 +55,10 @@ impl Diagnostic {
 
     /// `path:line:col`, or just `path` when the position is unknown.
     pub fn location(&self) -> String {
-        if self.line == 0 {
+        if self.path.as_os_str().is_empty() {
+            // A problem of the run itself (threads, the terminal), not of a file.
+            "casebook".to_string()
+        } else if self.line == 0 {
             self.path.display().to_string()
         } else {
             format!("{}:{}:{}", self.path.display(), self.line, self.column.max(1))

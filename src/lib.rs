@@ -90,7 +90,8 @@ impl Error {
         match self {
             Error::Input(d) => d.clone(),
             Error::Output(e) => vec![e.diagnostic()],
-            Error::Setup(msg) => vec![Diagnostic::file("casebook", msg.clone())],
+            // About no file: shown as `casebook: error: ...`, annotated with no file.
+            Error::Setup(msg) => vec![Diagnostic::file("", msg.clone())],
         }
     }
 }

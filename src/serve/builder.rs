@@ -400,7 +400,7 @@ fn update_content(root: &Path, state: &mut State, hinted: &HashSet<PathBuf>, qui
 fn template_errors(e: RenderError) -> Vec<Diagnostic> {
     match e {
         RenderError::Templates(d) => d,
-        RenderError::Write(io) => vec![Diagnostic::file("casebook", format!("rendering failed: {io}"))],
+        RenderError::Write(io) => vec![Diagnostic::file("", format!("rendering failed: {io}"))],
     }
 }
 
