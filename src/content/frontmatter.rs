@@ -659,7 +659,7 @@ impl Checker<'_> {
                     self.report(
                         &d,
                         format!(
-                            "`date` is `{}`{}, expected a date YYYY-MM-DD or an RFC 3339 date-time",
+                            "`date` is `{}`{}, expected a date YYYY-MM-DD or a date and time with its time zone such as 2024-01-30T10:00:00+09:00",
                             d.value,
                             no_such_day(&d.value)
                         ),
@@ -729,7 +729,8 @@ impl Checker<'_> {
             if is_series_id(&value) {
                 Some(At { value, line, column })
             } else {
-                self.report(&v, format!("`id` is `{value}`, expected YYYY-NNN such as `2024-033`"));
+                let why = if has_full_width(&value) { FULL_WIDTH } else { "" };
+                self.report(&v, format!("`id` is `{value}`{why}, expected YYYY-NNN such as `2024-033`"));
                 None
             }
         });
@@ -758,10 +759,16 @@ impl Checker<'_> {
                 _ => None,
             };
             if count.is_none() {
-                self.report(
-                    &v,
-                    format!("`affected` is `{written}`, expected a non-negative whole number without separators"),
-                );
+                let digits = !written.is_empty() && written.bytes().all(|b| b.is_ascii_digit());
+                let message = if digits && v.value.is_string() {
+                    format!("`affected` is the text \"{written}\" in quotes, expected a whole number without quotes")
+                } else if digits {
+                    format!("`affected` is `{written}`, more than can be counted, expected at most {}", u64::MAX)
+                } else {
+                    let why = if has_full_width(&written) { FULL_WIDTH } else { "" };
+                    format!("`affected` is `{written}`{why}, expected a non-negative whole number without separators")
+                };
+                self.report(&v, message);
             }
             count
         });
@@ -938,17 +945,33 @@ fn control(s: &str) -> Option<char> {
 
 /// `, a day that does not exist` for text shaped like a date that no calendar has (`2023-02-30`),
 /// where "expected a date YYYY-MM-DD" alone would leave the author looking at a right shape.
+/// Why a date that does not parse is wrong, when it can be told: a day that does not exist,
+/// full-width characters (typed with a Japanese input method, and hard to tell apart from their
+/// half-width twins), or a time with no time zone.
 fn no_such_day(s: &str) -> &'static str {
-    let b = s.trim().as_bytes();
+    let s = s.trim();
+    let b = s.as_bytes();
     let shaped = b.len() >= 10
         && b[4] == b'-'
         && b[7] == b'-'
         && b[..10].iter().enumerate().all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
-    if shaped && NaiveDate::parse_from_str(&s.trim()[..10], "%Y-%m-%d").is_err() {
+    if shaped && NaiveDate::parse_from_str(&s[..10], "%Y-%m-%d").is_err() {
         ", a day that does not exist"
+    } else if has_full_width(s) {
+        FULL_WIDTH
+    } else if shaped && b.len() > 10 && NaiveDate::parse_from_str(&s[..10], "%Y-%m-%d").is_ok() {
+        let zoned = s.ends_with(['Z', 'z']) || s[10..].rfind(['+', '-']).is_some();
+        if zoned { "" } else { ", a time without a time zone (such as +09:00)" }
     } else {
         ""
     }
+}
+
+const FULL_WIDTH: &str = ", written with full-width characters (２０２４－０１); write them half-width (2024-01)";
+
+/// Whether `s` has full-width ASCII forms (`２`, `－`, `：`).
+fn has_full_width(s: &str) -> bool {
+    s.chars().any(|c| ('\u{FF01}'..='\u{FF5E}').contains(&c))
 }
 
 /// Rewrites a YAML error so it names the field and says what was expected.
@@ -1262,9 +1285,7 @@ mod tests {
         assert_eq!(m.sector.as_deref(), Some("1.10"));
         assert_eq!(m.tags, ["1.10", "0x10"]);
         assert_eq!(m.affected, Some(7));
-        for (value, shown) in
-            [("1e3", "1e3"), ("0x10", "0x10"), ("1_000", "1_000"), ("+5", "+5"), ("\"2726\"", "2726"), ("-1", "-1")]
-        {
+        for (value, shown) in [("1e3", "1e3"), ("0x10", "0x10"), ("1_000", "1_000"), ("+5", "+5"), ("-1", "-1")] {
             let e = first_error(&format!("---\ntitle: t\ndate: 2024-01-30\norganization: X\naffected: {value}\n---\n"));
             assert_eq!(
                 e.2,
@@ -1277,12 +1298,41 @@ mod tests {
         );
     }
 
+    /// A count in quotes is said to be one.
+    #[test]
+    fn a_quoted_count_is_told_to_lose_its_quotes() {
+        let (_, _, m) = first_error("---\ntitle: t\ndate: 2024-01-30\norganization: X\naffected: \"2726\"\n---\n");
+        assert_eq!(m, "`affected` is the text \"2726\" in quotes, expected a whole number without quotes");
+    }
+
+    /// Full-width digits (an input method's) and a time without a time zone are named, since
+    /// neither shows in the value as written; a number too large to count is said to be so.
+    #[test]
+    fn mistakes_that_do_not_show_are_named() {
+        let (_, _, m) = first_error("---\ntitle: t\ndate: ２０２４-０１-３０\norganization: X\n---\n");
+        assert!(m.contains("written with full-width characters"), "{m}");
+        let (_, _, m) =
+            first_error("---\ntitle: t\ndate: 2024-01-30\norganization: X\nid: \"２０２４－０３３\"\n---\n");
+        assert!(m.starts_with("`id` is `２０２４－０３３`, written with full-width characters"), "{m}");
+        for date in ["2024-01-30 10:00", "2024-01-30T10:00:00"] {
+            let (_, _, m) = first_error(&format!("---\ntitle: t\ndate: {date}\norganization: X\n---\n"));
+            assert!(m.contains("a time without a time zone"), "{m}");
+        }
+        let (_, _, m) = first_error("---\ntitle: t\ndate: 2024-01-30T25:00:00+09:00\norganization: X\n---\n");
+        assert!(!m.contains("time zone (such"), "{m}");
+        let (_, _, m) =
+            first_error("---\ntitle: t\ndate: 2024-01-30\norganization: X\naffected: 99999999999999999999999\n---\n");
+        assert!(m.contains("more than can be counted, expected at most 18446744073709551615"), "{m}");
+        let (_, _, m) = first_error("---\ntitle: t\ndate: 2024-01-30\norganization: X\naffected: １２\n---\n");
+        assert!(m.contains("full-width"), "{m}");
+    }
+
     #[test]
     fn a_date_that_does_not_exist_is_called_so() {
         let (_, _, m) = first_error("---\ntitle: t\ndate: 2023-02-30\norganization: X\n---\n");
         assert_eq!(
             m,
-            "`date` is `2023-02-30`, a day that does not exist, expected a date YYYY-MM-DD or an RFC 3339 date-time"
+            "`date` is `2023-02-30`, a day that does not exist, expected a date YYYY-MM-DD or a date and time with its time zone such as 2024-01-30T10:00:00+09:00"
         );
         let (_, _, m) = first_error("---\ntitle: t\ndate: 2023-02-01\norganization: X\nupdated: 2023-13-01\n---\n");
         assert!(m.contains("`updated` is `2023-13-01`, a day that does not exist"), "{m}");
