@@ -1272,3 +1272,15 @@ fn templates_get_the_context_docs_templates_md_describes() {
     page_doc.extend(documented_names(&templates_md_block(&doc, "### incident.html, article.html")));
     assert_eq!(page.unwrap(), page_doc, "an entry page's fields against docs/templates.md");
 }
+
+/// The README's `book.toml`, every key with its default, is a configuration casebook takes.
+#[test]
+fn the_readme_book_toml_is_accepted() {
+    let readme = std::fs::read_to_string(manifest_dir().join("README.md")).unwrap();
+    let toml = readme.split("```toml\n").nth(1).and_then(|s| s.split("```").next()).expect("a toml block");
+    let (_tmp, root) = site_from_fixture("basic");
+    std::fs::write(root.join("book.toml"), toml).unwrap();
+    let r = build(&root, &[]);
+    r.success();
+    assert!(root.join("public/tags/index.html").is_file());
+}
