@@ -161,8 +161,8 @@ struct BuildArgs {
     /// Base URL for links, feeds and the sitemap (overrides book.base_url).
     #[arg(long, value_parser = base_url)]
     base_url: Option<String>,
-    /// Worker threads (default: one per core). Reading a large site's files uses up to four
-    /// threads per worker, which wait for the disk in turn; only N of them parse at a time.
+    /// Worker threads (default: one per core). A site of 2,048 files or more also gets two
+    /// threads that only ask the kernel to read files ahead of the workers.
     #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
     jobs: Option<u16>,
     /// Print the time of each phase.
