@@ -77,25 +77,34 @@ enum Format {
 
 #[derive(Subcommand)]
 enum NewCommand {
-    /// content/incidents/YYYY/YYYY-NNN.md with the next free number of the current year.
+    /// content/incidents/YYYY/YYYY-NNN.md with the next free number of the current year; never
+    /// overwrites a file or reuses an id.
     Incident {
+        /// The organization that had the incident (front matter `organization`).
         #[arg(long)]
         organization: String,
-        /// Use this id instead of the next free one.
+        /// Use this id instead of the next free one; the file goes under its year.
         #[arg(long, value_parser = series_id)]
         id: Option<String>,
+        /// The kind of incident, such as 不正アクセス (front matter `attack`).
         #[arg(long)]
         attack: Option<String>,
+        /// The sector, such as 医療 (front matter `sector`).
         #[arg(long)]
         sector: Option<String>,
+        /// Site root; defaults to the nearest ancestor directory holding book.toml.
         #[arg(long)]
         root: Option<PathBuf>,
+        /// The entry's title (front matter `title`).
         title: String,
     },
-    /// content/articles/<slug>.md.
+    /// content/articles/<slug>.md, the slug made from the title; never overwrites a file or reuses
+    /// a slug.
     Article {
+        /// Site root; defaults to the nearest ancestor directory holding book.toml.
         #[arg(long)]
         root: Option<PathBuf>,
+        /// The article's title (front matter `title`); its letters, digits and `_` make the slug.
         title: String,
     },
 }
@@ -119,8 +128,11 @@ struct ServeArgs {
     /// Site root; defaults to the nearest ancestor directory holding book.toml.
     #[arg(long)]
     root: Option<PathBuf>,
+    /// Port to listen on.
     #[arg(long, default_value_t = 1111)]
     port: u16,
+    /// Address to listen on: 0.0.0.0 to preview from other machines on the LAN (then any Host
+    /// is answered, not only the loopback names).
     #[arg(long, default_value = "127.0.0.1")]
     bind: std::net::IpAddr,
     /// Serve drafts too.
@@ -139,7 +151,8 @@ struct BuildArgs {
     /// Site root; defaults to the nearest ancestor directory holding book.toml.
     #[arg(long)]
     root: Option<PathBuf>,
-    /// Output directory (overrides build.output).
+    /// Output directory, relative to the current directory (overrides build.output, which is
+    /// relative to the site root). It is replaced whole: anything else in it is deleted.
     #[arg(long)]
     output: Option<PathBuf>,
     /// Build drafts too.
@@ -148,8 +161,8 @@ struct BuildArgs {
     /// Base URL for links, feeds and the sitemap (overrides book.base_url).
     #[arg(long, value_parser = base_url)]
     base_url: Option<String>,
-    /// Worker threads (default: one per core). Reading a large site's files uses up to four
-    /// threads per worker, which wait for the disk in turn; only N of them parse at a time.
+    /// Worker threads (default: one per core). A site of 2,048 files or more also gets two
+    /// threads that only ask the kernel to read files ahead of the workers.
     #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
     jobs: Option<u16>,
     /// Print the time of each phase.

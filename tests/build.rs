@@ -1206,3 +1206,81 @@ fn site_footer_shows_years_and_terms() {
     assert_eq!(entry, footer("tags/ddos/index.html"), "the same footer on every page but the home page");
     assert_eq!(entry, footer("years/2023/index.html"));
 }
+
+/// The names documented in docs/templates.md for one code block: the first word of each line
+/// and the words after it while they follow a comma (`prev, next      card or none` → `prev`,
+/// `next`); lines indented are continuations.
+fn documented_names(block: &str) -> BTreeSet<String> {
+    let mut names = BTreeSet::new();
+    for line in block.lines().filter(|l| !l.starts_with(' ') && !l.trim().is_empty()) {
+        for word in line.split_whitespace() {
+            names.insert(word.trim_end_matches(',').to_string());
+            if !word.ends_with(',') {
+                break;
+            }
+        }
+    }
+    names
+}
+
+/// The code block that follows `heading` in docs/templates.md.
+fn templates_md_block(doc: &str, heading: &str) -> String {
+    let after = doc.split(heading).nth(1).unwrap_or_else(|| panic!("docs/templates.md has no `{heading}`"));
+    after.split("```").nth(1).expect("a code block").trim_start_matches('\n').to_string()
+}
+
+/// docs/templates.md against what templates get: every page template of a site is replaced by a
+/// dump of its context (Tera 2's `__tera_context`), and the page kinds, a card's fields and an
+/// entry page's fields must be the documented ones, no more and no fewer (the doc once left out
+/// the `stats` and `search` pages).
+#[test]
+fn templates_get_the_context_docs_templates_md_describes() {
+    let doc = std::fs::read_to_string(manifest_dir().join("docs/templates.md")).unwrap();
+    let (_tmp, root) = site_from_fixture("basic");
+    let pages =
+        ["index", "incident", "article", "years", "year", "taxonomy", "term", "series", "stats", "search", "404"];
+    for t in pages {
+        write(&root, &format!("templates/{t}.html"), "{{ __tera_context | safe }}");
+    }
+    build(&root, &["-q"]).success();
+    let mut kinds = BTreeSet::new();
+    let (mut card, mut page) = (None, None);
+    for (f, bytes) in read_tree(&root.join("public")).into_iter().filter(|(f, _)| f.ends_with(".html")) {
+        // A none prints as nothing: `"key": ,` is made JSON's null.
+        let text = String::from_utf8(bytes).unwrap();
+        let text = text.replace("\": ,", "\": null,").replace("\": }", "\": null}").replace("\": ]", "\": null]");
+        let v: serde_json::Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{f}: {e}\n{text}"));
+        let kind = v["page_kind"].as_str().unwrap().to_string();
+        for key in ["page_title", "page_url", "page_permalink", "site", "nav"] {
+            assert!(v.get(key).is_some(), "{f}: no `{key}`");
+        }
+        if kind == "incident" && page.is_none() {
+            page = Some(v["page"].as_object().unwrap().keys().cloned().collect::<BTreeSet<_>>());
+        }
+        if kind == "home" && card.is_none() {
+            card = Some(v["entries"][0].as_object().unwrap().keys().cloned().collect::<BTreeSet<_>>());
+        }
+        kinds.insert(kind);
+    }
+    let listed = doc.split("`page_kind` (one of ").nth(1).and_then(|s| s.split(')').next()).unwrap();
+    let listed: BTreeSet<String> = listed.split(',').map(|k| k.trim().trim_matches('`').to_string()).collect();
+    assert_eq!(kinds, listed, "page kinds built against docs/templates.md");
+
+    let card_doc = documented_names(&templates_md_block(&doc, "### A card"));
+    assert_eq!(card.unwrap(), card_doc, "a card's fields against docs/templates.md");
+    let mut page_doc = card_doc;
+    page_doc.extend(documented_names(&templates_md_block(&doc, "### incident.html, article.html")));
+    assert_eq!(page.unwrap(), page_doc, "an entry page's fields against docs/templates.md");
+}
+
+/// The README's `book.toml`, every key with its default, is a configuration casebook takes.
+#[test]
+fn the_readme_book_toml_is_accepted() {
+    let readme = std::fs::read_to_string(manifest_dir().join("README.md")).unwrap();
+    let toml = readme.split("```toml\n").nth(1).and_then(|s| s.split("```").next()).expect("a toml block");
+    let (_tmp, root) = site_from_fixture("basic");
+    std::fs::write(root.join("book.toml"), toml).unwrap();
+    let r = build(&root, &[]);
+    r.success();
+    assert!(root.join("public/tags/index.html").is_file());
+}

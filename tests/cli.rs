@@ -1155,3 +1155,41 @@ fn check_reports_what_build_refuses() {
     assert!(d[0].message.contains("overlaps the content directory"), "{}", r.stderr);
     build(&root, &[]).expect_status(1);
 }
+
+/// `casebook <cmd> --help` is what a user reads first: every argument and option says what it
+/// is, and every option of the README's usage block exists in the command it is shown for (and
+/// the other way round), so the two cannot drift apart.
+#[test]
+fn every_option_has_help_and_the_readme_usage_matches() {
+    let readme = std::fs::read_to_string(manifest_dir().join("README.md")).unwrap();
+    let usage = readme.split("## Using it").nth(1).and_then(|s| s.split("```").nth(1)).expect("README usage block");
+    let dir = manifest_dir();
+    for cmd in [&["build"][..], &["serve"], &["check"], &["init"], &["new", "incident"], &["new", "article"]] {
+        let mut args = cmd.to_vec();
+        args.push("--help");
+        let r = run(&dir, &args);
+        r.expect_status(0);
+        let mut options = Vec::new();
+        for line in r.stdout.lines().filter(|l| l.starts_with("  ")) {
+            let (name, help) = line.trim_start().split_once("  ").unwrap_or((line.trim(), ""));
+            assert!(!help.trim().is_empty(), "`casebook {}`: `{name}` has no help text:\n{}", cmd.join(" "), r.stdout);
+            // The short form when there is one (`-q`), as the README shows it.
+            if name.starts_with('-') {
+                options.push(name.split(' ').next().unwrap_or(name).trim_end_matches(',').to_string());
+            }
+        }
+        options.retain(|o| o != "-h");
+        let prefix = format!("casebook {} ", cmd.join(" "));
+        let line = usage.lines().find(|l| l.starts_with(&prefix)).unwrap_or_else(|| panic!("no usage line {prefix}"));
+        let shown: Vec<String> = line
+            .split(|c: char| c.is_whitespace() || c == '[' || c == ']')
+            .filter(|w| w.starts_with('-'))
+            .map(str::to_string)
+            .collect();
+        let mut a = options.clone();
+        let mut b = shown.clone();
+        a.sort();
+        b.sort();
+        assert_eq!(a, b, "README usage `{line}` against `casebook {} --help`", cmd.join(" "));
+    }
+}

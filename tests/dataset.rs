@@ -241,3 +241,22 @@ fn every_term_has_a_feed_announced_on_its_page() {
         assert!(out().join(t).is_file(), "{t}");
     }
 }
+
+/// The README's table of the dataset's fields is "in this order": it must name the CSV header's
+/// columns in the header's order (it once listed `tags` beside `data`).
+#[test]
+fn readme_lists_the_fields_in_the_files_order() {
+    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let table = readme.split("### The dataset").nth(1).expect("README dataset section");
+    let documented: Vec<&str> = table
+        .lines()
+        .skip_while(|l| !l.starts_with("| field"))
+        .skip(2)
+        .take_while(|l| l.starts_with('|'))
+        .flat_map(|l| l.split('|').nth(1).unwrap_or("").split(','))
+        .map(|f| f.trim().trim_matches('`'))
+        .collect();
+    let text = read("incidents.csv");
+    let header = text.trim_start_matches('\u{feff}').split("\r\n").next().unwrap();
+    assert_eq!(documented, header.split(',').collect::<Vec<_>>());
+}
