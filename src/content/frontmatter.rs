@@ -425,9 +425,9 @@ impl Checker<'_> {
                 "follows" => raw.follows = self.string(field, &v),
                 other => {
                     let hint = diag::suggestion(other, FIELDS.iter().copied());
-                    let message = format!(
-                        "unknown field `{other}`{hint}, expected one of the fields of SPEC §2 (title, date, tags, ...)"
-                    );
+                    // Every field named: the editor may not have the contract at hand.
+                    let message =
+                        format!("unknown field `{other}`{hint}, expected one of the fields {}", FIELDS.join(", "));
                     self.report(&key, message);
                 }
             }
@@ -631,7 +631,14 @@ impl Checker<'_> {
         let title_line = raw.title.as_ref().map_or(self.positions.offset + 1, |t| self.at(t).0);
         // A field written with a value of the wrong shape (`title: [a, b]`) is reported as that,
         // at the value; "missing" beside it would send the editor looking for a line that is there.
-        let written = |field: &str| raw.keys.iter().any(|(k, _)| k == field);
+        // A misspelt key (`organisation`) is reported with its "did you mean": the field it was
+        // meant for counts as written, or one mistake would be two errors.
+        let written = |field: &str| {
+            raw.keys.iter().any(|(k, _)| {
+                k == field
+                    || (!FIELDS.contains(&k.as_str()) && diag::did_you_mean(k, FIELDS.iter().copied()) == Some(field))
+            })
+        };
         let (title_written, date_written, organization_written) =
             (written("title"), written("date"), written("organization"));
         let title = match raw.title {
@@ -1296,6 +1303,19 @@ mod tests {
             fm("---\ntitle: t\ndate: 2024-01-30\norganization: X\naffected: !!int 12\n---\n").unwrap().affected,
             Some(12)
         );
+    }
+
+    /// A misspelt required field is one error, with its "did you mean", not also "missing".
+    #[test]
+    fn a_misspelt_required_field_is_one_error() {
+        let errors = fm("---\ntitel: t\ndate: 2024-01-30\norganisation: X\n---\n").unwrap_err();
+        let messages: Vec<&str> = errors.iter().map(|e| e.2.as_str()).collect();
+        assert_eq!(messages.len(), 2, "{messages:?}");
+        assert!(
+            messages[0]
+                .starts_with("unknown field `titel` (did you mean `title`?), expected one of the fields title, date,")
+        );
+        assert!(messages[1].starts_with("unknown field `organisation` (did you mean `organization`?)"));
     }
 
     /// A count in quotes is said to be one.
