@@ -152,7 +152,8 @@ struct BuildArgs {
     #[arg(long)]
     root: Option<PathBuf>,
     /// Output directory, relative to the current directory (overrides build.output, which is
-    /// relative to the site root). It is replaced whole: anything else in it is deleted.
+    /// relative to the site root). It is replaced whole, so it must be missing, empty or an
+    /// earlier build's output.
     #[arg(long)]
     output: Option<PathBuf>,
     /// Build drafts too.

@@ -65,8 +65,13 @@ pub fn absolute(p: &Path) -> PathBuf {
     normal
 }
 
+/// The file every build writes and no other tool does: what marks a directory as an earlier
+/// build's output.
+const DATASET: &str = "incidents.json";
+
 /// Refuses an output directory that is, or contains, the site root or the content directory, or
-/// lies inside the content directory (it would be read back as content).
+/// lies inside the content directory (it would be read back as content), or that holds files no
+/// build wrote.
 pub fn check_target(root: &Path, content: &Path, output: &Path) -> Result<(), OutputError> {
     let (root, content, output) = (absolute(root), absolute(content), absolute(output));
     if root.starts_with(&output) {
@@ -104,6 +109,18 @@ pub fn check_target(root: &Path, content: &Path, output: &Path) -> Result<(), Ou
             "the output path {} is a symbolic link to {}, which does not exist, expected a directory (create it, or remove the link)",
             output.display(),
             target.display()
+        )));
+    }
+    // The build replaces the output whole: a directory that holds anything else than an earlier
+    // build (a mistyped --output naming a home directory, a folder of hand-written pages) is
+    // refused, not emptied. An earlier build is known by its dataset, which only casebook writes.
+    if output.is_dir()
+        && !output.join(DATASET).is_file()
+        && std::fs::read_dir(&output).is_ok_and(|mut d| d.next().is_some())
+    {
+        return Err(OutputError::Refused(format!(
+            "the output directory {} holds files that no casebook build wrote (it has no {DATASET}), and a build would delete them, expected an empty directory or an earlier build's output (move its files away or remove it)",
+            output.display()
         )));
     }
     if output.exists() && !output.is_dir() {

@@ -298,6 +298,8 @@ fn a_draft_with_a_published_id_is_a_warning_at_its_id() {
 #[test]
 fn check_leaves_an_existing_output_directory_untouched() {
     let (tmp, root) = linked_site("check-keeps-public");
+    // An earlier build's output (it has the dataset), with a file of its own.
+    write(&root, "public/incidents.json", "[]\n");
     write(&root, "public/old.html", "<p>old</p>");
     let before = snapshot(tmp.path());
     check(&root, &[]).success();

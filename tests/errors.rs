@@ -844,6 +844,36 @@ fn refused(root: &Path, output: &Path) {
     assert!(leftovers(root).is_empty() && leftovers(root.parent().unwrap()).is_empty(), "staging left behind");
 }
 
+/// A build replaces its output whole, so a directory holding files no build wrote (a home
+/// directory typed as `--output`, a folder of hand-written pages) is refused, not emptied; an
+/// empty one, or an earlier build's, is replaced.
+#[test]
+fn an_output_directory_of_other_files_is_refused_not_emptied() {
+    let (tmp, root, out) = good_site();
+    let mine = tmp.join("mine");
+    write(&mine, "notes/plan.txt", "大事なメモ");
+    let before = read_tree(&mine);
+    let r = build(&root, &["--output", mine.to_str().unwrap()]);
+    r.expect_status(1);
+    assert!(r.stderr.contains("holds files that no casebook build wrote"), "{}", r.stderr);
+    assert_eq!(read_tree(&mine), before, "nothing in it may change");
+    assert!(leftovers(tmp.path()).is_empty(), "staging left behind");
+    // `check` says the same of book.toml's output.
+    std::fs::write(root.join("book.toml"), format!("{BOOK}\n[build]\noutput = \"{}\"\n", mine.display())).unwrap();
+    let c = run_in(&root, &["check"]);
+    c.expect_status(1);
+    assert!(c.stderr.contains("holds files that no casebook build wrote"), "{}", c.stderr);
+    std::fs::write(root.join("book.toml"), BOOK).unwrap();
+    // An empty directory and an earlier build's output are replaced.
+    let empty = tmp.join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    build(&root, &["--output", empty.to_str().unwrap()]).success();
+    assert!(empty.join("incidents.json").is_file());
+    write(&out, "stray.html", "x");
+    build(&root, &[]).success();
+    assert!(!out.join("stray.html").exists());
+}
+
 #[test]
 fn output_that_is_or_contains_the_site_is_refused() {
     let (tmp, root, _out) = good_site();
