@@ -255,9 +255,15 @@ fn new(cmd: NewCommand) -> ExitCode {
 }
 
 /// Prints diagnostics to stderr, in color when stderr is a terminal.
+/// Colour on a terminal, unless NO_COLOR is set to something (no-color.org: an empty value
+/// does not count).
+fn colour_wanted(terminal: bool, no_color: Option<std::ffi::OsString>) -> bool {
+    terminal && no_color.is_none_or(|v| v.is_empty())
+}
+
 fn print_diagnostics(diags: &[casebook::diag::Diagnostic]) {
     use std::io::IsTerminal;
-    let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let color = colour_wanted(std::io::stderr().is_terminal(), std::env::var_os("NO_COLOR"));
     for d in diags {
         let text = d.to_string();
         if color {
@@ -394,5 +400,18 @@ fn build(args: BuildArgs) -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(e) => report(&e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_color_counts_only_when_set_to_something() {
+        assert!(colour_wanted(true, None));
+        assert!(colour_wanted(true, Some("".into())));
+        assert!(!colour_wanted(true, Some("1".into())));
+        assert!(!colour_wanted(false, None));
     }
 }
