@@ -250,6 +250,10 @@ fn filters_without_a_query_list_their_entries() {
     assert_eq!(c["status"], "ok");
     assert_eq!(urls(&c), vec![incident("2024-010"), incident("2023-070")]);
     assert_eq!(c["statusText"], "ランサムウェアの記事：2件");
+    // Nothing was searched for, so nothing is said to match in the body.
+    for hit in c["hits"].as_array().unwrap() {
+        assert_eq!(hit["describe"]["bodyOnly"], false, "{hit}");
+    }
     // No shard of the index is needed, only the documents shown.
     assert!(c["files"].as_array().unwrap().iter().all(|f| !f.as_str().unwrap().starts_with("index/")), "{c}");
     let Some(c) = query("", "2023", "ランサムウェア") else { return };

@@ -508,8 +508,9 @@
       var r = highlight(name, terms);
       if (r.length) d.terms.push({ name: name, ranges: r });
     });
-    d.bodyOnly = !d.title.length && !d.organization.length && !d.attack.length && !d.excerpt.length &&
-      !d.terms.length;
+    // Listed by a filter alone, nothing was searched for: no "本文に一致".
+    d.bodyOnly = terms.length > 0 && !d.title.length && !d.organization.length && !d.attack.length &&
+      !d.excerpt.length && !d.terms.length;
     return d;
   }
 
