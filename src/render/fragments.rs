@@ -39,6 +39,8 @@ pub fn placeholder(tera: &mut Tera) {
 
 impl Cache {
     fn fragment(&self, kwargs: &Kwargs) -> TeraResult<Value> {
+        // A misspelt `variant` would otherwise give every page the same cached HTML.
+        super::theme::known_kwargs("`fragment()`", kwargs, &["template", "variant"])?;
         let template: String = kwargs.must_get("template")?;
         let variant: String = kwargs.get("variant")?.unwrap_or_default();
         let key = (template, variant);

@@ -198,33 +198,120 @@ impl Theme {
 
 /// Filters for template authors. Tera 2's own date filter uses jiff; ours use chrono and the
 /// same date strings the context holds (`YYYY-MM-DD` or RFC 3339).
+///
+/// Each takes its input as any value and says which filter failed and what it was given: Tera's
+/// own message for a typed argument ("expected `&str` but got `none`") names neither, and the
+/// usual cause is a field that is none on some pages only (`page.updated | date_ja`). A keyword
+/// argument a filter does not know is an error, not ignored: `date(fromat="%Y")` would otherwise
+/// print the default format without a word.
 fn register_filters(tera: &mut Tera) {
-    tera.register_filter("date", |s: &str, kwargs: Kwargs, _: &State| -> TeraResult<String> {
-        let format = kwargs.get::<&str>("format")?.unwrap_or("%Y-%m-%d");
-        let date = crate::content::frontmatter::parse_date(s)
-            .ok_or_else(|| tera::Error::message(format!("`date` filter: `{s}` is not a date YYYY-MM-DD")))?;
-        let mut out = String::new();
-        // chrono reports an invalid format through fmt::Error; turn it into a template error.
-        std::fmt::write(&mut out, format_args!("{}", date.day.format(format)))
-            .map_err(|_| tera::Error::message(format!("`date` filter: `{format}` is not a valid chrono format")))?;
-        Ok(out)
+    tera.register_filter("date", |v: &Value, kwargs: Kwargs, _: &State| -> TeraResult<String> {
+        known_kwargs("`date` filter", &kwargs, &["format"])?;
+        let format = match kwargs.get::<Value>("format")? {
+            None => "%Y-%m-%d".to_string(),
+            Some(f) => f.as_str().map(str::to_string).ok_or_else(|| {
+                tera::Error::message(format!(
+                    "`date` filter: `format` must be a string such as \"%Y/%m/%d\", got {}",
+                    describe(&f)
+                ))
+            })?,
+        };
+        let date = date_arg("date", v)?;
+        format_date(&date, &format)
     });
-    tera.register_filter("date_ja", |s: &str, _: Kwargs, _: &State| -> TeraResult<String> {
-        crate::content::frontmatter::parse_date(s)
-            .map(|d| date_ja(d.day))
-            .ok_or_else(|| tera::Error::message(format!("`date_ja` filter: `{s}` is not a date YYYY-MM-DD")))
+    tera.register_filter("date_ja", |v: &Value, kwargs: Kwargs, _: &State| -> TeraResult<String> {
+        known_kwargs("`date_ja` filter", &kwargs, &[])?;
+        date_arg("date_ja", v).map(|d| date_ja(d.day))
     });
-    tera.register_filter("num", |v: &Value, _: Kwargs, _: &State| -> TeraResult<String> {
-        v.as_u64()
-            .map(group_digits)
-            .or_else(|| {
-                v.as_i64().map(|n| {
-                    if n < 0 { format!("-{}", group_digits(n.unsigned_abs())) } else { group_digits(n as u64) }
-                })
+    tera.register_filter("num", |v: &Value, kwargs: Kwargs, _: &State| -> TeraResult<String> {
+        known_kwargs("`num` filter", &kwargs, &[])?;
+        v.as_number()
+            .and_then(|n| n.as_integer())
+            .map(|n| {
+                let digits = group_digits_u128(n.unsigned_abs());
+                if n < 0 { format!("-{digits}") } else { digits }
             })
-            .ok_or_else(|| tera::Error::message("`num` filter: expected a whole number"))
+            .ok_or_else(|| tera::Error::message(format!("`num` filter: expected a whole number, got {}", describe(v))))
     });
-    tera.register_filter("urlencode", |s: &str, _: Kwargs, _: &State| url::encode_segment(s));
+    tera.register_filter("urlencode", |v: &Value, kwargs: Kwargs, _: &State| -> TeraResult<String> {
+        known_kwargs("`urlencode` filter", &kwargs, &[])?;
+        match v.as_str() {
+            Some(s) => Ok(url::encode_segment(s)),
+            // A number is a fine path segment (a year, a page number).
+            None if v.is_number() => Ok(url::encode_segment(&v.to_string())),
+            None => Err(tera::Error::message(format!("`urlencode` filter: expected a string, got {}", describe(v)))),
+        }
+    });
+}
+
+/// An error naming the first keyword argument of `kwargs` that is not in `known`.
+pub fn known_kwargs(what: &str, kwargs: &Kwargs, known: &[&str]) -> TeraResult<()> {
+    for (key, _) in kwargs.iter() {
+        let key = key.to_string();
+        if !known.contains(&key.as_str()) {
+            let expected = match known {
+                [] => "no arguments".to_string(),
+                _ => known.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", "),
+            };
+            let hint = crate::diag::did_you_mean(&key, known.iter().copied())
+                .map_or(String::new(), |k| format!("; did you mean `{k}`?"));
+            return Err(tera::Error::message(format!("{what} has no argument `{key}`{hint} (it takes {expected})")));
+        }
+    }
+    Ok(())
+}
+
+/// The value `v`, for a message: its type and, when short, itself.
+fn describe(v: &Value) -> String {
+    if v.is_none() || v.is_undefined() {
+        return "none (a field this page does not have? test it first: `{% if ... %}`)".into();
+    }
+    let shown = v.to_string();
+    let kind = match v.name() {
+        "u64" | "i64" | "u128" | "i128" => "the integer",
+        "f64" => "the number",
+        "string" => "the string",
+        "bool" => "the boolean",
+        "array" => "the list",
+        "map/struct" => "the map",
+        other => other,
+    };
+    if shown.chars().count() <= 40 { format!("{kind} `{shown}`") } else { kind.to_string() }
+}
+
+/// The date of the input of filter `what`: a `YYYY-MM-DD` or RFC 3339 string.
+fn date_arg(what: &str, v: &Value) -> TeraResult<crate::content::frontmatter::Date> {
+    v.as_str().and_then(crate::content::frontmatter::parse_date).ok_or_else(|| {
+        tera::Error::message(format!(
+            "`{what}` filter: expected a date YYYY-MM-DD or an RFC 3339 date-time, got {}",
+            describe(v)
+        ))
+    })
+}
+
+/// `date` formatted with the chrono `format`: with its time of day and offset when it has one.
+fn format_date(date: &crate::content::frontmatter::Date, format: &str) -> TeraResult<String> {
+    let mut out = String::new();
+    // chrono reports a bad format only through fmt::Error, at write time.
+    let written = match date.time {
+        Some(t) => std::fmt::write(&mut out, format_args!("{}", t.format(format))),
+        None => std::fmt::write(&mut out, format_args!("{}", date.day.format(format))),
+    };
+    if written.is_ok() {
+        return Ok(out);
+    }
+    // A format that works on a date-time asks for the time a plain date does not have.
+    let midnight = date.day.and_time(chrono::NaiveTime::MIN).and_utc().fixed_offset();
+    let message = if date.time.is_none()
+        && std::fmt::write(&mut String::new(), format_args!("{}", midnight.format(format))).is_ok()
+    {
+        format!(
+            "`date` filter: `{format}` asks for a time of day or a time zone, but the date has none (give an RFC 3339 date-time, or use only the date's fields such as %Y %m %d)"
+        )
+    } else {
+        format!("`date` filter: `{format}` is not a valid chrono format (see the chrono strftime documentation)")
+    };
+    Err(tera::Error::message(message))
 }
 
 /// `2024年1月30日`.
@@ -234,6 +321,10 @@ pub fn date_ja(d: chrono::NaiveDate) -> String {
 
 /// `2726` → `2,726`.
 pub fn group_digits(n: u64) -> String {
+    group_digits_u128(u128::from(n))
+}
+
+fn group_digits_u128(n: u128) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
@@ -304,6 +395,59 @@ mod tests {
             tera.render("t.html", &ctx).unwrap(),
             "2024/01/30 2024年1月30日 1,234,567 %E3%83%A9%E3%83%B3%E3%82%B5%E3%83%A0"
         );
+    }
+
+    /// `tera` with casebook's filters and one template `t.html`, rendered with `d` and `n`.
+    fn render_one(template: &str, d: &str, n: Value) -> TeraResult<String> {
+        let theme = Theme { templates: BTreeMap::new(), statics: BTreeMap::new() };
+        let mut tera = theme.tera().unwrap();
+        tera.add_raw_template("t.html", template)?;
+        let mut ctx = tera::Context::new();
+        ctx.insert("d", d);
+        ctx.insert_value("n", n);
+        tera.render("t.html", &ctx).map_err(|e| tera::Error::message(error_chain(&e)))
+    }
+
+    #[test]
+    fn date_formats_the_time_of_an_rfc3339_date_time() {
+        let out =
+            render_one("{{ d | date(format=\"%Y/%m/%d %H:%M %:z\") }}", "2024-01-30T10:20:00+09:00", Value::none());
+        assert_eq!(out.unwrap(), "2024/01/30 10:20 +09:00");
+        // A plain date has no time: said so, rather than "not a valid chrono format".
+        let e = render_one("{{ d | date(format=\"%H:%M\") }}", "2024-01-30", Value::none()).unwrap_err();
+        assert!(e.to_string().contains("asks for a time of day"), "{e}");
+        let e = render_one("{{ d | date(format=\"%Q\") }}", "2024-01-30", Value::none()).unwrap_err();
+        assert!(e.to_string().contains("not a valid chrono format"), "{e}");
+    }
+
+    #[test]
+    fn filters_refuse_unknown_arguments_and_say_what_they_got() {
+        let e = render_one("{{ d | date(fromat=\"%Y\") }}", "2024-01-30", Value::none()).unwrap_err();
+        assert!(e.to_string().contains("`date` filter has no argument `fromat`; did you mean `format`?"), "{e}");
+        let e = render_one("{{ d | date_ja(format=\"%Y\") }}", "2024-01-30", Value::none()).unwrap_err();
+        assert!(e.to_string().contains("`date_ja` filter has no argument `format`"), "{e}");
+        // A field that is none on this page (an incident without `affected`).
+        let e = render_one("{{ n | num }}", "", Value::none()).unwrap_err();
+        assert!(e.to_string().contains("`num` filter: expected a whole number, got none"), "{e}");
+        let e = render_one("{{ n | date_ja }}", "", Value::from(2024)).unwrap_err();
+        assert!(e.to_string().contains("`date_ja` filter: expected a date") && e.to_string().contains("`2024`"), "{e}");
+        assert_eq!(render_one("{{ n | num }} {{ n | urlencode }}", "", Value::from(-12345)).unwrap(), "-12,345 -12345");
+    }
+
+    /// Maps (`page.extra`, a card, `site`) iterate in one order, build after build: Tera's
+    /// default map is a hash map with a random seed per process (`preserve_order` is on).
+    #[test]
+    fn maps_iterate_in_a_stable_order() {
+        const KEYS: [&str; 16] = ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l", "m", "n", "o", "p"];
+        // Built as casebook builds its maps (`values::obj`, `page.extra`): from sorted keys.
+        let map = KEYS.iter().rev().map(|k| (*k, Value::from(1))).collect::<BTreeMap<_, _>>();
+        let out = render_one(
+            "{% for k, v in n %}{{ k }} {% endfor %}|{{ n | keys | join(sep=\" \") }}",
+            "",
+            Value::from(map),
+        );
+        let sorted = KEYS.join(" ");
+        assert_eq!(out.unwrap(), format!("{sorted} |{sorted}"));
     }
 
     #[test]
