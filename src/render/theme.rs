@@ -114,8 +114,57 @@ impl Theme {
         super::cards::placeholder(&mut tera);
         super::fragments::placeholder(&mut tera);
         let sources: Vec<(&str, &str)> = self.templates.iter().map(|(n, (s, _))| (n.as_str(), s.as_str())).collect();
-        tera.add_raw_templates(sources).map_err(|e| self.load_diagnostics(&e))?;
-        Ok(tera)
+        match tera.add_raw_templates(sources) {
+            Ok(()) => Ok(tera),
+            Err(_) => Err(self.all_load_errors()),
+        }
+    }
+
+    /// Every error of loading the templates. Tera stops at the first template that does not
+    /// parse and at the first missing parent, so a theme with three broken files would be fixed
+    /// one build at a time: each template is parsed alone first, then the set is checked again
+    /// with every template found broken standing in as an empty one, until what is left are the
+    /// errors Tera reports all together (unknown filters, functions and includes).
+    fn all_load_errors(&self) -> Vec<Diagnostic> {
+        let mut out = Vec::new();
+        let mut broken: std::collections::BTreeSet<&str> = std::collections::BTreeSet::new();
+        for (name, (text, _)) in &self.templates {
+            let mut alone = Tera::new();
+            if let Err(e) = alone.add_raw_template(name, text)
+                && matches!(e.kind(), tera::ErrorKind::SyntaxError(_))
+            {
+                out.push(self.diagnostic(&e));
+                broken.insert(name);
+            }
+        }
+        // One round per missing parent at most; the bound only guards against a Tera that
+        // keeps reporting the same one.
+        for _ in 0..=self.templates.len() {
+            let mut tera = Tera::new();
+            register_filters(&mut tera);
+            super::cards::placeholder(&mut tera);
+            super::fragments::placeholder(&mut tera);
+            let sources = self
+                .templates
+                .iter()
+                .map(|(n, (s, _))| (n.as_str(), if broken.contains(n.as_str()) { "" } else { s.as_str() }));
+            let Err(e) = tera.add_raw_templates(sources) else { break };
+            let more = self.load_diagnostics(&e);
+            out.extend(more);
+            match e.kind() {
+                tera::ErrorKind::MissingParent { current, .. } if !broken.contains(current.as_str()) => {
+                    if let Some((name, _)) = self.templates.get_key_value(current.as_str()) {
+                        broken.insert(name.as_str());
+                        continue;
+                    }
+                    break;
+                }
+                _ => break,
+            }
+        }
+        crate::diag::sort(&mut out);
+        out.dedup();
+        out
     }
 
     /// The errors of loading the templates, one diagnostic each at its template's file and line.
