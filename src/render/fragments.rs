@@ -102,7 +102,10 @@ mod tests {
         let mut tera = env("{{ missing.field }}", "{{ fragment(template=\"partials/f.html\") }}");
         register(&mut tera);
         let e = tera.render("page.html", &Context::new()).unwrap_err();
-        assert!(format!("{e:?}").contains("in partials/f.html: ") && format!("{e:?}").contains("missing"), "{e:?}");
+        assert!(
+            format!("{e:?}").contains("at partial partials/f.html:1:4") && format!("{e:?}").contains("missing"),
+            "{e:?}"
+        );
 
         let mut tera =
             env("{{ fragment(template=\"partials/f.html\") }}", "{{ fragment(template=\"partials/f.html\") }}");

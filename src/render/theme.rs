@@ -220,7 +220,9 @@ impl Theme {
         }
     }
 
-    /// A template error as a diagnostic at the template's file and line.
+    /// A template error as a diagnostic at the template's file and line. An error inside a
+    /// partial rendered by `card()` or `fragment()` is placed in that partial, where the mistake
+    /// is, and names the template that called it.
     pub fn diagnostic(&self, e: &tera::Error) -> Diagnostic {
         let report = match e.kind() {
             tera::ErrorKind::SyntaxError(r) | tera::ErrorKind::RenderingError(r) => Some(r),
@@ -233,6 +235,10 @@ impl Theme {
                     .templates
                     .get(r.filename())
                     .map_or((PathBuf::from(r.filename()), None), |(t, p)| (p.clone(), Some(t.as_str())));
+                if let Some((inner, name, line, col)) = split_partial_error(r.message()) {
+                    let caller = format!("{}:{}", path.display(), r.span().start_line);
+                    return self.at_template(name, line, col, &format!("{inner} (rendered from {caller})"));
+                }
                 let message = format!("template error: {}, expected a template that renders", r.message());
                 let d = Diagnostic::new(path, r.span().start_line, r.span().start_col + 1, message);
                 match text {
@@ -397,11 +403,35 @@ fn error_chain(e: &tera::Error) -> String {
     message
 }
 
+/// Separates the message of an error inside a partial from its position (`name:line:col`), in
+/// the message of the error a `card()` or `fragment()` call returns.
+const PARTIAL_AT: &str = "\n  at partial ";
+
 /// The error of a template rendered from a function (`fragment`, `card`), for the page that
 /// called it. Tera keeps only the message of a function's error, so the message carries the
-/// whole chain.
+/// inner error's position after [`PARTIAL_AT`], for [`Theme::diagnostic`] to report the error in
+/// the partial rather than at the call. A message that already carries one (a card inside a
+/// fragment) is passed on as it is: the innermost position is where the mistake is.
 pub fn nested_error(template: &str, e: &tera::Error) -> tera::Error {
-    tera::Error::message(format!("in {template}: {}", error_chain(e)))
+    match e.kind() {
+        tera::ErrorKind::SyntaxError(r) | tera::ErrorKind::RenderingError(r) => {
+            if r.message().contains(PARTIAL_AT) {
+                return tera::Error::message(r.message().to_string());
+            }
+            let (line, col) = (r.span().start_line, r.span().start_col + 1);
+            tera::Error::message(format!("{}{PARTIAL_AT}{}:{line}:{col}", r.message(), r.filename()))
+        }
+        _ => tera::Error::message(format!("in {template}: {}", error_chain(e))),
+    }
+}
+
+/// `(message, template, line, column)` of an error [`nested_error`] made.
+fn split_partial_error(message: &str) -> Option<(&str, &str, usize, usize)> {
+    let (inner, at) = message.split_once(PARTIAL_AT)?;
+    let mut parts = at.rsplitn(3, ':');
+    let col = parts.next()?.parse().ok()?;
+    let line = parts.next()?.parse().ok()?;
+    Some((inner, parts.next()?, line, col))
 }
 
 /// `template` rendered with `ctx`, as a safe string for the template that called the function
@@ -506,6 +536,26 @@ mod tests {
         let err = theme.tera().unwrap_err();
         assert_eq!(err[0].path, PathBuf::from("templates/bad.html"));
         assert_eq!(err[0].line, 2);
+    }
+
+    /// A mistake in the card partial is reported in the partial, at its line, not at the
+    /// `card()` call that rendered it.
+    #[test]
+    fn errors_inside_a_card_are_reported_in_the_card_partial() {
+        let mut theme = Theme { templates: BTreeMap::new(), statics: BTreeMap::new() };
+        let card = ("<h2>\n{{ entry.nope }}</h2>\n".to_string(), PathBuf::from("templates/partials/card.html"));
+        theme.templates.insert("partials/card.html".into(), card);
+        let list =
+            ("{% for e in entries %}{{ card(entry=e) }}{% endfor %}".to_string(), PathBuf::from("templates/list.html"));
+        theme.templates.insert("list.html".into(), list);
+        let mut tera = theme.tera().unwrap();
+        super::super::cards::register(&mut tera, &["/a/".into()]);
+        let mut ctx = tera::Context::new();
+        ctx.insert("entries", &vec![BTreeMap::from([("url", "/a/")])]);
+        let d = theme.diagnostic(&tera.render("list.html", &ctx).unwrap_err());
+        assert_eq!((d.path.to_str(), d.line, d.column), (Some("templates/partials/card.html"), 2, 10), "{d:?}");
+        assert!(d.message.contains("`nope`") && d.message.contains("rendered from templates/list.html:1"), "{d:?}");
+        assert_eq!(d.source_line.as_deref(), Some("{{ entry.nope }}</h2>"));
     }
 
     #[test]
