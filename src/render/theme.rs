@@ -30,13 +30,15 @@ pub struct Theme {
 }
 
 impl Theme {
-    /// Collects the theme's files for the site at `root`.
+    /// Collects the theme's files for the site at `root`: the default theme's, then those of
+    /// `themes/<name>/`, then the site's `templates/` and `static/`, each over the one before.
     pub fn load(root: &Path, name: &str) -> Result<Theme, Vec<Diagnostic>> {
         let mut theme = Theme { templates: BTreeMap::new(), statics: BTreeMap::new() };
-        if name == "default" {
-            for (rel, bytes) in DEFAULT_THEME {
-                theme.add_embedded(rel, bytes)?;
-            }
+        // Every theme starts from the default one, file by file (README): a theme that changes
+        // base.html and style.css need not copy the ten other templates, and a theme written
+        // before a release that adds a page (search.html, stats.html) keeps building.
+        for (rel, bytes) in DEFAULT_THEME {
+            theme.add_embedded(rel, bytes)?;
         }
         let theme_dir = root.join("themes").join(name);
         if theme_dir.is_dir() {
