@@ -833,6 +833,56 @@ fn template_load_errors_are_reported_one_by_one_at_their_lines() {
     assert_eq!(d.column, 13);
 }
 
+/// A template that fails on some pages only (a field that is none there) says on which page,
+/// once for all of them; a mistake in the card partial is reported in the partial, at its line.
+#[test]
+fn a_template_error_names_the_page_it_happened_on_and_the_partial_it_is_in() {
+    let (_tmp, root, out) = good_site();
+    let before = read_tree(&out);
+    write(&root, "content/incidents/2024/b.md", &inc("id: \"2024-002\"\naffected: 2726\n"));
+    write(&root, "content/incidents/2024/c.md", &inc("id: \"2024-003\"\n"));
+    write(&root, "content/incidents/2024/d.md", &inc("id: \"2024-004\"\n"));
+    write(
+        &root,
+        "templates/incident.html",
+        "{% extends \"base.html\" %}{% block content %}\n<p>{{ page.affected | num }}</p>\n{% endblock content %}\n",
+    );
+    write(&root, "templates/partials/card.html", "<article>\n  {{ entry.titel }}\n</article>\n");
+    let r = build(&root, &[]);
+    r.expect_status(1);
+    let d = expect(&r, "templates/incident.html", 2, &["`num` filter", "got none"]);
+    assert!(d.message.contains("(on the page /incidents/2024-004/ and 2 others)"), "{}", r.stderr);
+    let d = expect(&r, "templates/partials/card.html", 2, &["`titel`", "(rendered from ", ", on the page / and "]);
+    assert_eq!(d.column, 12, "{}", r.stderr);
+    assert_eq!(r.diagnostics().len(), 2, "{}", r.stderr);
+    assert_eq!(read_tree(&out), before, "the previous output must be byte-identical");
+}
+
+/// Tera stops at the first template that does not parse and at the first missing parent:
+/// every broken template of the theme is still reported in one run, beside the errors of the
+/// others, and a template extending a broken one adds no error of its own.
+#[test]
+fn every_broken_template_is_reported_in_one_run() {
+    let (_tmp, root, out) = good_site();
+    let before = read_tree(&out);
+    write(&root, "templates/404.html", "{{ unclosed \n");
+    write(&root, "templates/year.html", "ok\n{% if %}{% endif %}\n");
+    write(&root, "templates/series.html", "{% extends \"nobase.html\" %}\n");
+    write(&root, "templates/taxonomy.html", "\n{% extends \"nobase2.html\" %}\n");
+    write(&root, "templates/term.html", "{% extends \"series.html\" %}\n");
+    write(&root, "templates/years.html", "{{ years | bogus }}\n");
+    let r = build(&root, &[]);
+    r.expect_status(1);
+    expect(&r, "templates/404.html", 1, &["Unexpected end of input"]);
+    expect(&r, "templates/year.html", 2, &["expected one of"]);
+    expect(&r, "templates/series.html", 1, &["extends `nobase.html`"]);
+    expect(&r, "templates/taxonomy.html", 2, &["extends `nobase2.html`"]);
+    expect(&r, "templates/years.html", 1, &["Unknown filter `bogus`"]);
+    assert_eq!(r.diagnostics().len(), 5, "{}", r.stderr);
+    assert!(r.stderr.contains("build failed with 5 error(s)"), "{}", r.stderr);
+    assert_eq!(read_tree(&out), before, "the previous output must be byte-identical");
+}
+
 /// Asserts the build is refused with status 1 and that nothing of the site was touched.
 #[track_caller]
 fn refused(root: &Path, output: &Path) {

@@ -50,6 +50,8 @@ pub fn placeholder(tera: &mut Tera) {
 
 impl Cache {
     fn card(&self, kwargs: &Kwargs) -> TeraResult<Value> {
+        // `card(entry=e, levle=3)` would otherwise render at the default level without a word.
+        super::theme::known_kwargs("`card()`", kwargs, &["entry", "level", "compact"])?;
         let entry: Value = kwargs.must_get("entry")?;
         let level: i64 = kwargs.get("level")?.unwrap_or(2);
         let compact: bool = kwargs.get("compact")?.unwrap_or(false);

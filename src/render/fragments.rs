@@ -39,6 +39,8 @@ pub fn placeholder(tera: &mut Tera) {
 
 impl Cache {
     fn fragment(&self, kwargs: &Kwargs) -> TeraResult<Value> {
+        // A misspelt `variant` would otherwise give every page the same cached HTML.
+        super::theme::known_kwargs("`fragment()`", kwargs, &["template", "variant"])?;
         let template: String = kwargs.must_get("template")?;
         let variant: String = kwargs.get("variant")?.unwrap_or_default();
         let key = (template, variant);
@@ -100,7 +102,10 @@ mod tests {
         let mut tera = env("{{ missing.field }}", "{{ fragment(template=\"partials/f.html\") }}");
         register(&mut tera);
         let e = tera.render("page.html", &Context::new()).unwrap_err();
-        assert!(format!("{e:?}").contains("in partials/f.html: ") && format!("{e:?}").contains("missing"), "{e:?}");
+        assert!(
+            format!("{e:?}").contains("at partial partials/f.html:1:4") && format!("{e:?}").contains("missing"),
+            "{e:?}"
+        );
 
         let mut tera =
             env("{{ fragment(template=\"partials/f.html\") }}", "{{ fragment(template=\"partials/f.html\") }}");

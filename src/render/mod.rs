@@ -152,7 +152,8 @@ pub fn render_selected(
         all: (0..site.entries.len()).collect(),
         sizes: SizeHints::default(),
     };
-    let errors: Mutex<Vec<Diagnostic>> = Mutex::new(Vec::new());
+    // Each error with the place of its job in `jobs` and the URL of its page.
+    let errors: Mutex<Vec<(usize, Diagnostic, String)>> = Mutex::new(Vec::new());
     let io_error: Mutex<Option<std::io::Error>> = Mutex::new(None);
     let emit = |page: Page| {
         if let Err(e) = sink(page)
@@ -168,18 +169,23 @@ pub fn render_selected(
     // idles while another works through the rest of its own (0.75 s of one idle core at 30,000
     // entries). A split costs far less than the smallest page.
     let large = |job: &&Job| matches!(job, Job::SearchIndex | Job::Dataset | Job::Stats | Job::Feed | Job::Series);
-    let order: Vec<&Job> = jobs.iter().filter(large).chain(jobs.iter().filter(|j| !large(j))).collect();
+    let order: Vec<(usize, &Job)> = jobs
+        .iter()
+        .enumerate()
+        .filter(|(_, j)| large(j))
+        .chain(jobs.iter().enumerate().filter(|(_, j)| !large(j)))
+        .collect();
     let render_all = || {
-        order.par_iter().with_max_len(1).filter(|job| select(job)).for_each(|job| match renderer.job(job) {
+        order.par_iter().with_max_len(1).filter(|(_, job)| select(job)).for_each(|&(n, job)| match renderer.job(job) {
             Ok(pages) => {
                 for page in pages {
                     rendered.fetch_add(1, Ordering::Relaxed);
                     emit(page)
                 }
             }
-            Err(e) => {
+            Err((e, url)) => {
                 if let Ok(mut v) = errors.lock() {
-                    v.push(e);
+                    v.push((n, e, url));
                 }
             }
         })
@@ -195,12 +201,9 @@ pub fn render_selected(
     // on one thread at the very end of the build: free them beside it.
     crate::free_beside(values.into_owned());
 
-    let mut errors = errors.into_inner().unwrap_or_default();
+    let errors = errors.into_inner().unwrap_or_default();
     if !errors.is_empty() {
-        // The same template mistake fails every page that uses it: report it once.
-        diag::sort(&mut errors);
-        errors.dedup();
-        return Err(RenderError::Templates(errors));
+        return Err(RenderError::Templates(on_pages(errors)));
     }
     if let Some(e) = io_error.into_inner().ok().flatten() {
         return Err(RenderError::Write(e));
@@ -263,7 +266,8 @@ fn paged_segments<'s>(segments: &[&'s str], page: usize, num: &'s str) -> Vec<&'
 }
 
 impl Renderer<'_> {
-    fn job(&self, job: &Job) -> Result<Vec<Page>, Diagnostic> {
+    /// The pages of `job`, or the template error and the URL of the page it happened on.
+    fn job(&self, job: &Job) -> Result<Vec<Page>, (Diagnostic, String)> {
         let site = self.site;
         let base = &self.links.base;
         let per_page = self.config.build.per_page;
@@ -419,9 +423,9 @@ impl Renderer<'_> {
         ctx.insert_value("page_kind", kind.into());
         ctx.insert_value("page_title", title.into());
         ctx.insert_value("page_permalink", self.links.permalink(&url).into());
-        ctx.insert_value("page_url", url.into());
+        ctx.insert_value("page_url", url.as_str().into());
         let mut bytes = Vec::with_capacity(self.sizes.hint(template));
-        self.tera.render_to(template, &ctx, &mut bytes).map_err(|e| self.theme.diagnostic(&e))?;
+        self.tera.render_to(template, &ctx, &mut bytes).map_err(|e| (self.theme.diagnostic(&e), url))?;
         self.sizes.record(template, bytes.len());
         Ok(vec![Page { path, bytes }])
     }
@@ -479,6 +483,42 @@ impl Renderer<'_> {
             })
             .collect()
     }
+}
+
+/// The template errors of a build, each once (the same mistake fails every page that uses it),
+/// saying on which page it happened: the first in the order of the site's pages, and how many
+/// more. A mistake that shows only on some pages (`page.affected | num` on an incident without
+/// `affected`) is otherwise a hunt through the content. `errors` holds each error with the
+/// place of its job and its page's URL.
+fn on_pages(mut errors: Vec<(usize, Diagnostic, String)>) -> Vec<Diagnostic> {
+    errors.sort_by_key(|(n, _, _)| *n);
+    let mut once: Vec<(Diagnostic, String, usize)> = Vec::new();
+    for (_, d, url) in errors {
+        match once.iter_mut().find(|(seen, _, _)| *seen == d) {
+            Some((_, _, count)) => *count += 1,
+            None => once.push((d, url, 1)),
+        }
+    }
+    let mut out: Vec<Diagnostic> = once
+        .into_iter()
+        .map(|(mut d, url, count)| {
+            let on = match count {
+                1 => format!("on the page {url}"),
+                2 => format!("on the page {url} and 1 other"),
+                n => format!("on the page {url} and {} others", n - 1),
+            };
+            const EXPECTED: &str = ", expected a template that renders";
+            let (what, expected) = d.message.strip_suffix(EXPECTED).map_or((d.message.as_str(), ""), |w| (w, EXPECTED));
+            // Inside the parenthesis of an error in a partial, "(rendered from …, on the page …)".
+            d.message = match what.strip_suffix(')').filter(|_| what.contains("(rendered from ")) {
+                Some(w) => format!("{w}, {on}){expected}"),
+                None => format!("{what} ({on}){expected}"),
+            };
+            d
+        })
+        .collect();
+    diag::sort(&mut out);
+    out
 }
 
 fn same_series_year(site: &Site, a: usize, b: usize) -> bool {

@@ -30,13 +30,15 @@ pub struct Theme {
 }
 
 impl Theme {
-    /// Collects the theme's files for the site at `root`.
+    /// Collects the theme's files for the site at `root`: the default theme's, then those of
+    /// `themes/<name>/`, then the site's `templates/` and `static/`, each over the one before.
     pub fn load(root: &Path, name: &str) -> Result<Theme, Vec<Diagnostic>> {
         let mut theme = Theme { templates: BTreeMap::new(), statics: BTreeMap::new() };
-        if name == "default" {
-            for (rel, bytes) in DEFAULT_THEME {
-                theme.add_embedded(rel, bytes)?;
-            }
+        // Every theme starts from the default one, file by file (README): a theme that changes
+        // base.html and style.css need not copy the ten other templates, and a theme written
+        // before a release that adds a page (search.html, stats.html) keeps building.
+        for (rel, bytes) in DEFAULT_THEME {
+            theme.add_embedded(rel, bytes)?;
         }
         let theme_dir = root.join("themes").join(name);
         if theme_dir.is_dir() {
@@ -114,8 +116,57 @@ impl Theme {
         super::cards::placeholder(&mut tera);
         super::fragments::placeholder(&mut tera);
         let sources: Vec<(&str, &str)> = self.templates.iter().map(|(n, (s, _))| (n.as_str(), s.as_str())).collect();
-        tera.add_raw_templates(sources).map_err(|e| self.load_diagnostics(&e))?;
-        Ok(tera)
+        match tera.add_raw_templates(sources) {
+            Ok(()) => Ok(tera),
+            Err(_) => Err(self.all_load_errors()),
+        }
+    }
+
+    /// Every error of loading the templates. Tera stops at the first template that does not
+    /// parse and at the first missing parent, so a theme with three broken files would be fixed
+    /// one build at a time: each template is parsed alone first, then the set is checked again
+    /// with every template found broken standing in as an empty one, until what is left are the
+    /// errors Tera reports all together (unknown filters, functions and includes).
+    fn all_load_errors(&self) -> Vec<Diagnostic> {
+        let mut out = Vec::new();
+        let mut broken: std::collections::BTreeSet<&str> = std::collections::BTreeSet::new();
+        for (name, (text, _)) in &self.templates {
+            let mut alone = Tera::new();
+            if let Err(e) = alone.add_raw_template(name, text)
+                && matches!(e.kind(), tera::ErrorKind::SyntaxError(_))
+            {
+                out.push(self.diagnostic(&e));
+                broken.insert(name);
+            }
+        }
+        // One round per missing parent at most; the bound only guards against a Tera that
+        // keeps reporting the same one.
+        for _ in 0..=self.templates.len() {
+            let mut tera = Tera::new();
+            register_filters(&mut tera);
+            super::cards::placeholder(&mut tera);
+            super::fragments::placeholder(&mut tera);
+            let sources = self
+                .templates
+                .iter()
+                .map(|(n, (s, _))| (n.as_str(), if broken.contains(n.as_str()) { "" } else { s.as_str() }));
+            let Err(e) = tera.add_raw_templates(sources) else { break };
+            let more = self.load_diagnostics(&e);
+            out.extend(more);
+            match e.kind() {
+                tera::ErrorKind::MissingParent { current, .. } if !broken.contains(current.as_str()) => {
+                    if let Some((name, _)) = self.templates.get_key_value(current.as_str()) {
+                        broken.insert(name.as_str());
+                        continue;
+                    }
+                    break;
+                }
+                _ => break,
+            }
+        }
+        crate::diag::sort(&mut out);
+        out.dedup();
+        out
     }
 
     /// The errors of loading the templates, one diagnostic each at its template's file and line.
@@ -171,7 +222,9 @@ impl Theme {
         }
     }
 
-    /// A template error as a diagnostic at the template's file and line.
+    /// A template error as a diagnostic at the template's file and line. An error inside a
+    /// partial rendered by `card()` or `fragment()` is placed in that partial, where the mistake
+    /// is, and names the template that called it.
     pub fn diagnostic(&self, e: &tera::Error) -> Diagnostic {
         let report = match e.kind() {
             tera::ErrorKind::SyntaxError(r) | tera::ErrorKind::RenderingError(r) => Some(r),
@@ -184,6 +237,10 @@ impl Theme {
                     .templates
                     .get(r.filename())
                     .map_or((PathBuf::from(r.filename()), None), |(t, p)| (p.clone(), Some(t.as_str())));
+                if let Some((inner, name, line, col)) = split_partial_error(r.message()) {
+                    let caller = format!("{}:{}", path.display(), r.span().start_line);
+                    return self.at_template(name, line, col, &format!("{inner} (rendered from {caller})"));
+                }
                 let message = format!("template error: {}, expected a template that renders", r.message());
                 let d = Diagnostic::new(path, r.span().start_line, r.span().start_col + 1, message);
                 match text {
@@ -198,33 +255,120 @@ impl Theme {
 
 /// Filters for template authors. Tera 2's own date filter uses jiff; ours use chrono and the
 /// same date strings the context holds (`YYYY-MM-DD` or RFC 3339).
+///
+/// Each takes its input as any value and says which filter failed and what it was given: Tera's
+/// own message for a typed argument ("expected `&str` but got `none`") names neither, and the
+/// usual cause is a field that is none on some pages only (`page.updated | date_ja`). A keyword
+/// argument a filter does not know is an error, not ignored: `date(fromat="%Y")` would otherwise
+/// print the default format without a word.
 fn register_filters(tera: &mut Tera) {
-    tera.register_filter("date", |s: &str, kwargs: Kwargs, _: &State| -> TeraResult<String> {
-        let format = kwargs.get::<&str>("format")?.unwrap_or("%Y-%m-%d");
-        let date = crate::content::frontmatter::parse_date(s)
-            .ok_or_else(|| tera::Error::message(format!("`date` filter: `{s}` is not a date YYYY-MM-DD")))?;
-        let mut out = String::new();
-        // chrono reports an invalid format through fmt::Error; turn it into a template error.
-        std::fmt::write(&mut out, format_args!("{}", date.day.format(format)))
-            .map_err(|_| tera::Error::message(format!("`date` filter: `{format}` is not a valid chrono format")))?;
-        Ok(out)
+    tera.register_filter("date", |v: &Value, kwargs: Kwargs, _: &State| -> TeraResult<String> {
+        known_kwargs("`date` filter", &kwargs, &["format"])?;
+        let format = match kwargs.get::<Value>("format")? {
+            None => "%Y-%m-%d".to_string(),
+            Some(f) => f.as_str().map(str::to_string).ok_or_else(|| {
+                tera::Error::message(format!(
+                    "`date` filter: `format` must be a string such as \"%Y/%m/%d\", got {}",
+                    describe(&f)
+                ))
+            })?,
+        };
+        let date = date_arg("date", v)?;
+        format_date(&date, &format)
     });
-    tera.register_filter("date_ja", |s: &str, _: Kwargs, _: &State| -> TeraResult<String> {
-        crate::content::frontmatter::parse_date(s)
-            .map(|d| date_ja(d.day))
-            .ok_or_else(|| tera::Error::message(format!("`date_ja` filter: `{s}` is not a date YYYY-MM-DD")))
+    tera.register_filter("date_ja", |v: &Value, kwargs: Kwargs, _: &State| -> TeraResult<String> {
+        known_kwargs("`date_ja` filter", &kwargs, &[])?;
+        date_arg("date_ja", v).map(|d| date_ja(d.day))
     });
-    tera.register_filter("num", |v: &Value, _: Kwargs, _: &State| -> TeraResult<String> {
-        v.as_u64()
-            .map(group_digits)
-            .or_else(|| {
-                v.as_i64().map(|n| {
-                    if n < 0 { format!("-{}", group_digits(n.unsigned_abs())) } else { group_digits(n as u64) }
-                })
+    tera.register_filter("num", |v: &Value, kwargs: Kwargs, _: &State| -> TeraResult<String> {
+        known_kwargs("`num` filter", &kwargs, &[])?;
+        v.as_number()
+            .and_then(|n| n.as_integer())
+            .map(|n| {
+                let digits = group_digits_u128(n.unsigned_abs());
+                if n < 0 { format!("-{digits}") } else { digits }
             })
-            .ok_or_else(|| tera::Error::message("`num` filter: expected a whole number"))
+            .ok_or_else(|| tera::Error::message(format!("`num` filter: expected a whole number, got {}", describe(v))))
     });
-    tera.register_filter("urlencode", |s: &str, _: Kwargs, _: &State| url::encode_segment(s));
+    tera.register_filter("urlencode", |v: &Value, kwargs: Kwargs, _: &State| -> TeraResult<String> {
+        known_kwargs("`urlencode` filter", &kwargs, &[])?;
+        match v.as_str() {
+            Some(s) => Ok(url::encode_segment(s)),
+            // A number is a fine path segment (a year, a page number).
+            None if v.is_number() => Ok(url::encode_segment(&v.to_string())),
+            None => Err(tera::Error::message(format!("`urlencode` filter: expected a string, got {}", describe(v)))),
+        }
+    });
+}
+
+/// An error naming the first keyword argument of `kwargs` that is not in `known`.
+pub fn known_kwargs(what: &str, kwargs: &Kwargs, known: &[&str]) -> TeraResult<()> {
+    for (key, _) in kwargs.iter() {
+        let key = key.to_string();
+        if !known.contains(&key.as_str()) {
+            let expected = match known {
+                [] => "no arguments".to_string(),
+                _ => known.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", "),
+            };
+            let hint = crate::diag::did_you_mean(&key, known.iter().copied())
+                .map_or(String::new(), |k| format!("; did you mean `{k}`?"));
+            return Err(tera::Error::message(format!("{what} has no argument `{key}`{hint} (it takes {expected})")));
+        }
+    }
+    Ok(())
+}
+
+/// The value `v`, for a message: its type and, when short, itself.
+fn describe(v: &Value) -> String {
+    if v.is_none() || v.is_undefined() {
+        return "none (a field this page does not have? test it first: `{% if ... %}`)".into();
+    }
+    let shown = v.to_string();
+    let kind = match v.name() {
+        "u64" | "i64" | "u128" | "i128" => "the integer",
+        "f64" => "the number",
+        "string" => "the string",
+        "bool" => "the boolean",
+        "array" => "the list",
+        "map/struct" => "the map",
+        other => other,
+    };
+    if shown.chars().count() <= 40 { format!("{kind} `{shown}`") } else { kind.to_string() }
+}
+
+/// The date of the input of filter `what`: a `YYYY-MM-DD` or RFC 3339 string.
+fn date_arg(what: &str, v: &Value) -> TeraResult<crate::content::frontmatter::Date> {
+    v.as_str().and_then(crate::content::frontmatter::parse_date).ok_or_else(|| {
+        tera::Error::message(format!(
+            "`{what}` filter: expected a date YYYY-MM-DD or an RFC 3339 date-time, got {}",
+            describe(v)
+        ))
+    })
+}
+
+/// `date` formatted with the chrono `format`: with its time of day and offset when it has one.
+fn format_date(date: &crate::content::frontmatter::Date, format: &str) -> TeraResult<String> {
+    let mut out = String::new();
+    // chrono reports a bad format only through fmt::Error, at write time.
+    let written = match date.time {
+        Some(t) => std::fmt::write(&mut out, format_args!("{}", t.format(format))),
+        None => std::fmt::write(&mut out, format_args!("{}", date.day.format(format))),
+    };
+    if written.is_ok() {
+        return Ok(out);
+    }
+    // A format that works on a date-time asks for the time a plain date does not have.
+    let midnight = date.day.and_time(chrono::NaiveTime::MIN).and_utc().fixed_offset();
+    let message = if date.time.is_none()
+        && std::fmt::write(&mut String::new(), format_args!("{}", midnight.format(format))).is_ok()
+    {
+        format!(
+            "`date` filter: `{format}` asks for a time of day or a time zone, but the date has none (give an RFC 3339 date-time, or use only the date's fields such as %Y %m %d)"
+        )
+    } else {
+        format!("`date` filter: `{format}` is not a valid chrono format (see the chrono strftime documentation)")
+    };
+    Err(tera::Error::message(message))
 }
 
 /// `2024年1月30日`.
@@ -234,6 +378,10 @@ pub fn date_ja(d: chrono::NaiveDate) -> String {
 
 /// `2726` → `2,726`.
 pub fn group_digits(n: u64) -> String {
+    group_digits_u128(u128::from(n))
+}
+
+fn group_digits_u128(n: u128) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
@@ -257,11 +405,35 @@ fn error_chain(e: &tera::Error) -> String {
     message
 }
 
+/// Separates the message of an error inside a partial from its position (`name:line:col`), in
+/// the message of the error a `card()` or `fragment()` call returns.
+const PARTIAL_AT: &str = "\n  at partial ";
+
 /// The error of a template rendered from a function (`fragment`, `card`), for the page that
 /// called it. Tera keeps only the message of a function's error, so the message carries the
-/// whole chain.
+/// inner error's position after [`PARTIAL_AT`], for [`Theme::diagnostic`] to report the error in
+/// the partial rather than at the call. A message that already carries one (a card inside a
+/// fragment) is passed on as it is: the innermost position is where the mistake is.
 pub fn nested_error(template: &str, e: &tera::Error) -> tera::Error {
-    tera::Error::message(format!("in {template}: {}", error_chain(e)))
+    match e.kind() {
+        tera::ErrorKind::SyntaxError(r) | tera::ErrorKind::RenderingError(r) => {
+            if r.message().contains(PARTIAL_AT) {
+                return tera::Error::message(r.message().to_string());
+            }
+            let (line, col) = (r.span().start_line, r.span().start_col + 1);
+            tera::Error::message(format!("{}{PARTIAL_AT}{}:{line}:{col}", r.message(), r.filename()))
+        }
+        _ => tera::Error::message(format!("in {template}: {}", error_chain(e))),
+    }
+}
+
+/// `(message, template, line, column)` of an error [`nested_error`] made.
+fn split_partial_error(message: &str) -> Option<(&str, &str, usize, usize)> {
+    let (inner, at) = message.split_once(PARTIAL_AT)?;
+    let mut parts = at.rsplitn(3, ':');
+    let col = parts.next()?.parse().ok()?;
+    let line = parts.next()?.parse().ok()?;
+    Some((inner, parts.next()?, line, col))
 }
 
 /// `template` rendered with `ctx`, as a safe string for the template that called the function
@@ -306,6 +478,59 @@ mod tests {
         );
     }
 
+    /// `tera` with casebook's filters and one template `t.html`, rendered with `d` and `n`.
+    fn render_one(template: &str, d: &str, n: Value) -> TeraResult<String> {
+        let theme = Theme { templates: BTreeMap::new(), statics: BTreeMap::new() };
+        let mut tera = theme.tera().unwrap();
+        tera.add_raw_template("t.html", template)?;
+        let mut ctx = tera::Context::new();
+        ctx.insert("d", d);
+        ctx.insert_value("n", n);
+        tera.render("t.html", &ctx).map_err(|e| tera::Error::message(error_chain(&e)))
+    }
+
+    #[test]
+    fn date_formats_the_time_of_an_rfc3339_date_time() {
+        let out =
+            render_one("{{ d | date(format=\"%Y/%m/%d %H:%M %:z\") }}", "2024-01-30T10:20:00+09:00", Value::none());
+        assert_eq!(out.unwrap(), "2024/01/30 10:20 +09:00");
+        // A plain date has no time: said so, rather than "not a valid chrono format".
+        let e = render_one("{{ d | date(format=\"%H:%M\") }}", "2024-01-30", Value::none()).unwrap_err();
+        assert!(e.to_string().contains("asks for a time of day"), "{e}");
+        let e = render_one("{{ d | date(format=\"%Q\") }}", "2024-01-30", Value::none()).unwrap_err();
+        assert!(e.to_string().contains("not a valid chrono format"), "{e}");
+    }
+
+    #[test]
+    fn filters_refuse_unknown_arguments_and_say_what_they_got() {
+        let e = render_one("{{ d | date(fromat=\"%Y\") }}", "2024-01-30", Value::none()).unwrap_err();
+        assert!(e.to_string().contains("`date` filter has no argument `fromat`; did you mean `format`?"), "{e}");
+        let e = render_one("{{ d | date_ja(format=\"%Y\") }}", "2024-01-30", Value::none()).unwrap_err();
+        assert!(e.to_string().contains("`date_ja` filter has no argument `format`"), "{e}");
+        // A field that is none on this page (an incident without `affected`).
+        let e = render_one("{{ n | num }}", "", Value::none()).unwrap_err();
+        assert!(e.to_string().contains("`num` filter: expected a whole number, got none"), "{e}");
+        let e = render_one("{{ n | date_ja }}", "", Value::from(2024)).unwrap_err();
+        assert!(e.to_string().contains("`date_ja` filter: expected a date") && e.to_string().contains("`2024`"), "{e}");
+        assert_eq!(render_one("{{ n | num }} {{ n | urlencode }}", "", Value::from(-12345)).unwrap(), "-12,345 -12345");
+    }
+
+    /// Maps (`page.extra`, a card, `site`) iterate in one order, build after build: Tera's
+    /// default map is a hash map with a random seed per process (`preserve_order` is on).
+    #[test]
+    fn maps_iterate_in_a_stable_order() {
+        const KEYS: [&str; 16] = ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l", "m", "n", "o", "p"];
+        // Built as casebook builds its maps (`values::obj`, `page.extra`): from sorted keys.
+        let map = KEYS.iter().rev().map(|k| (*k, Value::from(1))).collect::<BTreeMap<_, _>>();
+        let out = render_one(
+            "{% for k, v in n %}{{ k }} {% endfor %}|{{ n | keys | join(sep=\" \") }}",
+            "",
+            Value::from(map),
+        );
+        let sorted = KEYS.join(" ");
+        assert_eq!(out.unwrap(), format!("{sorted} |{sorted}"));
+    }
+
     #[test]
     fn template_errors_point_at_the_file_line() {
         let mut theme = Theme { templates: BTreeMap::new(), statics: BTreeMap::new() };
@@ -313,6 +538,26 @@ mod tests {
         let err = theme.tera().unwrap_err();
         assert_eq!(err[0].path, PathBuf::from("templates/bad.html"));
         assert_eq!(err[0].line, 2);
+    }
+
+    /// A mistake in the card partial is reported in the partial, at its line, not at the
+    /// `card()` call that rendered it.
+    #[test]
+    fn errors_inside_a_card_are_reported_in_the_card_partial() {
+        let mut theme = Theme { templates: BTreeMap::new(), statics: BTreeMap::new() };
+        let card = ("<h2>\n{{ entry.nope }}</h2>\n".to_string(), PathBuf::from("templates/partials/card.html"));
+        theme.templates.insert("partials/card.html".into(), card);
+        let list =
+            ("{% for e in entries %}{{ card(entry=e) }}{% endfor %}".to_string(), PathBuf::from("templates/list.html"));
+        theme.templates.insert("list.html".into(), list);
+        let mut tera = theme.tera().unwrap();
+        super::super::cards::register(&mut tera, &["/a/".into()]);
+        let mut ctx = tera::Context::new();
+        ctx.insert("entries", &vec![BTreeMap::from([("url", "/a/")])]);
+        let d = theme.diagnostic(&tera.render("list.html", &ctx).unwrap_err());
+        assert_eq!((d.path.to_str(), d.line, d.column), (Some("templates/partials/card.html"), 2, 10), "{d:?}");
+        assert!(d.message.contains("`nope`") && d.message.contains("rendered from templates/list.html:1"), "{d:?}");
+        assert_eq!(d.source_line.as_deref(), Some("{{ entry.nope }}</h2>"));
     }
 
     #[test]

@@ -416,7 +416,7 @@ mod tests {
         let p = Pager { number: 1, total_pages: 3, start: 0, end: 20 };
         let v = paginator(&b, &["years", "2024"], &p, 45, 20);
         let m = v.as_map().unwrap();
-        assert!(m.get(&"prev_url".into()).unwrap().is_none());
-        assert_eq!(m.get(&"next_url".into()).unwrap().as_str(), Some("/years/2024/page/2/"));
+        assert!(m.get(&Key::Str("prev_url")).unwrap().is_none());
+        assert_eq!(m.get(&Key::Str("next_url")).unwrap().as_str(), Some("/years/2024/page/2/"));
     }
 }

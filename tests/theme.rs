@@ -1,0 +1,76 @@
+//! A theme author's view of `casebook build`: a theme of one's own under `themes/<name>/` over the
+//! built-in default, the site's `templates/` and `static/` over both, static files of every
+//! kind, and templates that iterate over front-matter maps.
+
+mod common;
+
+use std::path::PathBuf;
+
+use common::*;
+
+const BOOK: &str = "[book]\ntitle = \"テーマ\"\ntheme = \"mine\"\n";
+
+const INCIDENT: &str = "---\ntitle: 事件\nid: \"2024-001\"\ndate: 2024-01-30\norganization: 株式会社テスト\n\
+    extra: {zeta: 最後, alpha: 最初, mid: 中, beta: 二, gamma: 三, delta: 四}\n---\n\n本文。\n";
+
+/// Not UTF-8, with a NUL: copied byte for byte.
+const PNG: [u8; 7] = [0x89, b'P', b'N', b'G', 0, 0xff, 0xfe];
+
+/// A site with `theme = "mine"` and one incident.
+fn site() -> (TempDir, PathBuf) {
+    let (tmp, root) = empty_site("theme", BOOK);
+    write(&root, "content/incidents/2024/2024-001.md", INCIDENT);
+    (tmp, root)
+}
+
+/// A theme that changes only base.html and style.css still has every page: the other templates
+/// and static files come from the default theme, file by file; the site's own files win over
+/// the theme's.
+#[test]
+fn a_theme_overrides_the_default_theme_file_by_file() {
+    let (_tmp, root) = site();
+    let base = include_str!("../themes/default/templates/base.html").replace("<body ", "<body data-theme=\"mine\" ");
+    write(&root, "themes/mine/templates/base.html", &base);
+    write(&root, "themes/mine/static/style.css", "/* mine */\n");
+    write(&root, "themes/mine/static/fonts/sub/書体.txt", "テーマの静的ファイル\n");
+    write(&root, "themes/mine/static/favicon.svg", "<svg>theme</svg>\n");
+    std::fs::create_dir_all(root.join("themes/mine/static/img")).unwrap();
+    std::fs::write(root.join("themes/mine/static/img/ロゴ 1.png"), PNG).unwrap();
+    write(&root, "static/favicon.svg", "<svg>site</svg>\n");
+    build(&root, &[]).success();
+    let out = root.join("public");
+    for page in ["index.html", "incidents/2024-001/index.html", "years/index.html", "search/index.html", "404.html"] {
+        assert!(read(&out, page).contains("data-theme=\"mine\""), "{page} is rendered with the theme's base.html");
+    }
+    assert_eq!(read(&out, "style.css"), "/* mine */\n");
+    assert!(read(&out, "search.js").contains("function"), "the default theme's other static files stay");
+    assert_eq!(read(&out, "fonts/sub/書体.txt"), "テーマの静的ファイル\n");
+    assert_eq!(std::fs::read(out.join("img/ロゴ 1.png")).unwrap(), PNG, "binary files are copied as they are");
+    assert_eq!(read(&out, "favicon.svg"), "<svg>site</svg>\n", "the site's static/ wins over the theme's");
+
+    // The site's templates/ wins over the theme's.
+    write(&root, "themes/mine/templates/404.html", "<p>theme 404</p>");
+    write(&root, "templates/404.html", "<p>site 404</p>");
+    build(&root, &[]).success();
+    assert_eq!(read(&out, "404.html"), "<p>site 404</p>");
+}
+
+/// `{% for key, value in page.extra %}` is in key order, the same on every build: Tera's maps
+/// were hash maps seeded at random in each process.
+#[test]
+fn front_matter_maps_iterate_in_the_same_order_on_every_build() {
+    let (_tmp, root) = empty_site("theme-maps", "[book]\ntitle = \"テーマ\"\n");
+    write(&root, "content/incidents/2024/2024-001.md", INCIDENT);
+    write(
+        &root,
+        "templates/incident.html",
+        "{% for k, v in page.extra %}{{ k }}={{ v }};{% endfor %}|{{ page | keys | join(sep=\",\") }}",
+    );
+    let mut seen = Vec::new();
+    for _ in 0..3 {
+        build(&root, &[]).success();
+        seen.push(read(&root.join("public"), "incidents/2024-001/index.html"));
+    }
+    assert!(seen[0].starts_with("alpha=最初;beta=二;delta=四;gamma=三;mid=中;zeta=最後;|affected,"), "{}", seen[0]);
+    assert!(seen.iter().all(|s| *s == seen[0]), "{seen:?}");
+}
