@@ -20,6 +20,9 @@ pub struct Config {
     pub series: SeriesConfig,
     pub markdown: MarkdownConfig,
     pub taxonomies: Vec<TaxonomyConfig>,
+    /// `[extra]`: anything, for templates as `site.extra` (a theme's settings: an analytics
+    /// id, a logo, links), as Zola's `[extra]`.
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 #[derive(Debug, Clone)]
@@ -160,7 +163,7 @@ fn is_reserved(path: &str) -> bool {
 }
 
 /// The known keys of each table, for unknown-key errors and suggestions.
-const TOP_KEYS: &[&str] = &["book", "build", "series", "markdown", "taxonomies"];
+const TOP_KEYS: &[&str] = &["book", "build", "series", "markdown", "taxonomies", "extra"];
 const BOOK_KEYS: &[&str] = &["title", "description", "language", "base_url", "authors", "theme"];
 const BUILD_KEYS: &[&str] = &["content", "output", "drafts", "per_page"];
 const SERIES_KEYS: &[&str] = &["label"];
@@ -224,6 +227,7 @@ impl Config {
             series: SeriesConfig::default(),
             markdown: MarkdownConfig::default(),
             taxonomies: default_taxonomies(),
+            extra: serde_json::Map::new(),
         };
         let mut spans = Spans::default();
         let mut book_at = None;
@@ -335,6 +339,12 @@ impl Config {
                         }
                     }
                 }
+                "extra" => match value.get_ref() {
+                    DeValue::Table(t) => {
+                        config.extra = t.iter().map(|(k, v)| (k.get_ref().to_string(), json(v))).collect()
+                    }
+                    _ => r.wrong("extra", value, "a table `[extra]` of keys and values for templates"),
+                },
                 "taxonomies" => {
                     let (list, at) = r.taxonomies(value);
                     config.taxonomies = list;
@@ -647,6 +657,28 @@ fn is_language_tag(s: &str) -> bool {
     let first_ok =
         parts.next().is_some_and(|p| (2..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphabetic()));
     first_ok && parts.all(|p| (1..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphanumeric()))
+}
+
+/// A TOML value as the JSON-like value templates get: dates as their text, numbers as numbers.
+fn json(v: &Value<'_>) -> serde_json::Value {
+    match v.get_ref() {
+        DeValue::String(s) => serde_json::Value::String(s.to_string()),
+        DeValue::Integer(n) => i64::from_str_radix(n.as_str(), n.radix())
+            .map_or_else(|_| serde_json::Value::String(n.to_string()), serde_json::Value::from),
+        DeValue::Float(f) => f
+            .as_str()
+            .replace('_', "")
+            .parse::<f64>()
+            .ok()
+            .and_then(serde_json::Number::from_f64)
+            .map_or_else(|| serde_json::Value::String(f.to_string()), serde_json::Value::Number),
+        DeValue::Boolean(b) => serde_json::Value::Bool(*b),
+        DeValue::Datetime(d) => serde_json::Value::String(d.to_string()),
+        DeValue::Array(items) => serde_json::Value::Array(items.iter().map(json).collect()),
+        DeValue::Table(t) => {
+            serde_json::Value::Object(t.iter().map(|(k, v)| (k.get_ref().to_string(), json(v))).collect())
+        }
+    }
 }
 
 /// A TOML value's type, for a message: "a string", "a list", ...

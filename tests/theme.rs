@@ -74,3 +74,27 @@ fn front_matter_maps_iterate_in_the_same_order_on_every_build() {
     assert!(seen[0].starts_with("alpha=最初;beta=二;delta=四;gamma=三;mid=中;zeta=最後;|affected,"), "{}", seen[0]);
     assert!(seen.iter().all(|s| *s == seen[0]), "{seen:?}");
 }
+
+/// `[extra]` in book.toml is the theme's settings, as `site.extra` on every page (Zola's
+/// `[extra]`); anything but a table there is an error at its line.
+#[test]
+fn book_toml_extra_reaches_every_template() {
+    let book = "[book]\ntitle = \"テーマ\"\n\n[extra]\nanalytics = \"G-123\"\nlogo = { src = \"/ロゴ.png\", width = 120 }\nlinks = [\"https://example.org/\", 2]\nlaunched = 2024-01-30\nratio = 1.5\nbeta = true\n";
+    let (_tmp, root) = empty_site("theme-extra", book);
+    write(&root, "content/incidents/2024/2024-001.md", INCIDENT);
+    write(
+        &root,
+        "templates/incident.html",
+        "{{ site.extra.analytics }}|{{ site.extra.logo.src }}|{{ site.extra.logo.width + 1 }}|{{ site.extra.links | length }}|{{ site.extra.launched }}|{{ site.extra.ratio }}|{{ site.extra.beta }}",
+    );
+    build(&root, &[]).success();
+    assert_eq!(
+        read(&root.join("public"), "incidents/2024-001/index.html"),
+        "G-123|/ロゴ.png|121|2|2024-01-30|1.5|true"
+    );
+
+    std::fs::write(root.join("book.toml"), "extra = \"analytics\"\n[book]\ntitle = \"テーマ\"\n").unwrap();
+    let r = build(&root, &[]);
+    r.expect_status(1);
+    assert!(r.stderr.contains("book.toml:1:9: error: `extra` is a string, expected a table `[extra]`"), "{}", r.stderr);
+}

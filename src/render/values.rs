@@ -321,6 +321,7 @@ impl<'a> Values<'a> {
             ("authors", Value::from(b.authors.iter().map(|a| Value::from(a.as_str())).collect::<Vec<_>>())),
             ("feed_url", base.file_url(&["feed.xml"]).into()),
             ("generator", concat!("casebook ", env!("CARGO_PKG_VERSION")).into()),
+            ("extra", Value::from_serializable(&self.config.extra)),
         ]);
         let years: Vec<Value> = self
             .site
