@@ -554,7 +554,10 @@ impl Reader<'_> {
     fn count(&mut self, name: &str, v: &Value<'_>) -> Option<usize> {
         match v.get_ref() {
             DeValue::Integer(n) => {
-                match u64::from_str_radix(n.as_str(), n.radix()).ok().and_then(|n| usize::try_from(n).ok()) {
+                match u64::from_str_radix(&n.as_str().replace('_', ""), n.radix())
+                    .ok()
+                    .and_then(|n| usize::try_from(n).ok())
+                {
                     Some(n) => Some(n),
                     None => {
                         self.at(v.span().start, format!("`{name}` is {n}, expected a positive whole number"));
@@ -663,7 +666,7 @@ fn is_language_tag(s: &str) -> bool {
 fn json(v: &Value<'_>) -> serde_json::Value {
     match v.get_ref() {
         DeValue::String(s) => serde_json::Value::String(s.to_string()),
-        DeValue::Integer(n) => i64::from_str_radix(n.as_str(), n.radix())
+        DeValue::Integer(n) => i64::from_str_radix(&n.as_str().replace('_', ""), n.radix())
             .map_or_else(|_| serde_json::Value::String(n.to_string()), serde_json::Value::from),
         DeValue::Float(f) => f
             .as_str()

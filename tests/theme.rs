@@ -79,7 +79,7 @@ fn front_matter_maps_iterate_in_the_same_order_on_every_build() {
 /// `[extra]`); anything but a table there is an error at its line.
 #[test]
 fn book_toml_extra_reaches_every_template() {
-    let book = "[book]\ntitle = \"テーマ\"\n\n[extra]\nanalytics = \"G-123\"\nlogo = { src = \"/ロゴ.png\", width = 120 }\nlinks = [\"https://example.org/\", 2]\nlaunched = 2024-01-30\nratio = 1.5\nbeta = true\n";
+    let book = "[book]\ntitle = \"テーマ\"\n\n[extra]\nanalytics = \"G-123\"\nlogo = { src = \"/ロゴ.png\", width = 1_20 }\nlinks = [\"https://example.org/\", 2]\nlaunched = 2024-01-30\nratio = 1.5\nbeta = true\n";
     let (_tmp, root) = empty_site("theme-extra", book);
     write(&root, "content/incidents/2024/2024-001.md", INCIDENT);
     write(
