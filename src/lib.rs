@@ -297,15 +297,22 @@ fn build_in_pool(opts: &BuildOptions) -> Result<BuildReport, Error> {
         staging.copy_static(rel, source).map_err(|e| OutputError::Io { path: PathBuf::from(rel), source: e })?;
     }
     let sink = |page: render::Page| write(&page.path, &page.bytes);
-    let pages = render::render(&loaded.site, &loaded.config, &loaded.base, &mut loaded.tera, &loaded.theme, &sink)
-        .map_err(|e| match e {
-            RenderError::Templates(d) => Error::Input(d),
-            RenderError::Write(io) => Error::Output(OutputError::Io { path: staging.dir().to_path_buf(), source: io }),
-        })?;
-    let mut clashes = clashes.into_diagnostics(&loaded.config);
-    if !clashes.is_empty() {
-        finish_diagnostics(&loaded.root, &mut clashes);
-        return Err(Error::Input(clashes));
+    let rendered = render::render(&loaded.site, &loaded.config, &loaded.base, &mut loaded.tera, &loaded.theme, &sink);
+    // Static files in the way and template errors are reported together.
+    let mut problems = clashes.into_diagnostics(&loaded.config);
+    let pages = match rendered {
+        Ok(pages) => pages,
+        Err(RenderError::Templates(d)) => {
+            problems.extend(d);
+            0
+        }
+        Err(RenderError::Write(io)) => {
+            return Err(Error::Output(OutputError::Io { path: staging.dir().to_path_buf(), source: io }));
+        }
+    };
+    if !problems.is_empty() {
+        finish_diagnostics(&loaded.root, &mut problems);
+        return Err(Error::Input(problems));
     }
     timings.render = t.elapsed();
     timings.write = Duration::from_nanos(write_ns.load(Ordering::Relaxed));

@@ -1051,6 +1051,21 @@ fn static_files_may_replace_robots_txt_but_no_page() {
     );
     assert!(r.stderr.contains("static/years: error: is where the site writes pages under `years/`"), "{}", r.stderr);
     assert_eq!(read_tree(&out), before, "the previous output is kept");
+    // With a template that fails while rendering, both are reported in the one run.
+    write(
+        &root,
+        "templates/404.html",
+        "{% extends \"base.html\" %}{% block content %}{{ nope.field }}{% endblock content %}\n",
+    );
+    let both = build(&root, &[]);
+    both.expect_status(1);
+    assert!(both.stderr.contains("build failed with 4 error(s)"), "{}", both.stderr);
+    assert!(
+        both.stderr.contains("templates/404.html:1:") && both.stderr.contains("static/years: error"),
+        "{}",
+        both.stderr
+    );
+    std::fs::remove_file(root.join("templates/404.html")).unwrap();
     // `check` finds what `build` would refuse.
     let c = run_in(&root, &["check"]);
     c.expect_status(1);
