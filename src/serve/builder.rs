@@ -414,10 +414,13 @@ fn render_pages(l: &mut Loaded, select: &(dyn Fn(&Job) -> bool + Sync)) -> Resul
         }
         Ok(())
     };
-    render::render_selected(&l.site, &l.config, &l.base, &mut l.tera, &l.theme, select, &sink)
-        .map_err(template_errors)?;
-    // Served, a page would hide the static file in its way; built, the clash is an error.
+    let rendered = render::render_selected(&l.site, &l.config, &l.base, &mut l.tera, &l.theme, select, &sink);
+    // Served, a page would hide the static file in its way; built, the clash is an error, and it
+    // is reported with the template errors, as `build` does.
     let mut diags = clashes.into_diagnostics(&l.config);
+    if let Err(e) = rendered {
+        diags.extend(template_errors(e));
+    }
     if !diags.is_empty() {
         crate::finish_diagnostics(&l.root, &mut diags);
         return Err(diags);
@@ -722,5 +725,12 @@ mod tests {
                 "static/feed.xml: error: is where the site writes the file `feed.xml`, expected a static file of another name"
             ]
         );
+        // With a template that fails while rendering, both show, as `build` reports them.
+        std::fs::create_dir_all(site.path("templates")).unwrap();
+        let broken = "{% extends \"base.html\" %}{% block content %}{{ nope.x }}{% endblock content %}";
+        std::fs::write(site.path("templates/404.html"), broken).unwrap();
+        let Err(diags) = site.builder().full() else { panic!("the errors were not reported") };
+        assert_eq!(diags.len(), 2, "{diags:?}");
+        assert!(diags.iter().any(|d| d.path.ends_with("templates/404.html")), "{diags:?}");
     }
 }
