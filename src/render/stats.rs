@@ -14,7 +14,7 @@ use super::theme::group_digits;
 use super::values::{Links, obj, series_label};
 use super::xml::escape;
 use crate::config::{Config, TaxonomyField};
-use crate::site::Site;
+use crate::site::{Site, Year};
 use crate::url;
 
 /// One bar: label, value, link.
@@ -32,28 +32,26 @@ const MONTHS: usize = 24;
 /// mistyped by decades) the years with none are left out rather than drawn as a flat line.
 const MAX_YEAR_SPAN: i32 = 60;
 
-/// Per-year bars, oldest first, with a zero bar for each year without incidents between the
-/// first and the last, so that a gap in the series shows as one. The zero bar links to the year's
-/// page only when there is one (a year of articles only).
-fn with_empty_years(bars: Vec<Bar>, links: &Links) -> Vec<Bar> {
-    let year = |b: &Bar| b.label.parse::<i32>().ok();
-    let (Some(first), Some(last)) = (bars.first().and_then(year), bars.last().and_then(year)) else { return bars };
-    if last - first >= MAX_YEAR_SPAN || last - first + 1 == bars.len() as i32 {
-        return bars;
+/// One bar per year, oldest first, from the first year with incidents (`years`, oldest first)
+/// to the last, with a zero bar for each year without any between them, so that a gap in the
+/// series shows as one. A bar links to its year's page when there is one (a year without
+/// incidents has one only when it has articles).
+fn year_bars(years: &[&Year], links: &Links, value: impl Fn(&Year) -> u64) -> Vec<Bar> {
+    let bar = |year: i32, value: u64| {
+        let url = links.year_url(year);
+        Bar { label: year.to_string(), value, url: (!url.is_empty()).then(|| url.to_string()) }
+    };
+    let (Some(first), Some(last)) = (years.first(), years.last()) else { return Vec::new() };
+    if last.year - first.year >= MAX_YEAR_SPAN {
+        return years.iter().map(|y| bar(y.year, value(y))).collect();
     }
-    let mut out = Vec::with_capacity((last - first + 1) as usize);
-    let mut given = bars.into_iter().peekable();
-    for y in first..=last {
-        match given.next_if(|b| year(b) == Some(y)) {
-            Some(b) => out.push(b),
-            None => out.push(Bar {
-                label: y.to_string(),
-                value: 0,
-                url: Some(links.year_url(y)).filter(|u| !u.is_empty()).map(str::to_string),
-            }),
-        }
-    }
-    out
+    let mut given = years.iter().peekable();
+    (first.year..=last.year)
+        .map(|year| match given.next_if(|y| y.year == year) {
+            Some(y) => bar(year, value(y)),
+            None => bar(year, 0),
+        })
+        .collect()
 }
 
 /// Incidents per value of a front-matter field, largest first, linked to the term pages when
@@ -109,14 +107,9 @@ fn by_month(site: &Site) -> (Vec<Bar>, i64) {
 }
 
 pub fn value(site: &Site, config: &Config, links: &Links) -> Value {
-    let years: Vec<&crate::site::Year> = site.years.iter().rev().filter(|y| y.incidents > 0).collect();
-    let year_bar = |y: &crate::site::Year, value: u64| Bar {
-        label: y.year.to_string(),
-        value,
-        url: Some(links.year_url(y.year).to_string()),
-    };
-    let per_year = with_empty_years(years.iter().map(|y| year_bar(y, y.incidents as u64)).collect(), links);
-    let affected_year = with_empty_years(years.iter().map(|y| year_bar(y, y.affected)).collect(), links);
+    let years: Vec<&Year> = site.years.iter().rev().filter(|y| y.incidents > 0).collect();
+    let per_year = year_bars(&years, links, |y| y.incidents as u64);
+    let affected_year = year_bars(&years, links, |y| y.affected);
     let mut data = by_field(site, links, TaxonomyField::Data);
     data.truncate(TOP_DATA);
 
