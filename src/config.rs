@@ -339,10 +339,8 @@ impl Config {
                         }
                     }
                 }
-                "extra" => match value.get_ref() {
-                    DeValue::Table(t) => {
-                        config.extra = t.iter().map(|(k, v)| (k.get_ref().to_string(), json(v))).collect()
-                    }
+                "extra" => match json(value) {
+                    serde_json::Value::Object(map) => config.extra = map,
                     _ => r.wrong("extra", value, "a table `[extra]` of keys and values for templates"),
                 },
                 "taxonomies" => {
@@ -554,10 +552,7 @@ impl Reader<'_> {
     fn count(&mut self, name: &str, v: &Value<'_>) -> Option<usize> {
         match v.get_ref() {
             DeValue::Integer(n) => {
-                match u64::from_str_radix(&n.as_str().replace('_', ""), n.radix())
-                    .ok()
-                    .and_then(|n| usize::try_from(n).ok())
-                {
+                match u64::from_str_radix(n.as_str(), n.radix()).ok().and_then(|n| usize::try_from(n).ok()) {
                     Some(n) => Some(n),
                     None => {
                         self.at(v.span().start, format!("`{name}` is {n}, expected a positive whole number"));
@@ -666,11 +661,10 @@ fn is_language_tag(s: &str) -> bool {
 fn json(v: &Value<'_>) -> serde_json::Value {
     match v.get_ref() {
         DeValue::String(s) => serde_json::Value::String(s.to_string()),
-        DeValue::Integer(n) => i64::from_str_radix(&n.as_str().replace('_', ""), n.radix())
+        DeValue::Integer(n) => i64::from_str_radix(n.as_str(), n.radix())
             .map_or_else(|_| serde_json::Value::String(n.to_string()), serde_json::Value::from),
         DeValue::Float(f) => f
             .as_str()
-            .replace('_', "")
             .parse::<f64>()
             .ok()
             .and_then(serde_json::Number::from_f64)
