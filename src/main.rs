@@ -254,13 +254,13 @@ fn new(cmd: NewCommand) -> ExitCode {
     }
 }
 
-/// Prints diagnostics to stderr, in color when stderr is a terminal.
 /// Colour on a terminal, unless NO_COLOR is set to something (no-color.org: an empty value
 /// does not count).
 fn colour_wanted(terminal: bool, no_color: Option<std::ffi::OsString>) -> bool {
     terminal && no_color.is_none_or(|v| v.is_empty())
 }
 
+/// Prints diagnostics to stderr, in color when stderr is a terminal.
 fn print_diagnostics(diags: &[casebook::diag::Diagnostic]) {
     use std::io::IsTerminal;
     let color = colour_wanted(std::io::stderr().is_terminal(), std::env::var_os("NO_COLOR"));

@@ -93,12 +93,12 @@ fn required(flag: &str, value: &str) -> Result<(), Error> {
     }
 }
 
-/// The next free `YYYY-NNN` of `year`.
 /// Whether two ids are the same place in the series (`2024-070` and `2024-0070` are).
 fn same_number(a: &str, b: &str) -> bool {
     a == b || frontmatter::series_number(a).is_some_and(|n| Some(n) == frontmatter::series_number(b))
 }
 
+/// The next free `YYYY-NNN` of `year`.
 pub fn next_id(ids: &[String], year: i32) -> String {
     let prefix = format!("{year}-");
     let max =

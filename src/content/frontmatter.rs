@@ -757,16 +757,14 @@ impl Checker<'_> {
                 serde_json::Value::String(s) => s.clone(),
                 other => self.written_at(v.line, v.column, other),
             };
+            let digits = !written.is_empty() && written.bytes().all(|b| b.is_ascii_digit());
             let count = match &v.value {
-                serde_json::Value::Number(_) if !written.is_empty() && written.bytes().all(|b| b.is_ascii_digit()) => {
-                    written.parse::<u64>().ok()
-                }
+                serde_json::Value::Number(_) if digits => written.parse::<u64>().ok(),
                 // A tagged number (`!!int 7`) reads back as its value.
                 serde_json::Value::Number(n) if n.as_u64().is_some_and(|u| u.to_string() == written) => n.as_u64(),
                 _ => None,
             };
             if count.is_none() {
-                let digits = !written.is_empty() && written.bytes().all(|b| b.is_ascii_digit());
                 let message = if digits && v.value.is_string() {
                     format!("`affected` is the text \"{written}\" in quotes, expected a whole number without quotes")
                 } else if digits {
@@ -950,11 +948,10 @@ fn control(s: &str) -> Option<char> {
     s.chars().find(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
 }
 
-/// `, a day that does not exist` for text shaped like a date that no calendar has (`2023-02-30`),
-/// where "expected a date YYYY-MM-DD" alone would leave the author looking at a right shape.
-/// Why a date that does not parse is wrong, when it can be told: a day that does not exist,
-/// full-width characters (typed with a Japanese input method, and hard to tell apart from their
-/// half-width twins), or a time with no time zone.
+/// Why text that does not parse as a date is wrong, when it can be told, for a message where
+/// "expected a date YYYY-MM-DD" alone would leave the author looking at a right shape: a day no
+/// calendar has (`2023-02-30`), full-width characters (typed with a Japanese input method, and
+/// hard to tell apart from their half-width twins), or a time with no time zone.
 fn no_such_day(s: &str) -> &'static str {
     let s = s.trim();
     let b = s.as_bytes();
@@ -962,11 +959,12 @@ fn no_such_day(s: &str) -> &'static str {
         && b[4] == b'-'
         && b[7] == b'-'
         && b[..10].iter().enumerate().all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
-    if shaped && NaiveDate::parse_from_str(&s[..10], "%Y-%m-%d").is_err() {
+    let day_exists = shaped && NaiveDate::parse_from_str(&s[..10], "%Y-%m-%d").is_ok();
+    if shaped && !day_exists {
         ", a day that does not exist"
     } else if has_full_width(s) {
         FULL_WIDTH
-    } else if shaped && b.len() > 10 && NaiveDate::parse_from_str(&s[..10], "%Y-%m-%d").is_ok() {
+    } else if day_exists && b.len() > 10 {
         let zoned = s.ends_with(['Z', 'z']) || s[10..].rfind(['+', '-']).is_some();
         if zoned { "" } else { ", a time without a time zone (such as +09:00)" }
     } else {
