@@ -7,6 +7,7 @@ use std::sync::Mutex;
 
 use percent_encoding::percent_decode_str;
 
+use crate::content::Heading;
 use crate::diag::Diagnostic;
 use crate::render::{self, RenderError};
 use crate::{Error, Loaded, Timings};
@@ -105,7 +106,7 @@ fn check_links(
 ) -> Vec<Diagnostic> {
     let site = &loaded.site;
     // Output path of each entry page → its heading ids, the ids a message suggests.
-    let headings: HashMap<String, &[String]> = site.entries.iter().map(|e| (entry_page(e), &e.anchors[..])).collect();
+    let headings: HashMap<String, &[Heading]> = site.entries.iter().map(|e| (entry_page(e), &e.headings[..])).collect();
     let mut diags = Vec::new();
     for e in &site.entries {
         let own = entry_page(e);
@@ -150,9 +151,11 @@ fn entry_page(e: &crate::content::Entry) -> String {
 
 /// The message for a link to an id its page does not have, suggesting the page's headings (or,
 /// on a page that is not an entry, its first ids in order).
-fn missing_fragment(href: &str, fragment: &str, headings: Option<&[String]>, page_ids: &HashSet<String>) -> String {
+fn missing_fragment(href: &str, fragment: &str, headings: Option<&[Heading]>, page_ids: &HashSet<String>) -> String {
     let suggestions = match headings {
-        Some(h) if !h.is_empty() => format!("one of its heading ids ({})", h.join(", ")),
+        Some(h) if !h.is_empty() => {
+            format!("one of its heading ids ({})", h.iter().map(|h| h.id.as_str()).collect::<Vec<_>>().join(", "))
+        }
         Some(_) => "one of its heading ids (it has none)".to_string(),
         None => {
             let mut all: Vec<&str> = page_ids.iter().map(String::as_str).collect();
@@ -333,7 +336,7 @@ mod tests {
     #[test]
     fn a_missing_fragment_suggests_headings_or_the_first_ids() {
         let ids: HashSet<String> = (0..12).map(|i| format!("id{i:02}")).collect();
-        let headings = ["経緯".to_string()];
+        let headings = [Heading { level: 2, id: "経緯".into(), title: "経緯".into() }];
         assert!(
             missing_fragment("/a/#x", "x", Some(&headings), &ids).ends_with("expected one of its heading ids (経緯)")
         );

@@ -98,3 +98,43 @@ fn book_toml_extra_reaches_every_template() {
     r.expect_status(1);
     assert!(r.stderr.contains("book.toml:1:9: error: `extra` is a string, expected a table `[extra]`"), "{}", r.stderr);
 }
+
+/// `page.toc` is the body's headings, nested; the default theme shows it as 目次 on an article
+/// with three or more sections, its links to the headings' ids, and not on a shorter article or
+/// on an incident.
+#[test]
+fn the_table_of_contents_lists_an_articles_headings() {
+    let (_tmp, root) = empty_site("theme-toc", "[book]\ntitle = \"テーマ\"\n");
+    let long = "---\ntitle: 解説\ndate: 2024-02-01\n---\n\n導入。\n\n## 経緯\n\n### 発覚 {#found}\n\n本文。\n\n\
+        ### `VPN` の設定\n\n本文。\n\n## 原因 と 対策\n\n本文。\n\n## まとめ\n\n本文。\n";
+    write(&root, "content/articles/long.md", long);
+    write(&root, "content/articles/short.md", "---\ntitle: 短い\ndate: 2024-02-02\n---\n\n## 一\n\n## 二\n");
+    write(
+        &root,
+        "content/incidents/2024/2024-001.md",
+        "---\ntitle: 事件\nid: \"2024-001\"\ndate: 2024-01-30\norganization: 株式会社テスト\n---\n\n## 一\n\n## 二\n\n## 三\n",
+    );
+    build(&root, &[]).success();
+    let out = root.join("public");
+    let page = read(&out, "articles/long/index.html");
+    let toc = between(&page, "<nav class=\"toc\"", "</nav>");
+    let links = attr_values(toc, "href");
+    assert_eq!(links, ["#経緯", "#found", "#vpn-の設定", "#原因-と-対策", "#まとめ"], "{toc}");
+    assert!(toc.contains("<a href=\"#経緯\">経緯</a>\n        <ol>"), "sections under 経緯 are a nested list: {toc}");
+    assert!(toc.contains(">VPN の設定</a>"), "{toc}");
+    // Each link names a heading of the body.
+    for id in ["経緯", "found", "vpn-の設定", "原因-と-対策", "まとめ"] {
+        assert_eq!(count(&page, &format!(" id=\"{id}\"")), 1, "{id}");
+    }
+    assert!(!read(&out, "articles/short/index.html").contains("class=\"toc\""));
+    assert!(!read(&out, "incidents/2024-001/index.html").contains("class=\"toc\""));
+
+    // The context itself, for a theme of one's own.
+    write(
+        &root,
+        "templates/article.html",
+        "{% for h in page.toc %}{{ h.level }}:{{ h.title }}({% for c in h.children %}{{ c.level }}:{{ c.id }};{% endfor %}) {% endfor %}",
+    );
+    build(&root, &[]).success();
+    assert_eq!(read(&out, "articles/long/index.html"), "2:経緯(3:found;3:vpn-の設定;) 2:原因 と 対策() 2:まとめ() ");
+}

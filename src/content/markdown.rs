@@ -19,10 +19,22 @@ pub struct Rendered {
     pub summary_html: String,
     /// Characters of text, whitespace excluded: the basis of reading time in Japanese.
     pub char_count: usize,
-    /// Heading ids, in document order.
-    pub anchors: Vec<String>,
+    /// The headings, in document order: their ids are the anchors `check` knows, and they are
+    /// the table of contents templates get.
+    pub headings: Vec<Heading>,
     /// Link and image destinations with their byte offsets in the body.
     pub links: Vec<(String, usize)>,
+}
+
+/// One heading of a body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Heading {
+    /// 1 to 6, as `#` to `######`.
+    pub level: u8,
+    /// Its id: made from its text, or given as `{#id}`.
+    pub id: String,
+    /// Its text, without markup.
+    pub title: String,
 }
 
 fn parser_options() -> Options {
@@ -58,21 +70,26 @@ pub fn render(body: &str, opts: MarkdownOptions) -> Rendered {
             }
             Event::End(end) => {
                 depth = depth.saturating_sub(1);
-                if let (TagEnd::Heading(_), Some(start)) = (end, heading.take()) {
-                    let id = heading_id(&events[start + 1..], &mut used_ids);
+                // Only a heading's own end takes it: an emphasis or link inside ends first.
+                if let TagEnd::Heading(level) = end
+                    && let Some(start) = heading.take()
+                {
+                    let title = heading_text(&events[start + 1..]);
+                    let made = heading_id(&title, &mut used_ids);
                     if let Event::Start(Tag::Heading { id: slot, .. }) = &mut events[start] {
-                        match slot {
+                        let id = match slot {
                             // An explicit `{#id}` wins; it is used from here on, the made one not.
                             Some(explicit) => {
                                 used_ids.pop();
                                 used_ids.push(explicit.to_string());
-                                out.anchors.push(explicit.to_string());
+                                explicit.to_string()
                             }
                             None => {
-                                out.anchors.push(id.clone());
-                                *slot = Some(CowStr::from(id));
+                                *slot = Some(CowStr::from(made.clone()));
+                                made
                             }
-                        }
+                        };
+                        out.headings.push(Heading { level: *level as u8, id, title: title.trim().to_string() });
                     }
                 }
                 if depth == 0
@@ -179,19 +196,24 @@ fn more_marker(body: &str) -> Option<usize> {
 }
 
 /// The ids the default theme's entry pages give their own elements (the skip link's target, the
-/// fact box and related-entries headings): a heading that would take one gets `-1`, so that
+/// fact box, table of contents and related-entries headings): a heading that would take one gets `-1`, so that
 /// every id on the page stays unique and `#main` still skips to the content.
-pub const PAGE_IDS: &[&str] = &["main", "factbox-title", "related-title"];
+pub const PAGE_IDS: &[&str] = &["main", "factbox-title", "toc-title", "related-title"];
 
-/// A heading id that keeps Japanese: NFKC, ASCII lowercased, spaces to `-`, ASCII punctuation
-/// dropped; `-1`, `-2`... when repeated on the page.
-fn heading_id(inner: &[Event<'_>], used: &mut Vec<String>) -> String {
+/// The text of a heading's events: its words and code, without markup.
+fn heading_text(inner: &[Event<'_>]) -> String {
     let mut text = String::new();
     for e in inner {
         if let Event::Text(t) | Event::Code(t) = e {
             text.push_str(t);
         }
     }
+    text
+}
+
+/// A heading id that keeps Japanese: NFKC, ASCII lowercased, spaces to `-`, ASCII punctuation
+/// dropped; `-1`, `-2`... when repeated on the page.
+fn heading_id(text: &str, used: &mut Vec<String>) -> String {
     let mut id = String::with_capacity(text.len());
     for c in crate::url::nfkc(text.trim()).chars() {
         if c.is_whitespace() {
@@ -287,16 +309,46 @@ mod tests {
 
     #[test]
     fn heading_ids_avoid_the_pages_own_ids_and_explicit_ones() {
-        let r = md("## main\n\n## Factbox Title\n\n## A {#x}\n\n## x\n\n## related-title\n");
-        assert_eq!(r.anchors, ["main-1", "factbox-title-1", "x", "x-1", "related-title-1"]);
+        let r = md("## main\n\n## Factbox Title\n\n## toc-title\n\n## A {#x}\n\n## x\n\n## related-title\n");
+        assert_eq!(ids(&r), ["main-1", "factbox-title-1", "toc-title-1", "x", "x-1", "related-title-1"]);
         assert!(r.html.contains("<h2 id=\"main-1\">main</h2>"), "{}", r.html);
     }
 
     #[test]
     fn heading_ids_keep_japanese_and_are_unique() {
         let r = md("## 1.経緯\n\n## 原因 と 対策\n\n## 原因 と 対策\n\n## Root Cause!\n\n## {#custom}\n");
-        assert_eq!(r.anchors[..4], ["1経緯", "原因-と-対策", "原因-と-対策-1", "root-cause"]);
+        assert_eq!(ids(&r)[..4], ["1経緯", "原因-と-対策", "原因-と-対策-1", "root-cause"]);
         assert!(r.html.contains("<h2 id=\"1経緯\">1.経緯</h2>"));
+    }
+
+    fn ids(r: &Rendered) -> Vec<&str> {
+        r.headings.iter().map(|h| h.id.as_str()).collect()
+    }
+
+    /// A heading holding emphasis or a link got no id: the emphasis's end was taken for the
+    /// heading's.
+    #[test]
+    fn headings_with_inline_markup_get_ids() {
+        let r = md("## *強調* 見出し\n\n## [リンク](https://example.org/) の**見出し**\n");
+        assert_eq!(ids(&r), ["強調-見出し", "リンク-の見出し"]);
+        assert!(r.html.contains("<h2 id=\"強調-見出し\"><em>強調</em> 見出し</h2>"), "{}", r.html);
+    }
+
+    #[test]
+    fn headings_are_the_table_of_contents() {
+        let r = md("# 概要\n\n本文。\n\n## 1. *経緯* と `VPN`\n\n### 詳細 {#detail}\n\n#### 深い\n\n## 原因\n");
+        let toc: Vec<(u8, &str, &str)> =
+            r.headings.iter().map(|h| (h.level, h.id.as_str(), h.title.as_str())).collect();
+        assert_eq!(
+            toc,
+            [
+                (1, "概要", "概要"),
+                (2, "1-経緯-と-vpn", "1. 経緯 と VPN"),
+                (3, "detail", "詳細"),
+                (4, "深い", "深い"),
+                (2, "原因", "原因")
+            ]
+        );
     }
 
     #[test]

@@ -15,7 +15,7 @@ use rayon::prelude::*;
 use crate::diag::{self, Diagnostic};
 use crate::url;
 pub use frontmatter::{At, Date, FrontMatter, Kind, Period, Source, iso_date};
-pub use markdown::MarkdownOptions;
+pub use markdown::{Heading, MarkdownOptions};
 
 /// One entry: an incident or an article, fully parsed and rendered.
 #[derive(Debug, Clone)]
@@ -28,7 +28,8 @@ pub struct Entry {
     pub html: String,
     pub summary_html: String,
     pub char_count: usize,
-    pub anchors: Vec<String>,
+    /// The body's headings: the ids `#` links may name, and the table of contents.
+    pub headings: Vec<markdown::Heading>,
     /// Link destinations in the body with their (file) line and column.
     pub links: Vec<At<String>>,
 }
@@ -351,7 +352,7 @@ pub fn parse_entry(
         html: body.html,
         summary_html,
         char_count: body.char_count,
-        anchors: body.anchors,
+        headings: body.headings,
         links,
     }))
 }

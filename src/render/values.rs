@@ -13,7 +13,7 @@ use tera::value::Key;
 
 use super::theme::{date_ja, group_digits};
 use crate::config::Config;
-use crate::content::{Entry, Kind, iso_date};
+use crate::content::{Entry, Heading, Kind, iso_date};
 use crate::site::{Pager, Site, window};
 use crate::url::BaseUrl;
 
@@ -23,6 +23,25 @@ const NAV_TERMS: usize = 12;
 pub fn obj(pairs: Vec<(&'static str, Value)>) -> Value {
     // Tera copies whatever map it is given into its own; a small BTreeMap is the cheapest to give.
     Value::from(pairs.into_iter().collect::<BTreeMap<_, _>>())
+}
+
+/// The table of contents of `headings`: each with the deeper headings that follow it, up to the
+/// next one of its level or higher, as its `children` (a `####` right under a `##` is its child).
+/// Each level down is a deeper heading, so the recursion is at most six deep.
+fn toc(headings: &[Heading]) -> Vec<Value> {
+    let mut items = Vec::new();
+    let mut i = 0;
+    while let Some(h) = headings.get(i) {
+        let end = headings[i + 1..].iter().position(|n| n.level <= h.level).map_or(headings.len(), |p| i + 1 + p);
+        items.push(obj(vec![
+            ("level", h.level.into()),
+            ("id", h.id.as_str().into()),
+            ("title", h.title.as_str().into()),
+            ("children", Value::from(toc(&headings[i + 1..end]))),
+        ]));
+        i = end;
+    }
+    items
 }
 
 fn link(name: &str, url: &str) -> Value {
@@ -242,6 +261,7 @@ impl<'a> Values<'a> {
             ),
             ("reading_minutes", e.reading_minutes().into()),
             ("char_count", e.char_count.into()),
+            ("toc", Value::from(toc(&e.headings))),
             ("prev", neighbour(-1)),
             ("next", neighbour(1)),
             ("chain", Value::from(chain)),

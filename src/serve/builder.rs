@@ -368,7 +368,7 @@ fn update_content(root: &Path, state: &mut State, hinted: &HashSet<PathBuf>, qui
                 if old.html != new.html
                     || old.summary_html != new.summary_html
                     || old.char_count != new.char_count
-                    || old.anchors != new.anchors
+                    || old.headings != new.headings
                     || old.links != new.links
                 {
                     bodies.push(BodyChange { entry: i, card: old.summary_html != new.summary_html });
