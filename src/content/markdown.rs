@@ -52,6 +52,9 @@ pub fn render(body: &str, opts: MarkdownOptions) -> Rendered {
     let mut paragraph_start = None;
     let mut depth = 0usize;
     let mut heading: Option<usize> = None;
+    // Where `<!-- more -->` is: an HTML block of its own at the top level, so the text of a code
+    // block, or a quote, that shows the marker is not one.
+    let mut more: Option<usize> = None;
     let mut used_ids: Vec<String> = PAGE_IDS.iter().map(|s| s.to_string()).collect();
 
     for (event, range) in Parser::new_ext(body, parser_options()).into_offset_iter() {
@@ -100,6 +103,7 @@ pub fn render(body: &str, opts: MarkdownOptions) -> Rendered {
                 }
             }
             Event::Text(t) | Event::Code(t) => out.char_count += visible_chars(t),
+            Event::Html(t) if depth == 1 && more.is_none() && t.trim() == MORE => more = Some(range.start),
             _ => {}
         }
         events.push(event);
@@ -112,7 +116,7 @@ pub fn render(body: &str, opts: MarkdownOptions) -> Rendered {
     out.html.reserve(body.len() + body.len() / 4);
     pulldown_cmark::html::push_html(&mut out.html, events.iter().cloned());
 
-    if let Some(pos) = more_marker(body) {
+    if let Some(pos) = more {
         out.summary_html = summary_before_more(&body[..pos], opts);
     } else if let Some((a, b)) = first_paragraph {
         pulldown_cmark::html::push_html(&mut out.summary_html, events[a..b].iter().cloned());
@@ -177,22 +181,6 @@ fn visible_chars(text: &str) -> usize {
 /// turns into wide vector operations.
 fn count_bytes(b: &[u8], test: impl Fn(u8) -> bool) -> usize {
     b.chunks(255).map(|run| run.iter().fold(0u8, |n, &c| n + u8::from(test(c))) as usize).sum()
-}
-
-/// Byte offset of a `<!-- more -->` line, if the body has one.
-fn more_marker(body: &str) -> Option<usize> {
-    // Most bodies have none: one substring search instead of trimming every line.
-    if !body.contains(MORE) {
-        return None;
-    }
-    let mut offset = 0;
-    for line in body.split_inclusive('\n') {
-        if line.trim() == MORE {
-            return Some(offset);
-        }
-        offset += line.len();
-    }
-    None
 }
 
 /// The ids the default theme's entry pages give their own elements (the skip link's target, the
@@ -373,6 +361,14 @@ mod tests {
         let r = md("## 概要 {#gaiyou}\n\n事件の\n概要。\n\n<!-- more -->\n\n## 詳細\n");
         assert_eq!(r.summary_html, "<p><strong>概要</strong></p>\n<p>事件の概要。</p>\n");
         assert!(r.html.contains("<h2 id=\"gaiyou\">概要</h2>"), "{}", r.html);
+        // The marker shown in a code block or a quote is not one.
+        let r = md("```\n<!-- more -->\n```\n\n> <!-- more -->\n\n最初の段落。\n\n<!-- more -->\n\n次。\n");
+        assert_eq!(
+            r.summary_html,
+            "<pre><code>&lt;!-- more --&gt;\n</code></pre>\n<blockquote>\n<!-- more -->\n</blockquote>\n<p>最初の段落。</p>\n"
+        );
+        let r = md("    <!-- more -->\n\n最初の段落。\n");
+        assert_eq!(r.summary_html, "<p>最初の段落。</p>\n");
     }
 
     #[test]
