@@ -55,16 +55,21 @@ pub fn render(body: &str, opts: MarkdownOptions) -> Rendered {
     // Where `<!-- more -->` is: an HTML block of its own at the top level, so the text of a code
     // block, or a quote, that shows the marker is not one.
     let mut more: Option<usize> = None;
-    let mut used_ids: Vec<String> = PAGE_IDS.iter().map(|s| s.to_string()).collect();
+    // Each heading's (start, end) event index and level: ids are given once the footnotes are
+    // known, whose labels are ids of the page too (`[^1]` is `id="1"`).
+    let mut headings: Vec<(usize, usize, u8)> = Vec::new();
+    let mut footnotes: Vec<String> = Vec::new();
 
     for (event, range) in Parser::new_ext(body, parser_options()).into_offset_iter() {
         match &event {
             Event::Start(tag) => {
-                if let Tag::Link { dest_url, .. } | Tag::Image { dest_url, .. } = tag {
-                    out.links.push((dest_url.to_string(), range.start));
-                }
-                if matches!(tag, Tag::Heading { .. }) {
-                    heading = Some(events.len());
+                match tag {
+                    Tag::Link { dest_url, .. } | Tag::Image { dest_url, .. } => {
+                        out.links.push((dest_url.to_string(), range.start));
+                    }
+                    Tag::Heading { .. } => heading = Some(events.len()),
+                    Tag::FootnoteDefinition(label) => footnotes.push(label.to_string()),
+                    _ => {}
                 }
                 if depth == 0 && matches!(tag, Tag::Paragraph) && first_paragraph.is_none() {
                     paragraph_start = Some(events.len());
@@ -77,23 +82,7 @@ pub fn render(body: &str, opts: MarkdownOptions) -> Rendered {
                 if let TagEnd::Heading(level) = end
                     && let Some(start) = heading.take()
                 {
-                    let title = heading_text(&events[start + 1..]);
-                    let made = heading_id(&title, &mut used_ids);
-                    if let Event::Start(Tag::Heading { id: slot, .. }) = &mut events[start] {
-                        let id = match slot {
-                            // An explicit `{#id}` wins; it is used from here on, the made one not.
-                            Some(explicit) => {
-                                used_ids.pop();
-                                used_ids.push(explicit.to_string());
-                                explicit.to_string()
-                            }
-                            None => {
-                                *slot = Some(CowStr::from(made.clone()));
-                                made
-                            }
-                        };
-                        out.headings.push(Heading { level: *level as u8, id, title: title.trim().to_string() });
-                    }
+                    headings.push((start, events.len(), *level as u8));
                 }
                 if depth == 0
                     && matches!(end, TagEnd::Paragraph)
@@ -107,6 +96,27 @@ pub fn render(body: &str, opts: MarkdownOptions) -> Rendered {
             _ => {}
         }
         events.push(event);
+    }
+
+    let mut used_ids: Vec<String> = PAGE_IDS.iter().map(|s| s.to_string()).chain(footnotes).collect();
+    for (start, end, level) in headings {
+        let title = heading_text(&events[start + 1..end]);
+        let made = heading_id(&title, &mut used_ids);
+        if let Event::Start(Tag::Heading { id: slot, .. }) = &mut events[start] {
+            let id = match slot {
+                // An explicit `{#id}` wins; it is used from here on, the made one not.
+                Some(explicit) => {
+                    used_ids.pop();
+                    used_ids.push(explicit.to_string());
+                    explicit.to_string()
+                }
+                None => {
+                    *slot = Some(CowStr::from(made.clone()));
+                    made
+                }
+            };
+            out.headings.push(Heading { level, id, title: title.trim().to_string() });
+        }
     }
 
     if opts.east_asian_line_breaks {
@@ -320,6 +330,15 @@ mod tests {
         let r = md("## *強調* 見出し\n\n## [リンク](https://example.org/) の**見出し**\n");
         assert_eq!(ids(&r), ["強調-見出し", "リンク-の見出し"]);
         assert!(r.html.contains("<h2 id=\"強調-見出し\"><em>強調</em> 見出し</h2>"), "{}", r.html);
+    }
+
+    /// A footnote's label is its definition's id: `## 1` beside `[^1]` took the same id, and the
+    /// footnote's link went to the heading.
+    #[test]
+    fn heading_ids_avoid_footnote_ids() {
+        let r = md("## 1\n\n本文[^1]。\n\n## 注1\n\n[^1]: 注\n[^注1]: 二つ目\n");
+        assert_eq!(ids(&r), ["1-1", "注1-1"]);
+        assert!(r.html.contains("id=\"1\"><sup class=\"footnote-definition-label\">"), "{}", r.html);
     }
 
     #[test]
