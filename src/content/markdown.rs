@@ -1,6 +1,8 @@
 //! Markdown bodies to HTML, with what the site needs from them on the way: the summary, heading
 //! anchors, the links (for `check`) and a character count (for reading time).
 
+use std::collections::{HashMap, HashSet};
+
 use pulldown_cmark::{CowStr, Event, Options, Parser, Tag, TagEnd};
 use std::sync::LazyLock;
 
@@ -60,7 +62,10 @@ pub fn render(body: &str, opts: MarkdownOptions) -> Rendered {
     let mut headings: Vec<(usize, usize, u8)> = Vec::new();
     let mut footnotes: Vec<String> = Vec::new();
 
-    for (event, range) in Parser::new_ext(body, parser_options()).into_offset_iter() {
+    let mut footnote_ids = FootnoteIds::default();
+
+    for (mut event, range) in Parser::new_ext(body, parser_options()).into_offset_iter() {
+        footnote_ids.fix(&mut event);
         match &event {
             Event::Start(tag) => {
                 match tag {
@@ -197,6 +202,43 @@ fn count_bytes(b: &[u8], test: impl Fn(u8) -> bool) -> usize {
 /// fact box, table of contents and related-entries headings): a heading that would take one gets `-1`, so that
 /// every id on the page stays unique and `#main` still skips to the content.
 pub const PAGE_IDS: &[&str] = &["main", "factbox-title", "toc-title", "related-title"];
+
+/// A footnote's label is the id of its definition and the fragment of its references, as
+/// pulldown-cmark writes them; an id must not hold whitespace (`[^注 1]`), so runs of it become
+/// `-`, and a label that then meets another's made form gets `-2`, `-3`...
+#[derive(Default)]
+struct FootnoteIds {
+    /// Label as written → id.
+    ids: HashMap<String, String>,
+    taken: HashSet<String>,
+}
+
+impl FootnoteIds {
+    fn fix(&mut self, event: &mut Event<'_>) {
+        let label = match event {
+            Event::FootnoteReference(label) | Event::Start(Tag::FootnoteDefinition(label)) => label,
+            _ => return,
+        };
+        let id = match self.ids.get(&**label) {
+            Some(id) => id.clone(),
+            None => {
+                let base = label.split_whitespace().collect::<Vec<_>>().join("-");
+                let mut id = base.clone();
+                let mut n = 2;
+                while self.taken.contains(&id) {
+                    id = format!("{base}-{n}");
+                    n += 1;
+                }
+                self.taken.insert(id.clone());
+                self.ids.insert(label.to_string(), id.clone());
+                id
+            }
+        };
+        if id != **label {
+            *label = CowStr::from(id);
+        }
+    }
+}
 
 /// The text of a heading's events: its words and code, without markup.
 fn heading_text(inner: &[Event<'_>]) -> String {
@@ -339,6 +381,21 @@ mod tests {
         let r = md("## 1\n\n本文[^1]。\n\n## 注1\n\n[^1]: 注\n[^注1]: 二つ目\n");
         assert_eq!(ids(&r), ["1-1", "注1-1"]);
         assert!(r.html.contains("id=\"1\"><sup class=\"footnote-definition-label\">"), "{}", r.html);
+    }
+
+    /// An id must not hold whitespace: `[^注 1]` was `id="注 1"`, invalid HTML, its link `#注 1`.
+    #[test]
+    fn footnote_labels_with_spaces_make_valid_ids() {
+        let r = md("一[^注 1]、二[^a-b]、三[^a  b]、再[^注 1]。\n\n[^注 1]: 注\n[^a-b]: 二\n[^a  b]: 三\n");
+        assert_eq!(count(&r.html, "href=\"#注-1\""), 2, "{}", r.html);
+        assert!(r.html.contains("href=\"#a-b\">2<") && r.html.contains("href=\"#a-b-2\">3<"), "{}", r.html);
+        for id in ["注-1", "a-b", "a-b-2"] {
+            assert_eq!(count(&r.html, &format!("id=\"{id}\"")), 1, "{id}: {}", r.html);
+        }
+    }
+
+    fn count(hay: &str, needle: &str) -> usize {
+        hay.matches(needle).count()
     }
 
     #[test]
