@@ -235,6 +235,13 @@ fn a_drafts_aliases_count_only_when_drafts_are_built() {
 #[test]
 fn a_site_or_theme_alias_html_replaces_the_default() {
     let (_tmp, root) = site(&[(GUIDE, "aliases: [/old-guide/]\n")]);
+    // A theme's, over the default.
+    let book = std::fs::read_to_string(root.join("book.toml")).unwrap();
+    std::fs::write(root.join("book.toml"), book.replace("[book]\n", "[book]\ntheme = \"mine\"\n")).unwrap();
+    write(&root, "themes/mine/templates/alias.html", "theme: {{ entry.url }}\n");
+    build(&root, &[]).success();
+    assert_eq!(read(&root.join("public"), "old-guide/index.html"), "theme: /cb/articles/ransomware-guide/\n");
+    // The site's, over the theme's.
     write(
         &root,
         "templates/alias.html",

@@ -1284,7 +1284,12 @@ fn templates_get_the_context_docs_templates_md_describes() {
             }
             let alias = v["alias"].as_object().unwrap().keys().cloned().collect::<BTreeSet<_>>();
             assert_eq!(alias, BTreeSet::from(["permalink".to_string(), "url".to_string()]), "{f}: `alias`");
-            assert_eq!(v["entry"]["url"], "/cb/articles/ransomware-guide/", "{f}: `entry` is the card");
+            let entry = v["entry"].as_object().unwrap().keys().cloned().collect::<BTreeSet<_>>();
+            let doc_entry = templates_md_block(&doc, "### alias.html");
+            let doc_entry = doc_entry.split('{').nth(1).and_then(|s| s.split('}').next()).unwrap();
+            let doc_entry: BTreeSet<String> = doc_entry.split(',').map(|k| k.trim().to_string()).collect();
+            assert_eq!(entry, doc_entry, "{f}: `entry` against docs/templates.md");
+            assert_eq!(v["entry"]["url"], "/cb/articles/ransomware-guide/", "{f}");
         }
         if kind == "home" && card.is_none() {
             card = Some(v["entries"][0].as_object().unwrap().keys().cloned().collect::<BTreeSet<_>>());

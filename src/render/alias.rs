@@ -83,11 +83,25 @@ impl Renderer<'_> {
         let e = &self.site.entries[i];
         let url = alias::url(&self.links.base, &a.value);
         let mut ctx = Context::new();
-        ctx.insert_value("entry", self.values.card(i));
+        // Front matter only, not the card (its summary comes from the body): a body edit under
+        // `serve` re-renders no alias page, and need not.
+        let entry_url = &self.links.entry[i];
+        let label = series_label(self.config, e);
+        ctx.insert_value(
+            "entry",
+            obj(vec![
+                ("kind", if e.is_incident() { "incident" } else { "article" }.into()),
+                ("id", e.id().into()),
+                ("title", e.meta.title.as_str().into()),
+                ("series_label", label.as_str().into()),
+                ("url", entry_url.as_str().into()),
+                ("permalink", self.links.permalink(entry_url).into()),
+            ]),
+        );
         let permalink = self.links.permalink(&url);
         ctx.insert_value("alias", obj(vec![("url", url.as_str().into()), ("permalink", permalink.as_str().into())]));
         ctx.insert_value("page_kind", "alias".into());
-        ctx.insert_value("page_title", format!("{}{}", series_label(self.config, e), e.meta.title).into());
+        ctx.insert_value("page_title", format!("{label}{}", e.meta.title).into());
         ctx.insert_value("page_url", url.as_str().into());
         ctx.insert_value("page_permalink", permalink.into());
         let bytes = self.tera.render("alias.html", &ctx).map_err(|err| (self.theme.diagnostic(&err), url))?;
