@@ -6,6 +6,8 @@
 //! at its line, and gets no page.
 
 use std::collections::BTreeMap;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use rayon::prelude::*;
 use tera::Context;
@@ -28,7 +30,7 @@ enum Taken<'a> {
 
 /// The aliases that take no path of the site, as (entry, alias), in site order; and an error
 /// for each of the others. `written` is every file the render wrote.
-pub(super) fn accepted<'s>(r: &Renderer<'s>, written: Vec<String>) -> (Vec<(usize, &'s At<String>)>, Vec<Diagnostic>) {
+fn accepted<'s>(r: &Renderer<'s>, written: Vec<String>) -> (Vec<(usize, &'s At<String>)>, Vec<Diagnostic>) {
     let site = r.site;
     let mut taken: BTreeMap<&str, Taken<'s>> = written.iter().map(|p| (p.as_str(), Taken::Output)).collect();
     taken.extend(r.theme.statics.keys().map(|p| (p.as_str(), Taken::Static)));
@@ -79,7 +81,7 @@ pub(super) fn accepted<'s>(r: &Renderer<'s>, written: Vec<String>) -> (Vec<(usiz
 
 impl Renderer<'_> {
     /// The redirect page of one alias of entry `i`, or the template error and the alias's URL.
-    pub(super) fn alias(&self, i: usize, a: &At<String>) -> Result<Page, (Diagnostic, String)> {
+    fn alias(&self, i: usize, a: &At<String>) -> Result<Page, (Diagnostic, String)> {
         let e = &self.site.entries[i];
         let url = alias::url(&self.links.base, &a.value);
         let mut ctx = Context::new();
@@ -107,9 +109,31 @@ impl Renderer<'_> {
         let bytes = self.tera.render("alias.html", &ctx).map_err(|err| (self.theme.diagnostic(&err), url))?;
         Ok(Page { path: a.value.clone(), bytes: bytes.into_bytes() })
     }
+}
 
-    /// Renders the redirect page of every accepted alias, in parallel.
-    pub(super) fn aliases(&self, accepted: &[(usize, &At<String>)]) -> Vec<Result<Page, (Diagnostic, String)>> {
-        accepted.par_iter().map(|&(i, a)| self.alias(i, a)).collect()
-    }
+/// Checks every alias against `written`, the files the render wrote, and hands the redirect page
+/// of each that takes no path of the site to `emit`. Returns how many pages it handed on, and an
+/// error for each alias in the way of something; a template error goes to `errors` (numbered
+/// from `first`, after the render's jobs) with the alias's URL.
+pub(super) fn render(
+    r: &Renderer<'_>,
+    written: Vec<String>,
+    emit: &(dyn Fn(Page) + Sync),
+    errors: &Mutex<Vec<(usize, Diagnostic, String)>>,
+    first: usize,
+) -> (usize, Vec<Diagnostic>) {
+    let (accepted, clashes) = accepted(r, written);
+    let pages = AtomicUsize::new(0);
+    accepted.par_iter().enumerate().for_each(|(k, &(i, a))| match r.alias(i, a) {
+        Ok(page) => {
+            pages.fetch_add(1, Ordering::Relaxed);
+            emit(page);
+        }
+        Err((e, url)) => {
+            if let Ok(mut v) = errors.lock() {
+                v.push((first + k, e, url));
+            }
+        }
+    });
+    (pages.into_inner(), clashes)
 }

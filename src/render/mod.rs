@@ -207,26 +207,12 @@ pub fn render_selected(
     for (name, text) in sitemaps {
         emit(Page { path: name, bytes: text.into_bytes() });
     }
-    let mut count = count;
-    let mut clashes = Vec::new();
-    if let Some(Ok(mut written)) = written.as_ref().map(Mutex::lock) {
-        let (accepted, problems) = alias::accepted(&renderer, std::mem::take(&mut *written));
-        drop(written);
-        clashes = problems;
-        for (k, page) in renderer.aliases(&accepted).into_iter().enumerate() {
-            match page {
-                Ok(page) => {
-                    count += 1;
-                    emit(page);
-                }
-                Err((e, url)) => {
-                    if let Ok(mut v) = errors.lock() {
-                        v.push((jobs.len() + k, e, url));
-                    }
-                }
-            }
-        }
-    }
+    let taken = written.as_ref().and_then(|w| w.lock().ok().map(|mut w| std::mem::take(&mut *w)));
+    let (aliases, clashes) = match taken {
+        Some(taken) => alias::render(&renderer, taken, &emit, &errors, jobs.len()),
+        None => (0, Vec::new()),
+    };
+    let count = count + aliases;
     // Freeing every card (a map of values per entry) took a tenth of a second at 30,000 entries,
     // on one thread at the very end of the build: free them beside it.
     crate::free_beside(values.into_owned());
