@@ -320,6 +320,10 @@ fn alias_redirect_pages_are_served_as_built() {
         assert_eq!(strip_injection(&r.text()), built, "{rel}");
     }
     assert_eq!(server.get("/old-guide/").status, 200);
+    // A body edit (rendered incrementally) keeps them.
+    server.edit("content/articles/guide.md", |t| format!("{t}\n追記した段落。\n"));
+    server.wait_for("/articles/ransomware-guide/", "the body edit", |r| r.text().contains("追記した段落"));
+    assert_eq!(strip_injection(&server.get("/old-guide/").text()), read(&out, "old-guide/index.html"));
     // A front-matter edit that drops an alias drops its page.
     server.edit("content/articles/guide.md", |t| t.replace("/old-guide/, ", ""));
     server.wait_for("/old-guide/", "the alias page disappearing", |r| r.status == 404);
