@@ -67,6 +67,15 @@ fn used(root: &Path, content: &Path) -> Used {
             content::Kind::Incident => u.incident_slugs.push(e.slug.clone()),
             content::Kind::Article => u.article_slugs.push(e.slug.clone()),
         }
+        // An alias where a new entry's page would be is taken too: the build would refuse it.
+        for a in &e.meta.aliases {
+            let page = a.value.strip_suffix("/index.html").and_then(|dir| dir.split_once('/'));
+            match page.filter(|(_, slug)| !slug.contains('/')) {
+                Some(("incidents", slug)) => u.incident_slugs.push(slug.to_string()),
+                Some(("articles", slug)) => u.article_slugs.push(slug.to_string()),
+                _ => {}
+            }
+        }
     }
     // A file with errors still takes the id and slug it names (its kind may be wrong, so the
     // slug counts for both), and a file named like an id that failed to parse its number.
@@ -168,7 +177,7 @@ pub fn new_article(root: &Path, title: &str, today: NaiveDate) -> Result<PathBuf
     // An existing file is reported as such by `create`; another file with the slug, here.
     if !path.exists() && used(root, &content).article_slugs.contains(&slug) {
         return Err(Error::Setup(format!(
-            "an article with the URL slug `{slug}` already exists, expected a title that makes a new one: nothing was written"
+            "an article with the URL slug `{slug}` (or an alias at its URL) already exists, expected a title that makes a new one: nothing was written"
         )));
     }
     let text = format!("---\ntitle: {}\ndate: {today}\ntags: []\n---\n\nここに本文を書きます。\n", quoted(title));

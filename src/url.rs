@@ -3,6 +3,8 @@
 //! Path segments keep their Unicode on disk (`public/tags/ランサムウェア/index.html`) and are
 //! percent-encoded only inside hrefs, which is what browsers and feed readers expect.
 
+pub mod alias;
+
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use unicode_normalization::UnicodeNormalization;
 

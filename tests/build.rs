@@ -1252,11 +1252,17 @@ fn templates_md_block(doc: &str, heading: &str) -> String {
 fn templates_get_the_context_docs_templates_md_describes() {
     let doc = std::fs::read_to_string(manifest_dir().join("docs/templates.md")).unwrap();
     let (_tmp, root) = site_from_fixture("basic");
-    let pages =
-        ["index", "incident", "article", "years", "year", "taxonomy", "term", "series", "stats", "search", "404"];
+    let pages = [
+        "index", "incident", "article", "years", "year", "taxonomy", "term", "series", "stats", "search", "404",
+        "alias",
+    ];
     for t in pages {
         write(&root, &format!("templates/{t}.html"), "{{ __tera_context | safe }}");
     }
+    // An alias, for an alias.html page.
+    let guide = root.join("content/articles/guide.md");
+    let text = std::fs::read_to_string(&guide).unwrap();
+    std::fs::write(&guide, text.replacen("---\n", "---\naliases: [/old-guide/]\n", 1)).unwrap();
     build(&root, &["-q"]).success();
     let mut kinds = BTreeSet::new();
     let (mut card, mut page) = (None, None);
@@ -1271,6 +1277,19 @@ fn templates_get_the_context_docs_templates_md_describes() {
         }
         if kind == "incident" && page.is_none() {
             page = Some(v["page"].as_object().unwrap().keys().cloned().collect::<BTreeSet<_>>());
+        }
+        if kind == "alias" {
+            for name in documented_names(&templates_md_block(&doc, "### alias.html")) {
+                assert!(v.get(&name).is_some(), "{f}: no `{name}`");
+            }
+            let alias = v["alias"].as_object().unwrap().keys().cloned().collect::<BTreeSet<_>>();
+            assert_eq!(alias, BTreeSet::from(["permalink".to_string(), "url".to_string()]), "{f}: `alias`");
+            let entry = v["entry"].as_object().unwrap().keys().cloned().collect::<BTreeSet<_>>();
+            let doc_entry = templates_md_block(&doc, "### alias.html");
+            let doc_entry = doc_entry.split('{').nth(1).and_then(|s| s.split('}').next()).unwrap();
+            let doc_entry: BTreeSet<String> = doc_entry.split(',').map(|k| k.trim().to_string()).collect();
+            assert_eq!(entry, doc_entry, "{f}: `entry` against docs/templates.md");
+            assert_eq!(v["entry"]["url"], "/cb/articles/ransomware-guide/", "{f}");
         }
         if kind == "home" && card.is_none() {
             card = Some(v["entries"][0].as_object().unwrap().keys().cloned().collect::<BTreeSet<_>>());

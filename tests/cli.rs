@@ -900,10 +900,12 @@ fn new_article_never_overwrites() {
 #[test]
 fn new_article_does_not_break_the_build_with_a_duplicate_slug() {
     let mut broke = Vec::new();
-    for title in ["Hello World", "FAQ"] {
+    for title in ["Hello World", "FAQ", "Old Page"] {
         let (_tmp, root) = empty_site("new-article-slug", BOOK);
         write(&root, "content/articles/2023/hello-world.md", "---\ntitle: 古い\ndate: 2023-01-01\n---\n");
         write(&root, "content/articles/y.md", "---\ntitle: y\ndate: 2023-01-01\nslug: faq\n---\n");
+        // The old URL of another article, redirected to it.
+        write(&root, "content/articles/z.md", "---\ntitle: z\ndate: 2023-01-01\naliases: [/articles/old-page/]\n---\n");
         build(&root, &["-q"]).success();
         let before = snapshot(&root);
         let r = run(&root, &["new", "article", title]);

@@ -300,6 +300,37 @@ fn serves_exactly_what_build_writes_plus_the_reload_script() {
 }
 
 #[test]
+fn alias_redirect_pages_are_served_as_built() {
+    let server = Server::start("aliases", &[], |root| {
+        let p = root.join("content/articles/guide.md");
+        let text = std::fs::read_to_string(&p).unwrap();
+        std::fs::write(&p, text.replacen("---\n", "---\naliases: [/old-guide/, /旧/ガイド.html]\n", 1)).unwrap();
+    });
+    let out = server.root.parent().unwrap().join("built");
+    let base = format!("http://127.0.0.1:{}/", server.port);
+    build(&server.root, &["--output", out.to_str().unwrap(), "--base-url", &base]).success();
+    for rel in ["old-guide/index.html", "旧/ガイド.html"] {
+        let built = read(&out, rel);
+        assert!(
+            built.contains("<meta http-equiv=\"refresh\" content=\"0; url=/articles/ransomware-guide/\">"),
+            "{built}"
+        );
+        let r = server.get(&format!("/{}", encode_path(rel)));
+        assert_eq!(r.status, 200, "{rel}");
+        assert_eq!(strip_injection(&r.text()), built, "{rel}");
+    }
+    assert_eq!(server.get("/old-guide/").status, 200);
+    // A body edit (rendered incrementally) keeps them.
+    server.edit("content/articles/guide.md", |t| format!("{t}\n追記した段落。\n"));
+    server.wait_for("/articles/ransomware-guide/", "the body edit", |r| r.text().contains("追記した段落"));
+    assert_eq!(strip_injection(&server.get("/old-guide/").text()), read(&out, "old-guide/index.html"));
+    // A front-matter edit that drops an alias drops its page.
+    server.edit("content/articles/guide.md", |t| t.replace("/old-guide/, ", ""));
+    server.wait_for("/old-guide/", "the alias page disappearing", |r| r.status == 404);
+    assert_eq!(server.get(&format!("/{}", encode_path("旧/ガイド.html"))).status, 200);
+}
+
+#[test]
 fn content_types_directories_and_not_found() {
     let server = Server::start("types", &[], |_| {});
     let cases = [

@@ -61,6 +61,7 @@ pub struct Raw {
     updated: Option<Spanned<String>>,
     draft: Option<bool>,
     extra: Option<serde_json::Map<String, serde_json::Value>>,
+    aliases: Option<Vec<Spanned<String>>>,
     id: Option<Spanned<String>>,
     organization: Option<Spanned<String>>,
     attack: Option<Spanned<String>>,
@@ -103,6 +104,7 @@ pub const FIELDS: &[&str] = &[
     "updated",
     "draft",
     "extra",
+    "aliases",
     "id",
     "organization",
     "attack",
@@ -251,6 +253,9 @@ pub struct FrontMatter {
     pub updated: Option<NaiveDate>,
     pub draft: bool,
     pub extra: serde_json::Map<String, serde_json::Value>,
+    /// Old URLs of the entry, each as the output file of its redirect page
+    /// (`incidents/legacy-report/index.html`), at the line and column it is written at.
+    pub aliases: Vec<At<String>>,
     pub id: Option<At<String>>,
     pub organization: Option<String>,
     pub attack: Option<String>,
@@ -413,6 +418,7 @@ impl Checker<'_> {
                     serde_json::Value::Null => {}
                     _ => self.report(&v, format!("`extra` is {}, expected a map of keys and values", shape(&v.value))),
                 },
+                "aliases" => raw.aliases = self.strings(field, &v),
                 "id" => raw.id = self.string(field, &v),
                 "organization" => raw.organization = self.string(field, &v),
                 "attack" => raw.attack = self.string(field, &v),
@@ -613,6 +619,29 @@ impl Checker<'_> {
         out
     }
 
+    /// Each alias as the output file of its redirect page; clashes are the site's to find.
+    fn aliases(&mut self, v: Option<Vec<Spanned<String>>>) -> Vec<At<String>> {
+        let mut out = Vec::new();
+        for item in v.unwrap_or_default() {
+            let (line, column) = self.at(&item);
+            match url::alias::parse(&item.value) {
+                Ok(value) => out.push(At { value, line, column }),
+                Err(why) => {
+                    let written = item.value.trim();
+                    const EXPECTED: &str =
+                        "expected a path of this site such as `/incidents/legacy-report/` or `/old/page.html`";
+                    let message = if written.is_empty() || control(written).is_some() {
+                        format!("`aliases` has an item that {why}, {EXPECTED}")
+                    } else {
+                        format!("`aliases` item `{written}` {why}, {EXPECTED}")
+                    };
+                    self.report(&item, message);
+                }
+            }
+        }
+        out
+    }
+
     fn day(&mut self, field: &str, v: Option<Spanned<String>>) -> Option<NaiveDate> {
         let v = v?;
         match parse_date(&v.value) {
@@ -704,6 +733,7 @@ impl Checker<'_> {
         });
         let summary = self.text("summary", raw.summary);
         let updated = self.day("updated", raw.updated);
+        let aliases = self.aliases(raw.aliases);
 
         // Incident-only fields on an article are most likely a missing `kind: incident` or a file
         // outside `incidents/`: one problem, reported once at the first such field with all of
@@ -824,6 +854,7 @@ impl Checker<'_> {
                 updated,
                 draft: raw.draft.unwrap_or(false),
                 extra: raw.extra.unwrap_or_default(),
+                aliases,
                 id,
                 organization,
                 attack,
@@ -1137,6 +1168,7 @@ fn expectation(field: &str) -> &'static str {
         "affected" => "a non-negative whole number",
         "occurred" => "a date or `{ from: date, to: date }`",
         "sources" => "a list of `{ title, url }`",
+        "aliases" => "a list of this site's old paths such as `[/incidents/legacy-report/, /old/page.html]`",
         _ => "a value of the documented type",
     }
 }
@@ -1356,6 +1388,46 @@ mod tests {
         assert!(m.contains("`updated` is `2023-13-01`, a day that does not exist"), "{m}");
         let (_, _, m) = first_error("---\ntitle: t\ndate: 2023/02/01\norganization: X\n---\n");
         assert!(!m.contains("does not exist"), "{m}");
+    }
+
+    #[test]
+    fn aliases_are_output_paths_at_their_lines() {
+        let m = fm("---\ntitle: t\ndate: 2024-01-30\norganization: X\naliases:\n  - /incidents/legacy-report/\n  - \"旧記事.html\"\n---\n").unwrap();
+        let paths: Vec<(&str, usize, usize)> = m.aliases.iter().map(|a| (a.value.as_str(), a.line, a.column)).collect();
+        assert_eq!(paths, [("incidents/legacy-report/index.html", 6, 5), ("旧記事.html", 7, 5)]);
+        let m = fm("---\ntitle: t\ndate: 2024-01-30\norganization: X\naliases: [old, 2019]\n---\n").unwrap();
+        assert_eq!(
+            m.aliases.iter().map(|a| a.value.as_str()).collect::<Vec<_>>(),
+            ["old/index.html", "2019/index.html"]
+        );
+        assert!(fm("---\ntitle: t\ndate: 2024-01-30\norganization: X\n---\n").unwrap().aliases.is_empty());
+    }
+
+    #[test]
+    fn bad_aliases_are_errors_at_each_item() {
+        let text = "---\ntitle: t\ndate: 2024-01-30\norganization: X\naliases:\n  - https://example.org/old/\n  - \"\"\n  - /a/../b/\n  - /ok/\n  - {a: b}\n  - \"/x\\x01/\"\n---\n";
+        let mut e = fm(text).unwrap_err();
+        e.sort();
+        let at: Vec<(usize, usize)> = e.iter().map(|p| (p.0, p.1)).collect();
+        assert_eq!(at, [(6, 5), (7, 5), (8, 5), (10, 5), (11, 5)], "{e:?}");
+        assert!(
+            e[0].2.starts_with("`aliases` item `https://example.org/old/` is a URL with the scheme `https:`"),
+            "{}",
+            e[0].2
+        );
+        assert!(
+            e[0].2.ends_with("expected a path of this site such as `/incidents/legacy-report/` or `/old/page.html`")
+        );
+        assert_eq!(
+            e[1].2,
+            "`aliases` has an item that is empty, expected a path of this site such as `/incidents/legacy-report/` or `/old/page.html`"
+        );
+        assert!(e[2].2.contains("`..`"), "{}", e[2].2);
+        assert!(e[3].2.starts_with("`aliases` has an item that is a map"), "{}", e[3].2);
+        assert!(e[4].2.starts_with("`aliases` has an item that contains the control character U+0001"), "{}", e[4].2);
+        let e = fm("---\ntitle: t\ndate: 2024-01-30\norganization: X\naliases: /old/\n---\n").unwrap_err();
+        assert_eq!((e[0].0, e[0].1), (5, 10));
+        assert!(e[0].2.starts_with("`aliases` is a string, expected a list of this site's old paths"), "{}", e[0].2);
     }
 
     #[test]

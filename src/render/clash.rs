@@ -5,7 +5,9 @@
 //! render through a sink that asks [`Clashes::blocks`] first, so that all three report the same
 //! clashes, every one of them in one run, each at the static file.
 
-use std::collections::HashSet;
+use std::borrow::Borrow;
+use std::collections::{BTreeMap, HashSet};
+use std::ops::Bound;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -49,20 +51,13 @@ impl<'a> Clashes<'a> {
             StaticSource::File(f) => f.strip_prefix(self.root).unwrap_or(f).to_path_buf(),
             StaticSource::Embedded(_) => PathBuf::from(format!("static/{rel}")),
         };
-        let taken = std::iter::successors(Some(path), |p| p.rsplit_once('/').map(|(parent, _)| parent))
-            .find(|p| statics.contains_key(*p));
-        let (taken, shown, what) = match taken {
-            Some(taken) if taken == path => (taken, shown(taken), format!("the file `{taken}`")),
-            Some(taken) => (taken, shown(taken), format!("pages under `{taken}/`")),
+        let (taken, shown, what) = match in_the_way(statics, path)? {
+            (taken, Overlap::Same, _) => (taken.as_str(), shown(taken), format!("the file `{taken}`")),
+            (taken, Overlap::Under, _) => (taken.as_str(), shown(taken), format!("pages under `{taken}/`")),
             // A static directory where the site writes a file: reported at the directory.
-            None => {
-                let inside = format!("{path}/");
-                let (rel, _) = statics
-                    .range::<str, _>((std::ops::Bound::Excluded(path), std::ops::Bound::Unbounded))
-                    .next()
-                    .filter(|(k, _)| k.starts_with(&inside))?;
+            (rel, Overlap::Over, _) => {
                 let file = shown(rel);
-                let depth = rel[inside.len()..].split('/').count();
+                let depth = rel[path.len() + 1..].split('/').count();
                 let dir = file.ancestors().nth(depth).map_or(file.clone(), Path::to_path_buf);
                 (path, dir, format!("the file `{path}`"))
             }
@@ -81,5 +76,52 @@ impl<'a> Clashes<'a> {
         let found = self.found.into_inner().unwrap_or_default();
         diags.extend(found.into_iter().filter(|(taken, _)| !taxonomy_paths.contains(taken.as_str())).map(|(_, d)| d));
         diags
+    }
+}
+
+/// How a path meets a file already in a tree of output files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Overlap {
+    /// The same file.
+    Same,
+    /// The path is under the file (which would have to be a directory).
+    Under,
+    /// The file is under the path (which would have to be a directory).
+    Over,
+}
+
+/// The file of `files` that is in the way of writing a file at `path`, and how: `path` itself,
+/// a file where `path` needs a directory, or a file under `path`. `/`-separated output paths.
+pub fn in_the_way<'m, K: Borrow<str> + Ord, V>(
+    files: &'m BTreeMap<K, V>,
+    path: &str,
+) -> Option<(&'m K, Overlap, &'m V)> {
+    let ancestor = std::iter::successors(Some(path), |p| p.rsplit_once('/').map(|(parent, _)| parent))
+        .find_map(|p| files.get_key_value(p));
+    if let Some((taken, v)) = ancestor {
+        return Some((taken, if taken.borrow() == path { Overlap::Same } else { Overlap::Under }, v));
+    }
+    let inside = format!("{path}/");
+    // From `path/`, not from `path`: `a-b` sorts between `a` and `a/x`.
+    let (under, v) = files.range::<str, _>((Bound::Included(inside.as_str()), Bound::Unbounded)).next()?;
+    under.borrow().starts_with(&inside).then_some((under, Overlap::Over, v))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn in_the_way_finds_the_same_file_a_file_above_and_a_file_below() {
+        let files: BTreeMap<&str, ()> =
+            ["feed.xml", "tags/index.html", "a-b/index.html", "a/x/index.html"].into_iter().map(|k| (k, ())).collect();
+        let found = |p: &str| in_the_way(&files, p).map(|(k, o, _)| (*k, o));
+        assert_eq!(found("tags/index.html"), Some(("tags/index.html", Overlap::Same)));
+        assert_eq!(found("feed.xml/index.html"), Some(("feed.xml", Overlap::Under)));
+        // `a-b/…` sorts between `a` and `a/…`: the file below `a` is still found.
+        assert_eq!(found("a"), Some(("a/x/index.html", Overlap::Over)));
+        assert_eq!(found("a/x"), Some(("a/x/index.html", Overlap::Over)));
+        assert_eq!(found("tags/x/index.html"), None);
+        assert_eq!(found("a-b.html"), None);
     }
 }

@@ -5,6 +5,7 @@
 //! once and `serve` can keep it in memory. The site-wide values (`site`, `nav`) go into Tera's
 //! global context once: no page re-serializes the whole site.
 
+mod alias;
 pub mod cards;
 pub mod clash;
 pub mod dataset;
@@ -77,6 +78,7 @@ pub enum Job {
 
 #[derive(Debug, thiserror::Error)]
 pub enum RenderError {
+    /// Template errors, and aliases that clash with a path of the site.
     #[error("template errors")]
     Templates(Vec<Diagnostic>),
     #[error("{0}")]
@@ -96,7 +98,9 @@ pub fn render(
 }
 
 /// Renders only the pages whose [`Job`] `select` accepts (the sitemap always), for incremental
-/// rebuilds under `serve`. Returns the number of files rendered.
+/// rebuilds under `serve`. Returns the number of files rendered. The redirect pages of aliases,
+/// which must be checked against every other file, are rendered only when `select` accepts
+/// every job (they depend on front matter only, which no incremental rebuild changes).
 pub fn render_selected(
     site: &Site,
     config: &Config,
@@ -155,7 +159,13 @@ pub fn render_selected(
     // Each error with the place of its job in `jobs` and the URL of its page.
     let errors: Mutex<Vec<(usize, Diagnostic, String)>> = Mutex::new(Vec::new());
     let io_error: Mutex<Option<std::io::Error>> = Mutex::new(None);
+    // Every file written, for the aliases to be checked against: only when there are any.
+    let aliased = site.entries.iter().any(|e| !e.meta.aliases.is_empty()) && jobs.iter().all(select);
+    let written: Option<Mutex<Vec<String>>> = aliased.then(Mutex::default);
     let emit = |page: Page| {
+        if let Some(Ok(mut w)) = written.as_ref().map(Mutex::lock) {
+            w.push(page.path.clone());
+        }
         if let Err(e) = sink(page)
             && let Ok(mut slot) = io_error.lock()
         {
@@ -197,13 +207,21 @@ pub fn render_selected(
     for (name, text) in sitemaps {
         emit(Page { path: name, bytes: text.into_bytes() });
     }
+    let taken = written.as_ref().and_then(|w| w.lock().ok().map(|mut w| std::mem::take(&mut *w)));
+    let (aliases, clashes) = match taken {
+        Some(taken) => alias::render(&renderer, taken, &emit, &errors, jobs.len()),
+        None => (0, Vec::new()),
+    };
+    let count = count + aliases;
     // Freeing every card (a map of values per entry) took a tenth of a second at 30,000 entries,
     // on one thread at the very end of the build: free them beside it.
     crate::free_beside(values.into_owned());
 
     let errors = errors.into_inner().unwrap_or_default();
-    if !errors.is_empty() {
-        return Err(RenderError::Templates(on_pages(errors)));
+    if !errors.is_empty() || !clashes.is_empty() {
+        let mut diags = on_pages(errors);
+        diags.extend(clashes);
+        return Err(RenderError::Templates(diags));
     }
     if let Some(e) = io_error.into_inner().ok().flatten() {
         return Err(RenderError::Write(e));

@@ -553,6 +553,30 @@ mod tests {
     }
 
     #[test]
+    fn alias_pages_are_kept_by_a_body_edit_and_follow_a_front_matter_edit() {
+        let site = TempSite::new("alias");
+        site.edit(ENTRY, |t| t.replacen("---\n", "---\naliases: [/old/]\n", 1));
+        let mut b = site.builder();
+        let mut pages = PageMap::new();
+        apply(&mut pages, b.full().unwrap().rendered);
+        assert!(pages.contains_key("old/index.html"));
+        let mut rebuild = |changed: PathBuf| {
+            let report = b.rebuild(&[changed]).unwrap();
+            let mode = report.mode;
+            apply(&mut pages, report.rendered);
+            if let Some(deferred) = b.render_deferred() {
+                apply(&mut pages, deferred.unwrap().rendered);
+            }
+            assert_same(&pages, &site.fresh());
+            (mode, pages.contains_key("old/index.html"), pages.contains_key("older/index.html"))
+        };
+        let body = site.edit(ENTRY, |t| t.replace("最終報。", "最終報。冒頭に追記した一文。"));
+        assert_eq!(rebuild(body), (Mode::Incremental, true, false));
+        let front_matter = site.edit(ENTRY, |t| t.replace("[/old/]", "[/older/]"));
+        assert_eq!(rebuild(front_matter), (Mode::RenderAll, false, true));
+    }
+
+    #[test]
     fn body_edit_below_the_summary_renders_one_page_and_the_sitemap() {
         let (mode, files, _) = check("tail", |s| vec![s.edit(ENTRY, |t| t + "\n\n末尾に追記した段落。\n")]);
         assert_eq!(mode, Mode::Incremental);

@@ -1,0 +1,139 @@
+//! Redirect pages for the entries' `aliases` (old URLs), rendered through `alias.html`.
+//!
+//! An alias may take no path the site has: it is checked against every file the same render
+//! wrote (so `build`, `check` and `serve` agree), the static files, the entry's own page and
+//! every other alias, with [`clash::in_the_way`]; each alias in the way of something is an error
+//! at its line, and gets no page.
+
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use rayon::prelude::*;
+use tera::Context;
+
+use super::clash::{self, Overlap};
+use super::{Page, Renderer, index_path};
+use crate::content::At;
+use crate::diag::Diagnostic;
+use crate::render::values::{entry_segments, obj, series_label};
+use crate::url::alias;
+
+/// What holds a path that an alias may not take.
+enum Taken<'a> {
+    /// A file the render wrote.
+    Output,
+    Static,
+    /// An alias already accepted: the entry's index and the alias.
+    Alias(usize, &'a At<String>),
+}
+
+/// The aliases that take no path of the site, as (entry, alias), in site order; and an error
+/// for each of the others. `written` is every file the render wrote.
+fn accepted<'s>(r: &Renderer<'s>, written: Vec<String>) -> (Vec<(usize, &'s At<String>)>, Vec<Diagnostic>) {
+    let site = r.site;
+    let mut taken: BTreeMap<&str, Taken<'s>> = written.iter().map(|p| (p.as_str(), Taken::Output)).collect();
+    taken.extend(r.theme.statics.keys().map(|p| (p.as_str(), Taken::Static)));
+    let mut accepted = Vec::new();
+    let mut diags = Vec::new();
+    for (i, e) in site.entries.iter().enumerate() {
+        let own = index_path(&entry_segments(e));
+        for a in &e.meta.aliases {
+            let shown = |p: &str| alias::shown(p);
+            let problem = match clash::in_the_way(&taken, &a.value) {
+                _ if a.value == own => "is this entry's own URL".to_string(),
+                None => {
+                    taken.insert(&a.value, Taken::Alias(i, a));
+                    accepted.push((i, a));
+                    continue;
+                }
+                Some((_, Overlap::Same, Taken::Alias(j, first))) if *j == i => {
+                    format!("is this entry's alias at line {} again", first.line)
+                }
+                Some((_, overlap, Taken::Alias(j, first))) => {
+                    let (path, line) = (site.entries[*j].path.display(), first.line);
+                    let how = if overlap == Overlap::Same { "also" } else { "in the way of" };
+                    format!("is {how} the alias `{}` of {path}:{line}", shown(&first.value))
+                }
+                Some((p, overlap, taken)) => {
+                    let noun = match taken {
+                        Taken::Static => "static file",
+                        _ if p.ends_with(".html") => "page",
+                        _ => "file",
+                    };
+                    let p = if p.ends_with(".html") { shown(p) } else { format!("/{p}") };
+                    match overlap {
+                        Overlap::Same => format!("is the site's {noun} `{p}`"),
+                        Overlap::Under => format!("is under the site's {noun} `{p}`"),
+                        Overlap::Over => format!("is where the site's {noun} `{p}` needs a directory"),
+                    }
+                }
+            };
+            let message = format!(
+                "`aliases` item `{}` {problem}, expected an old path that no page, file or other alias of the site has",
+                shown(&a.value)
+            );
+            diags.push(Diagnostic::new(&e.path, a.line, a.column, message));
+        }
+    }
+    (accepted, diags)
+}
+
+impl Renderer<'_> {
+    /// The redirect page of one alias of entry `i`, or the template error and the alias's URL.
+    fn alias(&self, i: usize, a: &At<String>) -> Result<Page, (Diagnostic, String)> {
+        let e = &self.site.entries[i];
+        let url = alias::url(&self.links.base, &a.value);
+        let mut ctx = Context::new();
+        // Front matter only, not the card (its summary comes from the body): a body edit under
+        // `serve` re-renders no alias page, and need not.
+        let entry_url = &self.links.entry[i];
+        let label = series_label(self.config, e);
+        ctx.insert_value(
+            "entry",
+            obj(vec![
+                ("kind", if e.is_incident() { "incident" } else { "article" }.into()),
+                ("id", e.id().into()),
+                ("title", e.meta.title.as_str().into()),
+                ("series_label", label.as_str().into()),
+                ("url", entry_url.as_str().into()),
+                ("permalink", self.links.permalink(entry_url).into()),
+            ]),
+        );
+        let permalink = self.links.permalink(&url);
+        ctx.insert_value("alias", obj(vec![("url", url.as_str().into()), ("permalink", permalink.as_str().into())]));
+        ctx.insert_value("page_kind", "alias".into());
+        ctx.insert_value("page_title", format!("{label}{}", e.meta.title).into());
+        ctx.insert_value("page_url", url.as_str().into());
+        ctx.insert_value("page_permalink", permalink.into());
+        let bytes = self.tera.render("alias.html", &ctx).map_err(|err| (self.theme.diagnostic(&err), url))?;
+        Ok(Page { path: a.value.clone(), bytes: bytes.into_bytes() })
+    }
+}
+
+/// Checks every alias against `written`, the files the render wrote, and hands the redirect page
+/// of each that takes no path of the site to `emit`. Returns how many pages it handed on, and an
+/// error for each alias in the way of something; a template error goes to `errors` (numbered
+/// from `first`, after the render's jobs) with the alias's URL.
+pub(super) fn render(
+    r: &Renderer<'_>,
+    written: Vec<String>,
+    emit: &(dyn Fn(Page) + Sync),
+    errors: &Mutex<Vec<(usize, Diagnostic, String)>>,
+    first: usize,
+) -> (usize, Vec<Diagnostic>) {
+    let (accepted, clashes) = accepted(r, written);
+    let pages = AtomicUsize::new(0);
+    accepted.par_iter().enumerate().for_each(|(k, &(i, a))| match r.alias(i, a) {
+        Ok(page) => {
+            pages.fetch_add(1, Ordering::Relaxed);
+            emit(page);
+        }
+        Err((e, url)) => {
+            if let Ok(mut v) = errors.lock() {
+                v.push((first + k, e, url));
+            }
+        }
+    });
+    (pages.into_inner(), clashes)
+}
