@@ -1,68 +1,170 @@
-//! Static files in the way of generated pages.
+//! Files in each other's way in the output: static files and bundles' assets where the site
+//! writes a page, assets where a static file or another asset goes.
 //!
 //! A static file where the site writes a page would be replaced by it (or, a directory of pages
 //! under a static file, fail deep in the staging directory). `build`, `check` and `serve` all
 //! render through a sink that asks [`Clashes::blocks`] first, so that all three report the same
-//! clashes, every one of them in one run, each at the static file.
+//! clashes, every one of them in one run: each at the static file, or at the asset when an asset
+//! is one of the two.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use crate::config::Config;
 use crate::diag::Diagnostic;
+use crate::render::assets;
 use crate::render::theme::{StaticSource, Theme};
+use crate::site::Site;
 
 pub struct Clashes<'a> {
     root: &'a Path,
     theme: &'a Theme,
     /// First path segments of the static files: most pages are under none of them.
     tops: HashSet<&'a str>,
-    /// The static file (or directory) in the way, and its diagnostic; one per static file.
+    /// Output path → source of every asset that nothing else takes.
+    assets: BTreeMap<String, &'a Path>,
+    /// First path segments of the assets.
+    asset_tops: HashSet<String>,
+    /// The static file (or directory) in the way, and its diagnostic; one per static file or asset.
     found: Mutex<Vec<(String, Diagnostic)>>,
 }
 
+/// How a path meets a file already placed in the output.
+#[derive(Debug, PartialEq, Eq)]
+enum Overlap<'m> {
+    /// It is that file.
+    Same(&'m str),
+    /// It lies below that file, which would have to be a directory.
+    Below(&'m str),
+    /// That file lies below it, which would have to be a directory.
+    Above(&'m str),
+}
+
+/// Whether `path` meets a file of `placed` (output path → anything).
+fn overlap<'m, V>(placed: &'m BTreeMap<String, V>, path: &str) -> Option<Overlap<'m>> {
+    let at = |p: &str| placed.get_key_value(p).map(|(k, _)| k.as_str());
+    if let Some(k) = at(path) {
+        return Some(Overlap::Same(k));
+    }
+    if let Some(k) =
+        std::iter::successors(path.rsplit_once('/').map(|(p, _)| p), |p| p.rsplit_once('/').map(|x| x.0)).find_map(at)
+    {
+        return Some(Overlap::Below(k));
+    }
+    // The first file from `path/` on: names such as `path-x` sort before it.
+    let inside = format!("{path}/");
+    placed
+        .range::<str, _>((std::ops::Bound::Included(inside.as_str()), std::ops::Bound::Unbounded))
+        .next()
+        .filter(|(k, _)| k.starts_with(&inside))
+        .map(|(k, _)| Overlap::Above(k.as_str()))
+}
+
+/// The diagnostic at an asset copied to `path` that meets `other` (described as `what`, such as
+/// "the static file `static/x`").
+fn asset_clash(source: &Path, path: &str, meets: Overlap<'_>, what: &str) -> Diagnostic {
+    let how = match meets {
+        Overlap::Same(_) => format!("where {what} goes too"),
+        Overlap::Below(k) => format!("below `{k}`, which is {what}"),
+        Overlap::Above(k) => format!("where {what} needs a directory (for `{k}`)"),
+    };
+    Diagnostic::file(
+        source,
+        format!("is copied to `{path}`, {how}, expected a file or directory of another name in its bundle"),
+    )
+}
+
 impl<'a> Clashes<'a> {
-    pub fn new(root: &'a Path, theme: &'a Theme) -> Self {
+    /// Clashes between the static files, the assets of `site`'s bundles and the pages rendered
+    /// later; those among static files and assets are found here.
+    pub fn new(root: &'a Path, theme: &'a Theme, site: &'a Site) -> Self {
         let tops = theme.statics.keys().filter_map(|k| k.split('/').next()).collect();
-        Clashes { root, theme, tops, found: Mutex::new(Vec::new()) }
+        let mut clashes = Clashes {
+            root,
+            theme,
+            tops,
+            assets: BTreeMap::new(),
+            asset_tops: HashSet::new(),
+            found: Mutex::new(Vec::new()),
+        };
+        let mut found = Vec::new();
+        for (path, source) in assets::placed(site) {
+            let shown = clashes.shown(source);
+            if let Some(meets) = overlap(&theme.statics, &path) {
+                let what = format!("the static file `{}`", clashes.static_shown(meets_key(&meets)).display());
+                found.push((path.clone(), asset_clash(&shown, &path, meets, &what)));
+            } else if let Some(meets) = overlap(&clashes.assets, &path) {
+                let what = format!("the asset `{}`", clashes.shown(clashes.assets[meets_key(&meets)]).display());
+                found.push((path.clone(), asset_clash(&shown, &path, meets, &what)));
+            } else {
+                clashes.asset_tops.insert(path.split('/').next().unwrap_or(&path).to_string());
+                clashes.assets.insert(path, source);
+            }
+        }
+        clashes.found = Mutex::new(found);
+        clashes
     }
 
-    /// Whether a static file is where the page `path` goes; if so the clash is recorded, and the
-    /// caller skips the page and goes on, so that the other clashes are found in the same run.
+    /// Every asset that nothing else takes: output path and source, in output-path order.
+    pub fn assets(&self) -> impl Iterator<Item = (&str, &Path)> {
+        self.assets.iter().map(|(k, v)| (k.as_str(), *v))
+    }
+
+    /// Whether a static file or an asset is where the page `path` goes; if so the clash is
+    /// recorded, and the caller skips the page and goes on, so that the other clashes are found in
+    /// the same run.
     pub fn blocks(&self, path: &str) -> bool {
-        if !self.tops.contains(path.split('/').next().unwrap_or(path)) {
-            return false;
-        }
-        let Some((taken, d)) = self.clash(path) else { return false };
-        if let Ok(mut found) = self.found.lock()
-            && !found.iter().any(|(_, known)| known.path == d.path)
+        let top = path.split('/').next().unwrap_or(path);
+        let found = if self.tops.contains(top)
+            && let Some(clash) = self.clash(path)
         {
-            found.push((taken, d));
+            clash
+        } else if self.asset_tops.contains(top)
+            && let Some(meets) = overlap(&self.assets, path)
+        {
+            let key = meets_key(&meets).to_string();
+            // From the asset's side: a page below it needs it as a directory, and the other way.
+            let meets = match meets {
+                Overlap::Same(k) => Overlap::Same(k),
+                Overlap::Below(_) => Overlap::Above(path),
+                Overlap::Above(_) => Overlap::Below(path),
+            };
+            let what = format!("the site's page `{path}`");
+            let d = asset_clash(&self.shown(self.assets[&key]), &key, meets, &what);
+            (key, d)
+        } else {
+            return false;
+        };
+        if let Ok(mut known) = self.found.lock()
+            && !known.iter().any(|(_, k)| k.path == found.1.path)
+        {
+            known.push(found);
         }
         true
     }
 
+    /// A file of the site as the user should see it.
+    fn shown(&self, file: &Path) -> PathBuf {
+        crate::content::shown(self.root, file)
+    }
+
+    /// A static file as the user should see it: its file, or where a theme's embedded one would be.
+    fn static_shown(&self, rel: &str) -> PathBuf {
+        match self.theme.statics.get(rel) {
+            Some(StaticSource::File(f)) => self.shown(f),
+            _ => PathBuf::from(format!("static/{rel}")),
+        }
+    }
+
     fn clash(&self, path: &str) -> Option<(String, Diagnostic)> {
-        let statics = &self.theme.statics;
-        let shown = |rel: &str| match &statics[rel] {
-            StaticSource::File(f) => f.strip_prefix(self.root).unwrap_or(f).to_path_buf(),
-            StaticSource::Embedded(_) => PathBuf::from(format!("static/{rel}")),
-        };
-        let taken = std::iter::successors(Some(path), |p| p.rsplit_once('/').map(|(parent, _)| parent))
-            .find(|p| statics.contains_key(*p));
-        let (taken, shown, what) = match taken {
-            Some(taken) if taken == path => (taken, shown(taken), format!("the file `{taken}`")),
-            Some(taken) => (taken, shown(taken), format!("pages under `{taken}/`")),
+        let (taken, shown, what) = match overlap(&self.theme.statics, path)? {
+            Overlap::Same(taken) => (taken, self.static_shown(taken), format!("the file `{taken}`")),
+            Overlap::Below(taken) => (taken, self.static_shown(taken), format!("pages under `{taken}/`")),
             // A static directory where the site writes a file: reported at the directory.
-            None => {
-                let inside = format!("{path}/");
-                let (rel, _) = statics
-                    .range::<str, _>((std::ops::Bound::Excluded(path), std::ops::Bound::Unbounded))
-                    .next()
-                    .filter(|(k, _)| k.starts_with(&inside))?;
-                let file = shown(rel);
-                let depth = rel[inside.len()..].split('/').count();
+            Overlap::Above(rel) => {
+                let file = self.static_shown(rel);
+                let depth = rel[path.len() + 1..].split('/').count();
                 let dir = file.ancestors().nth(depth).map_or(file.clone(), Path::to_path_buf);
                 (path, dir, format!("the file `{path}`"))
             }
@@ -75,11 +177,35 @@ impl<'a> Clashes<'a> {
     /// Every clash found, and every taxonomy whose path a top-level static file takes (found
     /// whether or not the taxonomy has pages yet, and reported at its `path` in book.toml when
     /// it is set there).
-    pub fn into_diagnostics(self, config: &Config) -> Vec<Diagnostic> {
+    pub fn diagnostics(&self, config: &Config) -> Vec<Diagnostic> {
         let taxonomy_paths: HashSet<&str> = config.taxonomies.iter().map(|t| t.path.as_str()).collect();
         let mut diags = config.check_statics(self.root, self.theme.statics.keys().map(String::as_str));
-        let found = self.found.into_inner().unwrap_or_default();
-        diags.extend(found.into_iter().filter(|(taken, _)| !taxonomy_paths.contains(taken.as_str())).map(|(_, d)| d));
+        let found = self.found.lock().unwrap_or_else(|e| e.into_inner());
         diags
+            .extend(found.iter().filter(|(taken, _)| !taxonomy_paths.contains(taken.as_str())).map(|(_, d)| d.clone()));
+        diags
+    }
+}
+
+fn meets_key<'m>(meets: &Overlap<'m>) -> &'m str {
+    match meets {
+        Overlap::Same(k) | Overlap::Below(k) | Overlap::Above(k) => k,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn overlaps_are_found_both_ways() {
+        let placed: BTreeMap<String, ()> =
+            ["a/b", "c-x", "c/d/e.png", "c/d0"].iter().map(|k| (k.to_string(), ())).collect();
+        assert_eq!(overlap(&placed, "a/b"), Some(Overlap::Same("a/b")));
+        assert_eq!(overlap(&placed, "a/b/index.html"), Some(Overlap::Below("a/b")));
+        assert_eq!(overlap(&placed, "c/d"), Some(Overlap::Above("c/d/e.png")));
+        assert_eq!(overlap(&placed, "c"), Some(Overlap::Above("c/d/e.png")));
+        assert_eq!(overlap(&placed, "a/bc"), None);
+        assert_eq!(overlap(&placed, "c/d/f.png"), None);
     }
 }

@@ -5,6 +5,7 @@
 //! once and `serve` can keep it in memory. The site-wide values (`site`, `nav`) go into Tera's
 //! global context once: no page re-serializes the whole site.
 
+pub mod assets;
 pub mod cards;
 pub mod clash;
 pub mod dataset;
