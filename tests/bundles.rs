@@ -126,7 +126,7 @@ fn assets_in_the_way_are_errors_at_the_asset_and_the_previous_output_is_kept() {
     let r = build(&root, &[]);
     r.expect_status(1);
     assert!(r.stderr.contains(
-        "content/articles/guide/index.html: error: is copied to `articles/guide/index.html`, where the site's page `articles/guide/index.html` goes too"
+        "content/articles/guide/index.html: error: is copied to `articles/guide/index.html`, where a page the site writes goes too"
     ), "{}", r.stderr);
     assert!(r.stderr.contains(
         "content/incidents/2024/report/table.csv: error: is copied to `incidents/2024-050/table.csv`, where the static file `static/incidents/2024-050/table.csv` goes too"
@@ -148,7 +148,7 @@ fn an_asset_where_a_directory_of_pages_goes_is_an_error() {
     let r = build(&root, &[]);
     r.expect_status(1);
     assert!(
-        r.stderr.contains("content/incidents/2024/2024-033/index.html/x.png: error: is copied to `incidents/2024-033/index.html/x.png`, below `incidents/2024-033/index.html`, which is the site's page"),
+        r.stderr.contains("content/incidents/2024/2024-033/index.html/x.png: error: is copied to `incidents/2024-033/index.html/x.png`, below `incidents/2024-033/index.html`, which is a page the site writes"),
         "{}",
         r.stderr
     );

@@ -13,6 +13,8 @@ pub fn placed(site: &Site) -> Vec<(String, &Path)> {
     let mut all: Vec<(String, &Path)> = site
         .entries
         .iter()
+        // Most entries have none: no path made for them.
+        .filter(|e| !e.assets.is_empty())
         .flat_map(|e| {
             let dir = entry_segments(e).join("/");
             e.assets.iter().map(move |a| (format!("{dir}/{}", a.rel), a.source.as_path()))

@@ -61,13 +61,13 @@ fn overlap<'m, V>(placed: &'m BTreeMap<String, V>, path: &str) -> Option<Overlap
         .map(|(k, _)| Overlap::Above(k.as_str()))
 }
 
-/// The diagnostic at an asset copied to `path` that meets `other` (described as `what`, such as
-/// "the static file `static/x`").
+/// The diagnostic at an asset copied to `path` that meets another file (described as `what`,
+/// such as "the static file `static/x`").
 fn asset_clash(source: &Path, path: &str, meets: Overlap<'_>, what: &str) -> Diagnostic {
     let how = match meets {
         Overlap::Same(_) => format!("where {what} goes too"),
         Overlap::Below(k) => format!("below `{k}`, which is {what}"),
-        Overlap::Above(k) => format!("where {what} needs a directory (for `{k}`)"),
+        Overlap::Above(k) => format!("which must be a directory for `{k}`, which is {what}"),
     };
     Diagnostic::file(
         source,
@@ -130,8 +130,7 @@ impl<'a> Clashes<'a> {
                 Overlap::Below(_) => Overlap::Above(path),
                 Overlap::Above(_) => Overlap::Below(path),
             };
-            let what = format!("the site's page `{path}`");
-            let d = asset_clash(&self.shown(self.assets[&key]), &key, meets, &what);
+            let d = asset_clash(&self.shown(self.assets[&key]), &key, meets, "a page the site writes");
             (key, d)
         } else {
             return false;
@@ -196,6 +195,37 @@ fn meets_key<'m>(meets: &Overlap<'m>) -> &'m str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::content::Asset;
+    use crate::site::tests::entry;
+
+    #[test]
+    fn assets_in_the_way_of_a_static_file_or_another_asset_are_reported_at_the_asset() {
+        let asset = |rel: &str| Asset { source: format!("/s/content/{rel}").into(), rel: rel.to_string() };
+        let mut g = entry("articles/g/index.md", "title: g\ndate: 2024-01-30");
+        g.assets = vec![asset("s.png"), asset("a.png"), asset("ok.png")];
+        // A second entry with the same slug (an error of its own) puts its files in the same place.
+        let mut h = entry("articles/h/index.md", "title: h\ndate: 2024-01-31\nslug: g");
+        h.assets = vec![asset("a.png/x.png")];
+        let config = Config::parse("[book]\ntitle = \"t\"\n", Path::new("book.toml")).unwrap();
+        let (site, _) = Site::build_lenient(&config, vec![g, h], &[]);
+        let mut theme = Theme { templates: BTreeMap::new(), statics: BTreeMap::new() };
+        theme.statics.insert("articles/g/s.png".into(), StaticSource::File("/s/static/articles/g/s.png".into()));
+        let clashes = Clashes::new(Path::new("/s"), &theme, &site);
+        let found: Vec<String> = clashes.diagnostics(&config).iter().map(ToString::to_string).collect();
+        assert_eq!(
+            found,
+            [
+                "content/a.png/x.png: error: is copied to `articles/g/a.png/x.png`, below `articles/g/a.png`, which is the asset `content/a.png`, expected a file or directory of another name in its bundle",
+                "content/s.png: error: is copied to `articles/g/s.png`, where the static file `static/articles/g/s.png` goes too, expected a file or directory of another name in its bundle",
+            ]
+        );
+        let kept: Vec<&str> = clashes.assets().map(|(p, _)| p).collect();
+        assert_eq!(kept, ["articles/g/a.png", "articles/g/ok.png"]);
+        // A page where an asset goes is reported at the asset, once.
+        assert!(clashes.blocks("articles/g/ok.png") && clashes.blocks("articles/g/ok.png"));
+        assert!(!clashes.blocks("articles/g/index.html"));
+        assert_eq!(clashes.diagnostics(&config).len(), 3);
+    }
 
     #[test]
     fn overlaps_are_found_both_ways() {

@@ -797,13 +797,19 @@ mod tests {
         asset
     }
 
-    #[test]
-    fn a_saved_asset_is_read_again_and_nothing_rendered() {
-        let site = TempSite::new("asset-save");
+    /// A site with a bundle, built: the site, the bundle's asset, the builder and its pages.
+    fn bundled(label: &str) -> (TempSite, PathBuf, Builder, PageMap) {
+        let site = TempSite::new(label);
         let asset = bundle(&site);
         let mut b = site.builder();
         let mut pages = PageMap::new();
         apply(&mut pages, b.full().unwrap().rendered);
+        (site, asset, b, pages)
+    }
+
+    #[test]
+    fn a_saved_asset_is_read_again_and_nothing_rendered() {
+        let (site, asset, mut b, mut pages) = bundled("asset-save");
         assert_eq!(&pages["incidents/2024-001/files/図1.png"][..], "一枚目".as_bytes());
         std::fs::write(&asset, "二枚目").unwrap();
         let report = b.rebuild(std::slice::from_ref(&asset)).unwrap();
@@ -827,11 +833,7 @@ mod tests {
 
     #[test]
     fn assets_and_strays_added_or_removed_reload_the_site() {
-        let site = TempSite::new("asset-add");
-        let asset = bundle(&site);
-        let mut b = site.builder();
-        let mut pages = PageMap::new();
-        apply(&mut pages, b.full().unwrap().rendered);
+        let (site, asset, mut b, mut pages) = bundled("asset-add");
         let added = site.path("content/incidents/2024/2024-001/リリース.pdf");
         std::fs::write(&added, "%PDF").unwrap();
         let report = b.rebuild(std::slice::from_ref(&added)).unwrap();
@@ -863,7 +865,8 @@ mod tests {
         let Err(diags) = site.builder().full() else { panic!("the clash was not reported") };
         assert_eq!(diags.len(), 1, "{diags:?}");
         assert_eq!(diags[0].path, Path::new("content/incidents/2024/2024-001/index.html"));
-        assert!(diags[0].message.contains("the site's page `incidents/2024-001/index.html`"), "{diags:?}");
+        let expected = "is copied to `incidents/2024-001/index.html`, where a page the site writes goes too";
+        assert!(diags[0].message.starts_with(expected), "{diags:?}");
     }
 
     /// The preview shows what `build` would refuse: a static file in a page's way is an error,
