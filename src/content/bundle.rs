@@ -29,8 +29,18 @@ pub struct Tree {
     /// Every Markdown file, sorted.
     pub entries: Vec<PathBuf>,
     pub bundles: Bundles,
-    /// Files that are neither entries nor in a bundle, sorted: not published.
-    pub strays: Vec<PathBuf>,
+    /// Files that are not published, sorted, and why.
+    pub strays: Vec<(PathBuf, Stray)>,
+}
+
+/// Why a file under the content directory is not published.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stray {
+    /// It is neither an entry nor in a bundle.
+    NoBundle,
+    /// It is in a bundle, but its name (or a directory's between it and the bundle's) is not
+    /// UTF-8: it could be copied only under another name, which no link would match.
+    NotUtf8,
 }
 
 impl Tree {
@@ -44,9 +54,10 @@ impl Tree {
         for file in others {
             // The nearest bundle directory above the file: a nested bundle keeps its own files.
             let owner = file.ancestors().skip(1).take_while(|d| *d != content_dir).find(|d| dirs.contains(d));
-            match owner.and_then(|dir| Some((dir.join(INDEX), relative(dir, &file)?))) {
-                Some((index, rel)) => bundles.entry(index).or_default().push(Asset { source: file, rel }),
-                None => strays.push(file),
+            match owner.map(|dir| (dir.join(INDEX), relative(dir, &file))) {
+                Some((index, Some(rel))) => bundles.entry(index).or_default().push(Asset { source: file, rel }),
+                Some((_, None)) => strays.push((file, Stray::NotUtf8)),
+                None => strays.push((file, Stray::NoBundle)),
             }
         }
         Tree { entries, bundles, strays }
@@ -64,7 +75,7 @@ impl Tree {
 
     /// A warning for each stray file, at the file (shown relative to `root`).
     pub fn stray_warnings(&self, root: &Path) -> Vec<Diagnostic> {
-        self.strays.iter().map(|f| stray_warning(&super::shown(root, f))).collect()
+        self.strays.iter().map(|(f, why)| stray_warning(&super::shown(root, f), *why)).collect()
     }
 }
 
@@ -74,21 +85,20 @@ pub fn is_index(content_dir: &Path, file: &Path) -> bool {
     file.file_name().is_some_and(|n| n == INDEX) && file.parent().is_some_and(|d| d != content_dir)
 }
 
-/// `file` below `dir`, `/`-separated; `None` when a name is not UTF-8 (it could not be linked to
-/// as written, and would be copied under another name).
+/// `file` below `dir`, `/`-separated; `None` when a name is not UTF-8.
 fn relative(dir: &Path, file: &Path) -> Option<String> {
     let parts: Option<Vec<&str>> = file.strip_prefix(dir).ok()?.iter().map(|p| p.to_str()).collect();
     Some(parts?.join("/"))
 }
 
-fn stray_warning(shown: &Path) -> Diagnostic {
-    Diagnostic::file(
-        shown,
-        format!(
+fn stray_warning(shown: &Path, why: Stray) -> Diagnostic {
+    let message = match why {
+        Stray::NoBundle => format!(
             "is not copied into the site: it is neither an entry (`*.md`) nor in a page bundle, expected it beside an `{INDEX}` (a bundle directory, whose other files are copied beside its page) or in `static/` for a file of the whole site"
         ),
-    )
-    .as_warning()
+        Stray::NotUtf8 => "is not copied into the site: its name is not UTF-8 (written in another encoding, such as Shift_JIS), expected a UTF-8 name that links can give".to_string(),
+    };
+    Diagnostic::file(shown, message).as_warning()
 }
 
 #[cfg(test)]
@@ -119,11 +129,24 @@ mod tests {
         assert_eq!(rels("articles/guide/sub/index.md"), ["x.png"]);
         assert!(rels("index.md").is_empty(), "the content directory is no bundle");
         assert!(rels("articles/other.md").is_empty());
-        let strays: Vec<&Path> = t.strays.iter().map(PathBuf::as_path).collect();
+        let strays: Vec<&Path> = t.strays.iter().map(|(f, _)| f.as_path()).collect();
         assert_eq!(strays, [Path::new("/s/content/articles/loose.png"), Path::new("/s/content/top.png")]);
         let w = t.stray_warnings(Path::new("/s"));
         assert_eq!(w[0].path, Path::new("content/articles/loose.png"));
         assert!(w[0].warning && w[0].message.contains("static/"), "{:?}", w[0]);
+    }
+
+    #[test]
+    fn a_bundle_file_whose_name_is_not_utf8_is_not_copied_and_said_so() {
+        use std::os::unix::ffi::OsStrExt;
+        let c = Path::new("/s/content");
+        // 図 in Shift_JIS.
+        let name = std::ffi::OsStr::from_bytes(b"\x90\x7d.png");
+        let t = Tree::new(c, vec![c.join("a/index.md")], vec![c.join("a").join(name)]);
+        assert!(t.assets(&c.join("a/index.md")).is_empty());
+        assert_eq!(t.strays, [(c.join("a").join(name), Stray::NotUtf8)]);
+        let w = t.stray_warnings(Path::new("/s"));
+        assert!(w[0].warning && w[0].message.contains("not UTF-8"), "{:?}", w[0]);
     }
 
     #[test]

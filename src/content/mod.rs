@@ -15,7 +15,7 @@ use rayon::prelude::*;
 
 use crate::diag::{self, Diagnostic};
 use crate::url;
-pub use bundle::{Asset, Bundles, Tree};
+pub use bundle::{Asset, Bundles, Stray, Tree};
 pub use frontmatter::{At, Date, FrontMatter, Kind, Period, Source, iso_date};
 pub use markdown::MarkdownOptions;
 

@@ -148,7 +148,7 @@ impl State {
 #[derive(Debug, Default, PartialEq, Eq)]
 struct Shape {
     bundles: Bundles,
-    strays: Vec<PathBuf>,
+    strays: Vec<(PathBuf, content::Stray)>,
 }
 
 /// What a set of changed paths touches.
@@ -854,6 +854,25 @@ mod tests {
             "{warnings:?}"
         );
         apply(&mut pages, report.rendered);
+        assert_same(&pages, &site.fresh());
+    }
+
+    #[test]
+    fn publishing_a_draft_bundle_publishes_its_assets() {
+        let site = TempSite::new("draft-bundle-publish");
+        let dir = site.path("content/incidents/2024/2024-004");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("図.png"), "png").unwrap();
+        std::fs::rename(site.path("content/incidents/2024/2024-004.md"), dir.join("index.md")).unwrap();
+        let mut b = site.builder();
+        let mut pages = PageMap::new();
+        apply(&mut pages, b.full().unwrap().rendered);
+        assert!(!pages.keys().any(|k| k.ends_with("図.png")), "a draft's file was published");
+        let index = site.edit("content/incidents/2024/2024-004/index.md", |t| t.replace("draft: true", "draft: false"));
+        let report = b.rebuild(&[index]).unwrap();
+        assert_eq!(report.mode, Mode::RenderAll);
+        apply(&mut pages, report.rendered);
+        assert!(pages.keys().any(|k| k.ends_with("/図.png")), "the published draft's file is missing");
         assert_same(&pages, &site.fresh());
     }
 
