@@ -72,7 +72,6 @@ pub fn check(root: &Path, drafts: bool) -> Result<CheckReport, Error> {
     let mut files = files.into_inner().unwrap_or_default();
     files.extend(loaded.theme.statics.keys().cloned());
     files.extend(clashes.assets().map(|(path, _)| path.to_string()));
-    drop(clashes);
     let ids = ids.into_inner().unwrap_or_default();
     // Entries that failed to parse have no page, but links to them are not broken: report the
     // entry's own error, not a cascade of link errors.

@@ -317,7 +317,6 @@ fn build_in_pool(opts: &BuildOptions) -> Result<BuildReport, Error> {
         return Err(Error::Input(problems));
     }
     let assets = copy_assets(&staging, &clashes, &loaded.root)?;
-    drop(clashes);
     timings.render = t.elapsed();
     timings.write = Duration::from_nanos(write_ns.load(Ordering::Relaxed));
 
@@ -352,8 +351,8 @@ fn copy_assets(staging: &Staging, clashes: &render::clash::Clashes<'_>, root: &P
     let mut n = 0;
     for (rel, source) in clashes.assets() {
         staging.copy(rel, source).map_err(|e| {
-            let why = std::io::Error::new(e.kind(), format!("cannot be copied to `{rel}`: {e}"));
-            OutputError::Io { path: content::shown(root, source), source: why }
+            let message = format!("cannot be copied to `{rel}` in the output: {e}");
+            Error::Input(vec![Diagnostic::file(content::shown(root, source), message)])
         })?;
         n += 1;
     }

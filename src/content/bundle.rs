@@ -39,8 +39,8 @@ pub enum Stray {
     /// It is neither an entry nor in a bundle.
     NoBundle,
     /// It is in a bundle, but its name (or a directory's between it and the bundle's) is not
-    /// UTF-8: it could be copied only under another name, which no link would match.
-    NotUtf8,
+    /// UTF-8, or holds a `\` (which browsers read as `/` in a URL): no link could name it.
+    BadName,
 }
 
 impl Tree {
@@ -56,7 +56,7 @@ impl Tree {
             let owner = file.ancestors().skip(1).take_while(|d| *d != content_dir).find(|d| dirs.contains(d));
             match owner.map(|dir| (dir.join(INDEX), relative(dir, &file))) {
                 Some((index, Some(rel))) => bundles.entry(index).or_default().push(Asset { source: file, rel }),
-                Some((_, None)) => strays.push((file, Stray::NotUtf8)),
+                Some((_, None)) => strays.push((file, Stray::BadName)),
                 None => strays.push((file, Stray::NoBundle)),
             }
         }
@@ -85,9 +85,10 @@ pub fn is_index(content_dir: &Path, file: &Path) -> bool {
     file.file_name().is_some_and(|n| n == INDEX) && file.parent().is_some_and(|d| d != content_dir)
 }
 
-/// `file` below `dir`, `/`-separated; `None` when a name is not UTF-8.
+/// `file` below `dir`, `/`-separated; `None` when a name is not UTF-8 or holds a `\`.
 fn relative(dir: &Path, file: &Path) -> Option<String> {
-    let parts: Option<Vec<&str>> = file.strip_prefix(dir).ok()?.iter().map(|p| p.to_str()).collect();
+    let parts: Option<Vec<&str>> =
+        file.strip_prefix(dir).ok()?.iter().map(|p| p.to_str().filter(|p| !p.contains('\\'))).collect();
     Some(parts?.join("/"))
 }
 
@@ -96,7 +97,7 @@ fn stray_warning(shown: &Path, why: Stray) -> Diagnostic {
         Stray::NoBundle => format!(
             "is not copied into the site: it is neither an entry (`*.md`) nor in a page bundle, expected it beside an `{INDEX}` (a bundle directory, whose other files are copied beside its page) or in `static/` for a file of the whole site"
         ),
-        Stray::NotUtf8 => "is not copied into the site: its name is not UTF-8 (written in another encoding, such as Shift_JIS), expected a UTF-8 name that links can give".to_string(),
+        Stray::BadName => "is not copied into the site: no link can name it, expected a name in UTF-8 (not another encoding, such as Shift_JIS) without `\\` (which browsers read as `/`)".to_string(),
     };
     Diagnostic::file(shown, message).as_warning()
 }
@@ -137,16 +138,17 @@ mod tests {
     }
 
     #[test]
-    fn a_bundle_file_whose_name_is_not_utf8_is_not_copied_and_said_so() {
+    fn a_bundle_file_no_link_can_name_is_not_copied_and_said_so() {
         use std::os::unix::ffi::OsStrExt;
         let c = Path::new("/s/content");
         // 図 in Shift_JIS.
         let name = std::ffi::OsStr::from_bytes(b"\x90\x7d.png");
-        let t = Tree::new(c, vec![c.join("a/index.md")], vec![c.join("a").join(name)]);
+        let files = vec![c.join("a").join(name), c.join("a/b\\c.png")];
+        let t = Tree::new(c, vec![c.join("a/index.md")], files.clone());
         assert!(t.assets(&c.join("a/index.md")).is_empty());
-        assert_eq!(t.strays, [(c.join("a").join(name), Stray::NotUtf8)]);
+        assert_eq!(t.strays, files.into_iter().map(|f| (f, Stray::BadName)).collect::<Vec<_>>());
         let w = t.stray_warnings(Path::new("/s"));
-        assert!(w[0].warning && w[0].message.contains("not UTF-8"), "{:?}", w[0]);
+        assert!(w[0].warning && w[0].message.contains("no link can name it"), "{:?}", w[0]);
     }
 
     #[test]
