@@ -48,7 +48,7 @@ pub fn check(root: &Path, drafts: bool) -> Result<CheckReport, Error> {
     {
         diags.extend(crate::at_config_key(&loaded.root, "output", vec![Diagnostic::file("output", message)]));
     }
-    let clashes = render::clash::Clashes::new(&loaded.root, &loaded.theme);
+    let clashes = render::clash::Clashes::new(&loaded.root, &loaded.theme, &loaded.site);
     let sink = |page: render::Page| {
         if clashes.blocks(&page.path) {
             return Ok(());
@@ -69,16 +69,17 @@ pub fn check(root: &Path, drafts: bool) -> Result<CheckReport, Error> {
         Err(RenderError::Templates(d)) => diags.extend(d),
         Err(RenderError::Write(io)) => return Err(Error::Setup(io.to_string())),
     }
-    diags.extend(clashes.into_diagnostics(&loaded.config));
+    diags.extend(clashes.diagnostics(&loaded.config));
     let mut files = files.into_inner().unwrap_or_default();
     files.extend(loaded.theme.statics.keys().cloned());
+    files.extend(clashes.assets().map(|(path, _)| path.to_string()));
     let ids = ids.into_inner().unwrap_or_default();
     // Entries that failed to parse have no page, but links to them are not broken: report the
     // entry's own error, not a cascade of link errors.
     let unparsed: HashSet<String> = diags
         .iter()
         .filter(|d| d.path.extension().is_some_and(|x| x == "md"))
-        .filter_map(|d| d.path.file_stem().map(|s| crate::url::key(&s.to_string_lossy())))
+        .map(|d| crate::content::default_slug(&content, &loaded.root.join(&d.path)))
         .collect();
     diags.extend(check_links(&loaded, root_path, &files, &ids, &unparsed));
     crate::finish_diagnostics(root, &mut diags);

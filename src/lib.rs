@@ -158,7 +158,7 @@ pub fn load_lenient(
 
     let t = Instant::now();
     let content_dir = root.join(&config.build.content);
-    let files =
+    let tree =
         content::walk(root, &content_dir).map_err(|diags| Error::Input(at_config_key(root, "content", diags)))?;
     timings.walk = t.elapsed();
 
@@ -167,7 +167,8 @@ pub fn load_lenient(
         markdown: MarkdownOptions { east_asian_line_breaks: config.markdown.east_asian_line_breaks },
         drafts: config.build.drafts,
     };
-    let content::Load { entries, absent, mut diags } = content::load(root, &content_dir, &files, opts);
+    let content::Load { entries, absent, mut diags } =
+        content::load(root, &content_dir, &tree.entries, &tree.bundles, opts);
     diags.extend(config_diags);
     timings.parse = t.elapsed();
 
@@ -180,6 +181,7 @@ pub fn load_lenient(
     let t = Instant::now();
     let (site, site_diags) = Site::build_lenient(&config, entries, &absent);
     let mut warnings = site::draft_id_clashes(&site.entries, &absent);
+    warnings.extend(tree.stray_warnings(root));
     timings.model = t.elapsed();
     diags.extend(site_diags);
     finish_diagnostics(root, &mut warnings);
@@ -273,7 +275,7 @@ fn build_in_pool(opts: &BuildOptions) -> Result<BuildReport, Error> {
     let write_ns = AtomicU64::new(0);
     let bytes = AtomicU64::new(0);
     let files = AtomicU64::new(0);
-    let clashes = render::clash::Clashes::new(&loaded.root, &loaded.theme);
+    let clashes = render::clash::Clashes::new(&loaded.root, &loaded.theme, &loaded.site);
     let write = |path: &str, data: &[u8]| -> std::io::Result<()> {
         if clashes.blocks(path) {
             return Ok(());
@@ -298,8 +300,8 @@ fn build_in_pool(opts: &BuildOptions) -> Result<BuildReport, Error> {
     }
     let sink = |page: render::Page| write(&page.path, &page.bytes);
     let rendered = render::render(&loaded.site, &loaded.config, &loaded.base, &mut loaded.tera, &loaded.theme, &sink);
-    // Static files in the way and template errors are reported together.
-    let mut problems = clashes.into_diagnostics(&loaded.config);
+    // Files in each other's way and template errors are reported together.
+    let mut problems = clashes.diagnostics(&loaded.config);
     let pages = match rendered {
         Ok(pages) => pages,
         Err(RenderError::Templates(d)) => {
@@ -314,6 +316,7 @@ fn build_in_pool(opts: &BuildOptions) -> Result<BuildReport, Error> {
         finish_diagnostics(&loaded.root, &mut problems);
         return Err(Error::Input(problems));
     }
+    let assets = copy_assets(&staging, &clashes, &loaded.root)?;
     timings.render = t.elapsed();
     timings.write = Duration::from_nanos(write_ns.load(Ordering::Relaxed));
 
@@ -331,7 +334,7 @@ fn build_in_pool(opts: &BuildOptions) -> Result<BuildReport, Error> {
     let report = BuildReport {
         warnings,
         entries: loaded.site.entries.len(),
-        pages: pages + loaded.theme.statics.len(),
+        pages: pages + loaded.theme.statics.len() + assets,
         bytes: bytes.load(Ordering::Relaxed),
         output,
         timings,
@@ -341,6 +344,19 @@ fn build_in_pool(opts: &BuildOptions) -> Result<BuildReport, Error> {
     // line is about to exit anyway.
     free_beside(loaded);
     Ok(report)
+}
+
+/// Copies every bundle's assets into the staging tree, in output-path order; returns how many.
+fn copy_assets(staging: &Staging, clashes: &render::clash::Clashes<'_>, root: &Path) -> Result<usize, Error> {
+    let mut n = 0;
+    for (rel, source) in clashes.assets() {
+        staging.copy(rel, source).map_err(|e| {
+            let message = format!("cannot be copied to `{rel}` in the output: {e}");
+            Error::Input(vec![Diagnostic::file(content::shown(root, source), message)])
+        })?;
+        n += 1;
+    }
+    Ok(n)
 }
 
 /// Drops `value` on a thread of its own, so that nobody waits for a large structure to be freed.

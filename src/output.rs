@@ -180,8 +180,13 @@ impl Staging {
     pub fn copy_static(&self, rel: &str, source: &StaticSource) -> std::io::Result<()> {
         match source {
             StaticSource::Embedded(bytes) => self.write(rel, bytes),
-            StaticSource::File(src) => std::fs::copy(src, self.prepare(rel)?).map(|_| ()),
+            StaticSource::File(src) => self.copy(rel, src).map(|_| ()),
         }
+    }
+
+    /// Copies the file `source` to `rel` inside the staging tree; returns the bytes copied.
+    pub fn copy(&self, rel: &str, source: &Path) -> std::io::Result<u64> {
+        std::fs::copy(source, self.prepare(rel)?)
     }
 
     /// The path of `rel` inside the staging directory, with its parent directories made.

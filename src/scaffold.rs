@@ -58,9 +58,9 @@ struct Used {
 
 fn used(root: &Path, content: &Path) -> Used {
     let mut u = Used { ids: Vec::new(), incident_slugs: Vec::new(), article_slugs: Vec::new() };
-    let Ok(files) = content::walk(root, content) else { return u };
+    let Ok(tree) = content::walk(root, content) else { return u };
     let opts = LoadOptions { markdown: MarkdownOptions { east_asian_line_breaks: true }, drafts: true };
-    let load = content::load(root, content, &files, opts);
+    let load = content::load(root, content, &tree.entries, &tree.bundles, opts);
     for e in &load.entries {
         u.ids.extend(e.id().map(str::to_string));
         match e.kind() {
@@ -84,11 +84,9 @@ fn used(root: &Path, content: &Path) -> Used {
         u.incident_slugs.push(a.slug.clone());
         u.article_slugs.push(a.slug.clone());
     }
+    // (A bundle is named by its directory.)
     u.ids.extend(
-        files
-            .iter()
-            .filter_map(|f| f.file_stem().map(|s| s.to_string_lossy().into_owned()))
-            .filter(|s| frontmatter::is_series_id(s)),
+        tree.entries.iter().map(|f| content::default_slug(content, f)).filter(|s| frontmatter::is_series_id(s)),
     );
     u
 }

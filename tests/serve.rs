@@ -1213,3 +1213,34 @@ fn a_burst_of_file_events_causes_few_rebuilds() {
     assert!(build > before, "no new build was announced");
     assert!((1..=10).contains(&reloads), "the tab reloaded {reloads} times");
 }
+
+/// A bundle's assets are served beside its page; saving, adding and removing one is picked up;
+/// a file in no bundle is a warning on the console.
+#[test]
+fn bundle_assets_are_served_and_watched() {
+    let bundle = "content/incidents/2024/2024-001";
+    let server = Server::start("bundle", &[], |root| {
+        std::fs::create_dir_all(root.join(bundle)).unwrap();
+        std::fs::rename(root.join(ENTRY), root.join(bundle).join("index.md")).unwrap();
+        write(root, &format!("{bundle}/図1.png"), "一枚目");
+        write(root, "content/incidents/2024/loose.png", "x");
+    });
+    let url = format!("{ENTRY_URL}{}", encode_path("図1.png"));
+    let r = server.get(&url);
+    assert_eq!((r.status, r.header("content-type")), (200, Some("image/png")));
+    assert_eq!(r.body, "一枚目".as_bytes());
+    assert!(
+        server.stderr().contains("content/incidents/2024/loose.png: warning: is not copied"),
+        "{}",
+        server.stderr()
+    );
+
+    std::fs::write(server.root.join(bundle).join("図1.png"), "二枚目").unwrap();
+    server.wait_for(&url, "the saved asset", |r| r.body == "二枚目".as_bytes());
+    let added = format!("{ENTRY_URL}files/{}", encode_path("リリース.pdf"));
+    write(&server.root, &format!("{bundle}/files/リリース.pdf"), "%PDF");
+    let r = server.wait_for(&added, "the added asset", |r| r.status == 200);
+    assert_eq!(r.header("content-type"), Some("application/pdf"));
+    std::fs::remove_file(server.root.join(bundle).join("図1.png")).unwrap();
+    server.wait_for(&url, "the removed asset gone", |r| r.status == 404);
+}

@@ -3,6 +3,7 @@
 //! Loading walks the tree once, then reads, splits, parses and renders each file in parallel:
 //! the files are independent, so nothing here needs a lock.
 
+pub mod bundle;
 pub mod frontmatter;
 pub mod markdown;
 mod yaml;
@@ -14,6 +15,7 @@ use rayon::prelude::*;
 
 use crate::diag::{self, Diagnostic};
 use crate::url;
+pub use bundle::{Asset, Bundles, Stray, Tree};
 pub use frontmatter::{At, Date, FrontMatter, Kind, Period, Source, iso_date};
 pub use markdown::{Heading, MarkdownOptions};
 
@@ -32,6 +34,8 @@ pub struct Entry {
     pub headings: Vec<markdown::Heading>,
     /// Link destinations in the body with their (file) line and column.
     pub links: Vec<At<String>>,
+    /// Files copied beside the page: the rest of its bundle (none for an entry of its own).
+    pub assets: Vec<Asset>,
 }
 
 impl Entry {
@@ -59,10 +63,12 @@ pub struct LoadOptions {
     pub drafts: bool,
 }
 
-/// Finds every Markdown file under `content_dir`, sorted, so that the order of everything
-/// downstream does not depend on the file system.
-pub fn walk(root: &Path, content_dir: &Path) -> Result<Vec<PathBuf>, Vec<Diagnostic>> {
+/// Finds every file under `content_dir`, sorted, so that the order of everything downstream does
+/// not depend on the file system: the Markdown files, and the others sorted into bundles' assets
+/// and strays.
+pub fn walk(root: &Path, content_dir: &Path) -> Result<Tree, Vec<Diagnostic>> {
     let mut files = Vec::new();
+    let mut others = Vec::new();
     let mut diags = Vec::new();
     if !content_dir.is_dir() {
         let what = if content_dir.exists() { "is a file" } else { "does not exist" };
@@ -80,6 +86,7 @@ pub fn walk(root: &Path, content_dir: &Path) -> Result<Vec<PathBuf>, Vec<Diagnos
             Ok(e) if e.file_type().is_file() && is_markdown(e.path()) => {
                 files.push(e.into_path());
             }
+            Ok(e) if e.file_type().is_file() => others.push(e.into_path()),
             Ok(_) => {}
             // A hidden link to nowhere (the filter above sees only what can be followed), or one
             // that is not an entry (a backup, an image gone), is not ours.
@@ -102,14 +109,14 @@ pub fn walk(root: &Path, content_dir: &Path) -> Result<Vec<PathBuf>, Vec<Diagnos
             }
         }
     }
-    if diags.is_empty() { Ok(files) } else { Err(diags) }
+    if diags.is_empty() { Ok(Tree::new(content_dir, files, others)) } else { Err(diags) }
 }
 
 fn is_hidden(name: &std::ffi::OsStr) -> bool {
     name.as_encoded_bytes().first() == Some(&b'.')
 }
 
-fn is_markdown(path: &Path) -> bool {
+pub fn is_markdown(path: &Path) -> bool {
     path.extension().is_some_and(|x| x == "md")
 }
 
@@ -118,10 +125,11 @@ fn is_dangling(path: &Path) -> bool {
     path.symlink_metadata().is_ok_and(|m| m.file_type().is_symlink()) && !path.exists()
 }
 
-/// Reads and parses `files` in parallel. Returns the entries that parsed and every problem of
-/// every file, sorted; the caller fails the build if there is any problem, but can still check
-/// the good entries against each other so that one run reports everything.
-pub fn load(root: &Path, content_dir: &Path, files: &[PathBuf], opts: LoadOptions) -> Load {
+/// Reads and parses `files` in parallel, each bundle's `index.md` given its assets from
+/// `bundles`. Returns the entries that parsed and every problem of every file, sorted; the caller
+/// fails the build if there is any problem, but can still check the good entries against each
+/// other so that one run reports everything.
+pub fn load(root: &Path, content_dir: &Path, files: &[PathBuf], bundles: &Bundles, opts: LoadOptions) -> Load {
     // Workers take files in order from one counter, so that the prefetchers, which go through
     // them in the same order, stay ahead of all of them.
     let next = AtomicUsize::new(0);
@@ -130,7 +138,11 @@ pub fn load(root: &Path, content_dir: &Path, files: &[PathBuf], opts: LoadOption
         loop {
             let i = next.fetch_add(1, Ordering::Relaxed);
             let Some(f) = files.get(i) else { break };
-            mine.push((i, load_one(root, content_dir, f, opts)));
+            let loaded = load_one(root, content_dir, f, opts).map(|mut e| {
+                e.assets = bundles.get(f).cloned().unwrap_or_default();
+                e
+            });
+            mine.push((i, loaded));
         }
         mine
     };
@@ -204,7 +216,7 @@ impl Absent {
         let slug = names
             .slug
             .or_else(|| names.id.as_ref().map(|id| id.value.clone()).filter(|_| kind == Kind::Incident))
-            .unwrap_or_else(|| stem_key(file));
+            .unwrap_or_else(|| default_slug(content_dir, file));
         Absent { path: path.to_path_buf(), id: names.id, slug, draft, follows: names.follows }
     }
 }
@@ -218,9 +230,11 @@ fn default_kind(content_dir: &Path, file: &Path) -> Kind {
     }
 }
 
-/// The slug a file name gives.
-fn stem_key(file: &Path) -> String {
-    url::key(&file.file_stem().map(|s| s.to_string_lossy()).unwrap_or_default())
+/// The slug a file's name gives: a bundle's is its directory's name, any other file's its stem.
+pub fn default_slug(content_dir: &Path, file: &Path) -> String {
+    let name =
+        if bundle::is_index(content_dir, file) { file.parent().and_then(Path::file_name) } else { file.file_stem() };
+    url::key(&name.map(|s| s.to_string_lossy()).unwrap_or_default())
 }
 
 /// Below this many files the corpus loads in a fraction of a second either way, and is usually
@@ -332,7 +346,7 @@ pub fn parse_entry(
     let slug = match (&meta.slug, &meta.id) {
         (Some(s), _) => s.value.clone(),
         (None, Some(id)) if meta.kind == Kind::Incident => id.value.clone(),
-        _ => stem_key(file),
+        _ => default_slug(content_dir, file),
     };
 
     let body = markdown::render(split.body, opts.markdown);
@@ -354,6 +368,7 @@ pub fn parse_entry(
         char_count: body.char_count,
         headings: body.headings,
         links,
+        assets: Vec::new(),
     }))
 }
 
@@ -435,8 +450,10 @@ mod tests {
             .collect();
         assert!(files.len() >= PREFETCH_MIN_FILES);
         let pool = |n| rayon::ThreadPoolBuilder::new().num_threads(n).build().unwrap();
-        let Load { entries, absent, diags } = pool(2).install(|| load(&root, &content, &files, OPTS));
-        let Load { entries: one, diags: one_diags, .. } = pool(1).install(|| load(&root, &content, &files, OPTS));
+        let none = Bundles::new();
+        let Load { entries, absent, diags } = pool(2).install(|| load(&root, &content, &files, &none, OPTS));
+        let Load { entries: one, diags: one_diags, .. } =
+            pool(1).install(|| load(&root, &content, &files, &none, OPTS));
         std::fs::remove_dir_all(&root).unwrap();
         assert_eq!(entries.len(), 2100 - 5);
         assert_eq!(diags.len(), 5);
@@ -464,6 +481,21 @@ mod tests {
         let e = parse("articles/Hello World.md", "---\ntitle: t\ndate: 2024-01-30\n---\n本文").unwrap().unwrap();
         assert_eq!(e.kind(), Kind::Article);
         assert_eq!(e.slug, "hello-world");
+    }
+
+    #[test]
+    fn a_bundle_is_named_by_its_directory() {
+        let fm = "---\ntitle: t\ndate: 2024-01-30\norganization: X\n---\n";
+        let e = parse("incidents/2024/2024-033/index.md", fm).unwrap().unwrap();
+        assert_eq!((e.kind(), e.slug.as_str()), (Kind::Incident, "2024-033"));
+        let with_id = fm.replace("title: t", "title: t\nid: \"2024-034\"");
+        assert_eq!(parse("incidents/2024/x/index.md", &with_id).unwrap().unwrap().slug, "2024-034");
+        let e = parse("articles/Guide Book/index.md", "---\ntitle: t\ndate: 2024-01-30\n---\n").unwrap().unwrap();
+        assert_eq!(e.slug, "guide-book");
+        let e = parse("articles/g/index.md", "---\ntitle: t\ndate: 2024-01-30\nslug: Mine\n---\n").unwrap().unwrap();
+        assert_eq!(e.slug, "mine");
+        // The content directory's own index.md is no bundle.
+        assert_eq!(parse("index.md", "---\ntitle: t\ndate: 2024-01-30\n---\n").unwrap().unwrap().slug, "index");
     }
 
     #[test]

@@ -6,6 +6,7 @@
 //! global context once: no page re-serializes the whole site.
 
 mod alias;
+pub mod assets;
 pub mod cards;
 pub mod clash;
 pub mod dataset;

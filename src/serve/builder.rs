@@ -3,10 +3,11 @@
 //! The last good [`Loaded`] is kept. After a change to content files only, just those files are
 //! re-parsed; if every front matter is what it was and no entry appeared or disappeared, the new
 //! bodies are patched into the site model and only the pages that show them are rendered again
-//! (see [`affected_jobs`]). Any other content change rebuilds the model from the kept entries
-//! plus the re-parsed ones and renders everything; a theme change re-renders everything; a
-//! `book.toml` change, any error, or any doubt reloads the site from scratch, exactly as
-//! `build` would.
+//! (see [`affected_jobs`]). A saved asset of a bundle is read again and nothing rendered. Any
+//! other content change rebuilds the model from the kept entries plus the re-parsed ones and
+//! renders everything; a theme change re-renders everything; a `book.toml` change, a file added
+//! to or removed from a bundle, a stray file, any error, or any doubt reloads the site from
+//! scratch, exactly as `build` would.
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -17,7 +18,7 @@ use axum::body::Bytes;
 
 use super::affected::{BodyChange, affected_jobs};
 use crate::config::{CONFIG_FILE, Config};
-use crate::content::{self, Entry, LoadOptions, MarkdownOptions};
+use crate::content::{self, Bundles, Entry, LoadOptions, MarkdownOptions};
 use crate::diag::Diagnostic;
 use crate::render::theme::StaticSource;
 use crate::render::{self, Job, Page, RenderError, Theme};
@@ -56,13 +57,27 @@ pub struct Report {
     pub rendered: Rendered,
     pub mode: Mode,
     pub entries: usize,
-    /// Files rendered (statics included in full renders).
+    /// Files rendered (statics and assets included in full renders).
     pub files: usize,
+    /// What loads but may not be what was meant (stray files...): given by full loads only, the
+    /// only ones that can change them.
+    pub warnings: Vec<Diagnostic>,
 }
 
 impl Report {
     fn unchanged() -> Report {
-        Report { rendered: Rendered::Nothing, mode: Mode::Unchanged, entries: 0, files: 0 }
+        Report { rendered: Rendered::Nothing, mode: Mode::Unchanged, entries: 0, files: 0, warnings: Vec::new() }
+    }
+
+    /// `pages` rendered, or read again, with nothing else changed.
+    fn some(entries: usize, pages: Vec<Page>) -> Report {
+        Report {
+            entries,
+            files: pages.len(),
+            rendered: Rendered::Some(pages),
+            mode: Mode::Incremental,
+            warnings: vec![],
+        }
     }
 }
 
@@ -100,16 +115,40 @@ fn stamp(path: &Path) -> Stamp {
 struct State {
     loaded: Loaded,
     content_dir: PathBuf,
-    /// Every Markdown file under the content directory (drafts too) when last loaded.
+    /// Every Markdown file and asset under the content directory (drafts' too) when last loaded.
     stamps: HashMap<PathBuf, Stamp>,
+    /// The bundles and stray files when last loaded: any change to them is a full load.
+    shape: Shape,
     /// Entry path (as in `Entry::path`) → index in `site.entries`.
     index: HashMap<PathBuf, usize>,
+    /// Source → output path of every asset in the output.
+    assets: HashMap<PathBuf, String>,
 }
 
 impl State {
     fn reindex(&mut self) {
         self.index = self.loaded.site.entries.iter().enumerate().map(|(i, e)| (e.path.clone(), i)).collect();
+        self.assets = render::assets::placed(&self.loaded.site)
+            .into_iter()
+            .map(|(path, source)| (source.to_path_buf(), path))
+            .collect();
     }
+
+    /// The assets in `changed`, read again (`None` when one cannot be read).
+    fn reread(&self, changed: &[PathBuf]) -> Option<Vec<Page>> {
+        changed
+            .iter()
+            .filter_map(|f| self.assets.get(f).map(|path| (f, path)))
+            .map(|(f, path)| std::fs::read(f).ok().map(|bytes| Page { path: path.clone(), bytes }))
+            .collect()
+    }
+}
+
+/// Which files are bundles' assets and which are strays.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Shape {
+    bundles: Bundles,
+    strays: Vec<(PathBuf, content::Stray)>,
 }
 
 /// What a set of changed paths touches.
@@ -189,8 +228,10 @@ impl Builder {
             files: pages.len(),
             rendered: Rendered::All(pages),
             mode: Mode::Full,
+            warnings: loaded.warnings.clone(),
         };
-        let mut state = State { loaded, content_dir, stamps, index: HashMap::new() };
+        let (stamps, shape) = stamps;
+        let mut state = State { loaded, content_dir, stamps, shape, index: HashMap::new(), assets: HashMap::new() };
         state.reindex();
         self.state = Some(state);
         Ok(report)
@@ -221,26 +262,35 @@ impl Builder {
             }
         }
         let mut bodies = Vec::new();
-        if !touched.content.is_empty() {
+        // Assets saved: read again, rendered nowhere.
+        let (saved, others): (HashSet<PathBuf>, HashSet<PathBuf>) =
+            touched.content.into_iter().partition(|f| state.assets.contains_key(f) && f.is_file());
+        let mut assets: Vec<PathBuf> = saved.into_iter().collect();
+        for f in &assets {
+            state.stamps.insert(f.clone(), stamp(f));
+        }
+        if !others.is_empty() {
             // Saves of files known to be entries are taken as the whole change (the usual edit,
             // which must be quick); anything else (a new, removed or renamed file, a directory)
             // scans every stamp.
-            let quick = touched.content.iter().all(|f| state.stamps.contains_key(f) && f.is_file());
+            let quick = others.iter().all(|f| state.stamps.contains_key(f) && content::is_markdown(f) && f.is_file());
             self.scan_pending |= quick;
-            match update_content(&self.root, &mut state, &touched.content, quick) {
+            match update_content(&self.root, &mut state, &others, quick, &mut assets) {
                 Some(ContentChange::Unchanged) => {}
                 Some(ContentChange::Bodies(b)) => bodies = b,
                 Some(ContentChange::Model) => render_everything = true,
                 None => return self.full(),
             }
         }
+        let Some(mut reread) = state.reread(&assets) else { return self.full() };
 
         let entries = state.loaded.site.entries.len();
         let report = if render_everything {
             match render_all(&mut state.loaded) {
                 Ok(pages) => {
                     self.search_stale = false;
-                    Report { entries, files: pages.len(), rendered: Rendered::All(pages), mode: Mode::RenderAll }
+                    let files = pages.len();
+                    Report { entries, files, rendered: Rendered::All(pages), mode: Mode::RenderAll, warnings: vec![] }
                 }
                 Err(_) => return self.full(),
             }
@@ -253,11 +303,14 @@ impl Builder {
                 self.search_stale = true;
             }
             match render_pages(l, &|job| jobs.contains(job)) {
-                Ok(pages) => {
-                    Report { entries, files: pages.len(), rendered: Rendered::Some(pages), mode: Mode::Incremental }
+                Ok(mut pages) => {
+                    pages.append(&mut reread);
+                    Report::some(entries, pages)
                 }
                 Err(_) => return self.full(),
             }
+        } else if !reread.is_empty() {
+            Report::some(entries, reread)
         } else {
             Report::unchanged()
         };
@@ -282,9 +335,7 @@ impl Builder {
         let state = self.state.as_mut()?;
         let entries = state.loaded.site.entries.len();
         Some(match render_pages(&mut state.loaded, &|job| *job == Job::SearchIndex) {
-            Ok(pages) => {
-                Ok(Report { entries, files: pages.len(), rendered: Rendered::Some(pages), mode: Mode::Incremental })
-            }
+            Ok(pages) => Ok(Report::some(entries, pages)),
             Err(diags) => {
                 self.state = None;
                 Err(diags)
@@ -302,13 +353,12 @@ enum ContentChange {
     Model,
 }
 
-fn stamp_all(root: &Path, content_dir: &Path) -> HashMap<PathBuf, Stamp> {
-    content::walk(root, content_dir)
-        .unwrap_or_default()
-        .into_iter()
-        .map(|f| (stamp(&f), f))
-        .map(|(s, f)| (f, s))
-        .collect()
+/// The stamps of every entry and asset, and which files are assets and strays.
+fn stamp_all(root: &Path, content_dir: &Path) -> (HashMap<PathBuf, Stamp>, Shape) {
+    let tree = content::walk(root, content_dir).unwrap_or_default();
+    let stamps =
+        tree.entries.iter().map(PathBuf::as_path).chain(tree.asset_files()).map(|f| (f.to_path_buf(), stamp(f)));
+    (stamps.collect(), Shape { bundles: tree.bundles, strays: tree.strays })
 }
 
 /// Two versions of an entry with the same front matter (and so the same place in the model).
@@ -318,9 +368,16 @@ fn same_front_matter(a: &Entry, b: &Entry) -> bool {
 }
 
 /// Brings the content up to date: re-parses the `hinted` files only when `quick`, else every
-/// file whose stamp differs (or that is hinted), and notices every file that disappeared. `None`
-/// on any problem.
-fn update_content(root: &Path, state: &mut State, hinted: &HashSet<PathBuf>, quick: bool) -> Option<ContentChange> {
+/// entry whose stamp differs (or that is hinted), adds every asset whose stamp differs to
+/// `assets`, and notices every file that disappeared. `None` on any problem, and when files were
+/// added to or removed from bundles, or stray files were.
+fn update_content(
+    root: &Path,
+    state: &mut State,
+    hinted: &HashSet<PathBuf>,
+    quick: bool,
+    assets: &mut Vec<PathBuf>,
+) -> Option<ContentChange> {
     let config = &state.loaded.config;
     let (reparse, removed) = if quick {
         for f in hinted {
@@ -328,10 +385,20 @@ fn update_content(root: &Path, state: &mut State, hinted: &HashSet<PathBuf>, qui
         }
         (hinted.iter().cloned().collect(), Vec::new())
     } else {
-        let files = content::walk(root, &state.content_dir).ok()?;
-        let mut stamps = HashMap::with_capacity(files.len());
+        let tree = content::walk(root, &state.content_dir).ok()?;
+        if (&tree.bundles, &tree.strays) != (&state.shape.bundles, &state.shape.strays) {
+            return None;
+        }
+        let mut stamps = HashMap::with_capacity(tree.entries.len());
         let mut reparse = Vec::new();
-        for f in files {
+        for f in tree.asset_files() {
+            let s = stamp(f);
+            if state.stamps.get(f) != Some(&s) || hinted.contains(f) {
+                assets.push(f.to_path_buf());
+            }
+            stamps.insert(f.to_path_buf(), s);
+        }
+        for f in tree.entries {
             let s = stamp(&f);
             if state.stamps.get(&f) != Some(&s) || hinted.contains(&f) {
                 reparse.push(f.clone());
@@ -351,7 +418,8 @@ fn update_content(root: &Path, state: &mut State, hinted: &HashSet<PathBuf>, qui
         markdown: MarkdownOptions { east_asian_line_breaks: config.markdown.east_asian_line_breaks },
         drafts: config.build.drafts,
     };
-    let content::Load { entries, diags, .. } = content::load(root, &state.content_dir, &reparse, opts);
+    let content::Load { entries, diags, .. } =
+        content::load(root, &state.content_dir, &reparse, &state.shape.bundles, opts);
     if !diags.is_empty() {
         return None;
     }
@@ -407,7 +475,7 @@ fn template_errors(e: RenderError) -> Vec<Diagnostic> {
 /// Renders the pages `select` accepts (and the sitemap) into a list.
 fn render_pages(l: &mut Loaded, select: &(dyn Fn(&Job) -> bool + Sync)) -> Result<Vec<Page>, Vec<Diagnostic>> {
     let out: Mutex<Vec<Page>> = Mutex::new(Vec::new());
-    let clashes = render::clash::Clashes::new(&l.root, &l.theme);
+    let clashes = render::clash::Clashes::new(&l.root, &l.theme, &l.site);
     let sink = |page: Page| -> std::io::Result<()> {
         if !clashes.blocks(&page.path) {
             out.lock().map_err(|_| std::io::Error::other("page list poisoned"))?.push(page);
@@ -417,7 +485,7 @@ fn render_pages(l: &mut Loaded, select: &(dyn Fn(&Job) -> bool + Sync)) -> Resul
     let rendered = render::render_selected(&l.site, &l.config, &l.base, &mut l.tera, &l.theme, select, &sink);
     // Served, a page would hide the static file in its way; built, the clash is an error, and it
     // is reported with the template errors, as `build` does.
-    let mut diags = clashes.into_diagnostics(&l.config);
+    let mut diags = clashes.diagnostics(&l.config);
     if let Err(e) = rendered {
         diags.extend(template_errors(e));
     }
@@ -451,7 +519,16 @@ pub fn render_all(l: &mut Loaded) -> Result<PageMap, Vec<Diagnostic>> {
     for page in render_pages(l, &|_| true)? {
         map.insert(page.path, Bytes::from(page.bytes));
     }
-    Ok(map)
+    // Assets in the way of anything were reported by render_pages.
+    for (path, source) in render::assets::placed(&l.site) {
+        match std::fs::read(source) {
+            Ok(bytes) => {
+                map.insert(path, Bytes::from(bytes));
+            }
+            Err(e) => diags.push(Diagnostic::file(content::shown(&l.root, source), format!("cannot be read: {e}"))),
+        }
+    }
+    if diags.is_empty() { Ok(map) } else { Err(diags) }
 }
 
 #[cfg(test)]
@@ -732,6 +809,107 @@ mod tests {
         assert!(t.config && t.theme);
         assert_eq!(t.content, HashSet::from([root.join("content/a.md")]));
         assert!(classify(root, &content, &[root.join("book.toml~"), root.join("public/a")]).is_empty());
+    }
+
+    /// Turns `ENTRY` into a bundle with one asset; returns the asset's path.
+    fn bundle(site: &TempSite) -> PathBuf {
+        let dir = site.path("content/incidents/2024/2024-001");
+        std::fs::create_dir_all(dir.join("files")).unwrap();
+        std::fs::rename(site.path(ENTRY), dir.join("index.md")).unwrap();
+        let asset = dir.join("files/図1.png");
+        std::fs::write(&asset, "一枚目").unwrap();
+        asset
+    }
+
+    /// A site with a bundle, built: the site, the bundle's asset, the builder and its pages.
+    fn bundled(label: &str) -> (TempSite, PathBuf, Builder, PageMap) {
+        let site = TempSite::new(label);
+        let asset = bundle(&site);
+        let mut b = site.builder();
+        let mut pages = PageMap::new();
+        apply(&mut pages, b.full().unwrap().rendered);
+        (site, asset, b, pages)
+    }
+
+    #[test]
+    fn a_saved_asset_is_read_again_and_nothing_rendered() {
+        let (site, asset, mut b, mut pages) = bundled("asset-save");
+        assert_eq!(&pages["incidents/2024-001/files/図1.png"][..], "一枚目".as_bytes());
+        std::fs::write(&asset, "二枚目").unwrap();
+        let report = b.rebuild(std::slice::from_ref(&asset)).unwrap();
+        assert_eq!((report.mode, report.files), (Mode::Incremental, 1));
+        apply(&mut pages, report.rendered);
+        assert_eq!(&pages["incidents/2024-001/files/図1.png"][..], "二枚目".as_bytes());
+        // Found by its stamp too, when only the directory is reported.
+        std::fs::write(&asset, "三枚目").unwrap();
+        let report = b.rebuild(&[site.path("content/incidents")]).unwrap();
+        assert_eq!(report.mode, Mode::Incremental);
+        apply(&mut pages, report.rendered);
+        assert_same(&pages, &site.fresh());
+        // The re-parsed index.md keeps its assets when everything is rendered again.
+        let index = site.edit("content/incidents/2024/2024-001/index.md", |t| t.replace("tags: [ddos]", "tags: [新]"));
+        let report = b.rebuild(&[index]).unwrap();
+        assert_eq!(report.mode, Mode::RenderAll);
+        apply(&mut pages, report.rendered);
+        assert!(pages.contains_key("incidents/2024-001/files/図1.png"));
+        assert_same(&pages, &site.fresh());
+    }
+
+    #[test]
+    fn assets_and_strays_added_or_removed_reload_the_site() {
+        let (site, asset, mut b, mut pages) = bundled("asset-add");
+        let added = site.path("content/incidents/2024/2024-001/リリース.pdf");
+        std::fs::write(&added, "%PDF").unwrap();
+        let report = b.rebuild(std::slice::from_ref(&added)).unwrap();
+        assert_eq!(report.mode, Mode::Full);
+        apply(&mut pages, report.rendered);
+        assert!(pages.contains_key("incidents/2024-001/リリース.pdf"));
+        std::fs::remove_file(&asset).unwrap();
+        apply(&mut pages, b.rebuild(&[asset]).unwrap().rendered);
+        assert!(!pages.contains_key("incidents/2024-001/files/図1.png"));
+        // A file in no bundle: a warning, shown with the reload.
+        let stray = site.path("content/incidents/2024/chart.png");
+        std::fs::write(&stray, "png").unwrap();
+        let report = b.rebuild(&[stray]).unwrap();
+        assert_eq!(report.mode, Mode::Full);
+        let warnings: Vec<String> = report.warnings.iter().map(ToString::to_string).collect();
+        assert!(
+            warnings.len() == 1 && warnings[0].starts_with("content/incidents/2024/chart.png: warning: is not copied"),
+            "{warnings:?}"
+        );
+        apply(&mut pages, report.rendered);
+        assert_same(&pages, &site.fresh());
+    }
+
+    #[test]
+    fn publishing_a_draft_bundle_publishes_its_assets() {
+        let site = TempSite::new("draft-bundle-publish");
+        let dir = site.path("content/incidents/2024/2024-004");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("図.png"), "png").unwrap();
+        std::fs::rename(site.path("content/incidents/2024/2024-004.md"), dir.join("index.md")).unwrap();
+        let mut b = site.builder();
+        let mut pages = PageMap::new();
+        apply(&mut pages, b.full().unwrap().rendered);
+        assert!(!pages.keys().any(|k| k.ends_with("図.png")), "a draft's file was published");
+        let index = site.edit("content/incidents/2024/2024-004/index.md", |t| t.replace("draft: true", "draft: false"));
+        let report = b.rebuild(&[index]).unwrap();
+        assert_eq!(report.mode, Mode::RenderAll);
+        apply(&mut pages, report.rendered);
+        assert!(pages.keys().any(|k| k.ends_with("/図.png")), "the published draft's file is missing");
+        assert_same(&pages, &site.fresh());
+    }
+
+    #[test]
+    fn an_asset_in_a_pages_way_is_an_error() {
+        let site = TempSite::new("asset-clash");
+        bundle(&site);
+        std::fs::write(site.path("content/incidents/2024/2024-001/index.html"), "<p>x</p>").unwrap();
+        let Err(diags) = site.builder().full() else { panic!("the clash was not reported") };
+        assert_eq!(diags.len(), 1, "{diags:?}");
+        assert_eq!(diags[0].path, Path::new("content/incidents/2024/2024-001/index.html"));
+        let expected = "is copied to `incidents/2024-001/index.html`, where a page the site writes goes too";
+        assert!(diags[0].message.starts_with(expected), "{diags:?}");
     }
 
     /// The preview shows what `build` would refuse: a static file in a page's way is an error,

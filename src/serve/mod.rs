@@ -66,6 +66,7 @@ pub fn run(opts: ServeOptions) -> Result<(), crate::Error> {
         Ok(report) => {
             let entries = report.entries;
             let files = report.files;
+            print_errors(&report.warnings);
             shared.publish(report.rendered);
             if !opts.quiet {
                 crate::outln!("built {entries} entries into {files} files in {} ms", started.elapsed().as_millis());
@@ -111,6 +112,7 @@ fn browsable(bind: IpAddr) -> IpAddr {
     }
 }
 
+/// Prints errors, or warnings.
 fn print_errors(diags: &[Diagnostic]) {
     for d in diags {
         crate::errln!("{d}");
@@ -227,7 +229,8 @@ impl Rebuilder {
     fn report(&self, paths: &[PathBuf], started: Instant, result: Result<Report, Vec<Diagnostic>>) {
         match result {
             Ok(report) => {
-                let Report { mode, files, entries, rendered } = report;
+                let Report { mode, files, entries, rendered, warnings } = report;
+                print_errors(&warnings);
                 // While the site is broken every relevant change is a full build, so "unchanged"
                 // means nothing relevant changed: the errors stand.
                 if mode == Mode::Unchanged {
