@@ -270,3 +270,31 @@ fn redirect_pages_are_the_same_with_any_number_of_jobs() {
     assert!(tree.contains_key("旧/index.html") && tree.contains_key("c/index.html"));
     assert_eq!(tree, read_tree(&two));
 }
+
+/// An alias where a page bundle's file is copied is an error at the alias, once: the file is
+/// the entry's own, the alias the newer mistake.
+#[test]
+fn an_alias_in_the_way_of_a_bundles_file_is_an_error_at_the_alias() {
+    let (_tmp, root) = site_from_fixture("bundles");
+    let guide = "content/articles/guide/index.md";
+    with_front_matter(
+        &root,
+        guide,
+        "aliases: [/articles/guide/img/diagram.svg/, /articles/guide/img/diagram.svg.html]\n",
+    );
+    let r = build(&root, &[]);
+    r.expect_status(1);
+    expect(
+        &r,
+        guide,
+        2,
+        &["`/articles/guide/img/diagram.svg/`", "is under the site's bundle file `/articles/guide/img/diagram.svg`"],
+    );
+    assert_eq!(r.diagnostics().len(), 1, "{}", r.stderr);
+    // The other alias takes no path of the site.
+    let text = std::fs::read_to_string(root.join(guide)).unwrap().replace("/articles/guide/img/diagram.svg/, ", "");
+    std::fs::write(root.join(guide), text).unwrap();
+    build(&root, &[]).success();
+    let (canonical, _) = redirect_of(&read(&root.join("public"), "articles/guide/img/diagram.svg.html"));
+    assert!(canonical.ends_with("/articles/guide/"), "{canonical}");
+}

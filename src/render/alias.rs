@@ -1,8 +1,8 @@
 //! Redirect pages for the entries' `aliases` (old URLs), rendered through `alias.html`.
 //!
 //! An alias may take no path the site has: it is checked against every file the same render
-//! wrote (so `build`, `check` and `serve` agree), the static files, the entry's own page and
-//! every other alias, with [`clash::in_the_way`]; each alias in the way of something is an error
+//! wrote (so `build`, `check` and `serve` agree), the static files, the page bundles' files, the
+//! entry's own page and every other alias, with [`clash::in_the_way`]; each alias in the way of something is an error
 //! at its line, and gets no page.
 
 use std::collections::BTreeMap;
@@ -24,6 +24,8 @@ enum Taken<'a> {
     /// A file the render wrote.
     Output,
     Static,
+    /// A file of a page bundle, copied beside its page.
+    Asset,
     /// An alias already accepted: the entry's index and the alias.
     Alias(usize, &'a At<String>),
 }
@@ -34,6 +36,8 @@ fn accepted<'s>(r: &Renderer<'s>, written: Vec<String>) -> (Vec<(usize, &'s At<S
     let site = r.site;
     let mut taken: BTreeMap<&str, Taken<'s>> = written.iter().map(|p| (p.as_str(), Taken::Output)).collect();
     taken.extend(r.theme.statics.keys().map(|p| (p.as_str(), Taken::Static)));
+    let assets = super::assets::placed(site);
+    taken.extend(assets.iter().map(|(p, _)| (p.as_str(), Taken::Asset)));
     let mut accepted = Vec::new();
     let mut diags = Vec::new();
     for (i, e) in site.entries.iter().enumerate() {
@@ -58,6 +62,7 @@ fn accepted<'s>(r: &Renderer<'s>, written: Vec<String>) -> (Vec<(usize, &'s At<S
                 Some((p, overlap, taken)) => {
                     let noun = match taken {
                         Taken::Static => "static file",
+                        Taken::Asset => "bundle file",
                         _ if p.ends_with(".html") => "page",
                         _ => "file",
                     };
