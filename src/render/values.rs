@@ -25,20 +25,25 @@ pub fn obj(pairs: Vec<(&'static str, Value)>) -> Value {
     Value::from(pairs.into_iter().collect::<BTreeMap<_, _>>())
 }
 
+/// One item of `page.toc`. Its fields are in key order, as the keys of the maps `obj` makes
+/// iterate: serialized straight into Tera's map, it costs half of what `obj` does.
+#[derive(serde::Serialize)]
+struct TocItem<'a> {
+    children: Vec<TocItem<'a>>,
+    id: &'a str,
+    level: u8,
+    title: &'a str,
+}
+
 /// The table of contents of `headings`: each with the deeper headings that follow it, up to the
 /// next one of its level or higher, as its `children` (a `####` right under a `##` is its child).
 /// Each level down is a deeper heading, so the recursion is at most six deep.
-fn toc(headings: &[Heading]) -> Vec<Value> {
+fn toc(headings: &[Heading]) -> Vec<TocItem<'_>> {
     let mut items = Vec::new();
     let mut i = 0;
     while let Some(h) = headings.get(i) {
         let end = headings[i + 1..].iter().position(|n| n.level <= h.level).map_or(headings.len(), |p| i + 1 + p);
-        items.push(obj(vec![
-            ("level", h.level.into()),
-            ("id", h.id.as_str().into()),
-            ("title", h.title.as_str().into()),
-            ("children", Value::from(toc(&headings[i + 1..end]))),
-        ]));
+        items.push(TocItem { children: toc(&headings[i + 1..end]), id: &h.id, level: h.level, title: &h.title });
         i = end;
     }
     items
@@ -261,7 +266,7 @@ impl<'a> Values<'a> {
             ),
             ("reading_minutes", e.reading_minutes().into()),
             ("char_count", e.char_count.into()),
-            ("toc", Value::from(toc(&e.headings))),
+            ("toc", Value::from_serializable(&toc(&e.headings))),
             ("prev", neighbour(-1)),
             ("next", neighbour(1)),
             ("chain", Value::from(chain)),
