@@ -22,7 +22,7 @@ use common::*;
 const CHROMIUM: &str = "/usr/bin/chromium";
 /// The incident the search must find and the live-reload edit changes.
 const ENTRY: &str = "/incidents/2024-033/";
-const ENTRY_FILE: &str = "content/incidents/2024/2024-033.md";
+const ENTRY_FILE: &str = "content/incidents/2024/2024-033/index.md";
 /// A word of that incident's title (and of no other entry's).
 const QUERY: &str = "東京ヴェルディ";
 /// How long `casebook serve` may take to answer (an unoptimized binary, tests in parallel).
