@@ -204,12 +204,14 @@ fn count_bytes(b: &[u8], test: impl Fn(u8) -> bool) -> usize {
 pub const PAGE_IDS: &[&str] = &["main", "factbox-title", "toc-title", "related-title"];
 
 /// A footnote's label is the id of its definition and the fragment of its references, as
-/// pulldown-cmark writes them; an id must not hold whitespace (`[^注 1]`), so runs of it become
-/// `-`, and a label that then meets another's made form gets `-2`, `-3`...
+/// pulldown-cmark writes them. An id must not hold whitespace (`[^注 1]`), a fragment no `"`,
+/// `<`, `>` or `` ` ``, and neither may repeat an id of the page's own (`[^main]`): such a label
+/// gets an id with `-` for those characters, and `-2`, `-3`... when that is taken.
 #[derive(Default)]
 struct FootnoteIds {
     /// Label as written → id.
     ids: HashMap<String, String>,
+    /// The ids given, after the page's own: filled at the first footnote (most bodies have none).
     taken: HashSet<String>,
 }
 
@@ -219,10 +221,19 @@ impl FootnoteIds {
             Event::FootnoteReference(label) | Event::Start(Tag::FootnoteDefinition(label)) => label,
             _ => return,
         };
+        if self.taken.is_empty() {
+            self.taken.extend(PAGE_IDS.iter().map(|s| s.to_string()));
+        }
         let id = match self.ids.get(&**label) {
             Some(id) => id.clone(),
             None => {
-                let base = label.split_whitespace().collect::<Vec<_>>().join("-");
+                let base: String = label
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join("-")
+                    .chars()
+                    .map(|c| if matches!(c, '"' | '<' | '>' | '`' | '#' | '%') { '-' } else { c })
+                    .collect();
                 let mut id = base.clone();
                 let mut n = 2;
                 while self.taken.contains(&id) {
@@ -390,6 +401,19 @@ mod tests {
         assert_eq!(count(&r.html, "href=\"#注-1\""), 2, "{}", r.html);
         assert!(r.html.contains("href=\"#a-b\">2<") && r.html.contains("href=\"#a-b-2\">3<"), "{}", r.html);
         for id in ["注-1", "a-b", "a-b-2"] {
+            assert_eq!(count(&r.html, &format!("id=\"{id}\"")), 1, "{id}: {}", r.html);
+        }
+    }
+
+    /// `[^main]` took the id of the page's `<main>`, and `[^a"b]` made `href="#a&quot;b"`, which
+    /// no URL may hold.
+    #[test]
+    fn footnote_ids_avoid_the_pages_ids_and_characters_no_fragment_may_hold() {
+        let r = md(
+            "一[^main]、二[^toc-title]、三[^a\"b]、四[^<x>]。\n\n[^main]: 一\n[^toc-title]: 二\n[^a\"b]: 三\n[^<x>]: 四\n",
+        );
+        for id in ["main-2", "toc-title-2", "a-b", "-x-"] {
+            assert_eq!(count(&r.html, &format!("href=\"#{id}\"")), 1, "{id}: {}", r.html);
             assert_eq!(count(&r.html, &format!("id=\"{id}\"")), 1, "{id}: {}", r.html);
         }
     }
