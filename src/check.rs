@@ -179,15 +179,27 @@ fn missing_fragment(href: &str, fragment: &str, headings: Option<&[Heading]>, pa
 fn element_ids(html: &str) -> HashSet<String> {
     let mut ids = HashSet::new();
     for (attr, quote) in [(" id=\"", '"'), (" id='", '\''), (" name=\"", '"'), (" name='", '\'')] {
-        let mut rest = html;
-        while let Some(at) = rest.find(attr) {
-            rest = &rest[at + attr.len()..];
-            let Some(end) = rest.find(quote) else { break };
-            ids.insert(unescape(&rest[..end]));
-            rest = &rest[end..];
+        let mut from = 0;
+        while let Some(at) = html[from..].find(attr).map(|i| from + i) {
+            let value = at + attr.len();
+            let Some(end) = html[value..].find(quote).map(|i| value + i) else { break };
+            from = end;
+            // `name` is a fragment's target only on `<a>`: a `<meta name>` is none.
+            if attr.starts_with(" name") && !in_a_tag(&html[..at]) {
+                continue;
+            }
+            ids.insert(unescape(&html[value..end]));
         }
     }
     ids
+}
+
+/// Whether the tag open at the end of `before` is an `<a>`.
+fn in_a_tag(before: &str) -> bool {
+    before.rfind('<').is_some_and(|lt| {
+        let tag = before[lt + 1..].as_bytes();
+        tag.first().is_some_and(|c| c.eq_ignore_ascii_case(&b'a')) && tag.get(1).is_none_or(|c| c.is_ascii_whitespace())
+    })
 }
 
 fn unescape(s: &str) -> String {
@@ -328,10 +340,11 @@ mod tests {
     fn element_ids_are_the_id_attributes_unescaped() {
         let html = r#"<h2 id="経緯">経緯</h2><p>id="x" in text is escaped: id=&quot;y&quot;</p>
 <section class="a" id="a&amp;b"><h2 class="t" id="factbox-title">x</h2></section><div data-id="no">
-<span id='sq'></span><a name="named"></a>"#;
+<span id='sq'></span><a name="named"></a><meta name="viewport" content="x"><A
+ class="c" name='upper'></A>"#;
         let mut ids: Vec<String> = element_ids(html).into_iter().collect();
         ids.sort();
-        assert_eq!(ids, ["a&b", "factbox-title", "named", "sq", "経緯"]);
+        assert_eq!(ids, ["a&b", "factbox-title", "named", "sq", "upper", "経緯"]);
     }
 
     #[test]
