@@ -197,7 +197,7 @@ fn element_ids(html: &str) -> HashSet<String> {
 /// Whether the tag open at the end of `before` is an `<a>`.
 fn in_a_tag(before: &str) -> bool {
     before.rfind('<').is_some_and(|lt| {
-        let tag = before[lt + 1..].as_bytes();
+        let tag = &before.as_bytes()[lt + 1..];
         tag.first().is_some_and(|c| c.eq_ignore_ascii_case(&b'a')) && tag.get(1).is_none_or(|c| c.is_ascii_whitespace())
     })
 }
