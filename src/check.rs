@@ -86,7 +86,7 @@ pub fn check(root: &Path, drafts: bool) -> Result<CheckReport, Error> {
     if diags.is_empty() {
         Ok(CheckReport { entries: loaded.site.entries.len(), files: files.len(), warnings: loaded.warnings })
     } else {
-        Err(Error::Input(diags))
+        Err(Error::Input(crate::with_warnings(diags, loaded.warnings)))
     }
 }
 

@@ -219,6 +219,14 @@ pub(crate) fn at_config_key(root: &Path, key: &str, diags: Vec<Diagnostic>) -> V
         .collect()
 }
 
+/// The errors of a failed run with its warnings among them, in file order: a run that fails is
+/// not a reason to hide what else it found (a file in no bundle, a draft's clashing id).
+pub(crate) fn with_warnings(mut errors: Vec<Diagnostic>, warnings: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    errors.extend(warnings);
+    diag::sort(&mut errors);
+    errors
+}
+
 /// Sorts, deduplicates and attaches source lines, so every command prints problems alike.
 pub fn finish_diagnostics(root: &Path, diags: &mut Vec<Diagnostic>) {
     diag::sort(diags);
@@ -257,7 +265,9 @@ fn build_in_pool(opts: &BuildOptions) -> Result<BuildReport, Error> {
         // A taxonomy named like a static file is all that is wrong: render anyway, so that the
         // other static files in the way of pages are reported with it.
         (Some(loaded), diags) if only_taxonomy_statics(&loaded, &diags) => loaded,
-        (_, diags) => return Err(Error::Input(diags)),
+        (loaded, diags) => {
+            return Err(Error::Input(with_warnings(diags, loaded.map(|l| l.warnings).unwrap_or_default())));
+        }
     };
     let output = opts.output.clone().unwrap_or_else(|| loaded.root.join(&loaded.config.build.output));
     if let Err(e) = output::check_target(&loaded.root, &loaded.root.join(&loaded.config.build.content), &output) {

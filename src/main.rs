@@ -219,7 +219,7 @@ fn check(args: CheckArgs) -> ExitCode {
                 Format::Github => diags.iter().for_each(|d| outln!("{}", casebook::check::github_annotation(d))),
                 Format::Text => print_diagnostics(&diags),
             }
-            errln!("error: check found {} problem(s)", diags.len());
+            errln!("error: check found {} problem(s)", errors(&diags));
             ExitCode::from(1)
         }
     }
@@ -318,10 +318,15 @@ fn site_root(root: Option<PathBuf>) -> Result<PathBuf, ExitCode> {
     }
 }
 
+/// How many of `diags` are errors: a failed run reports its warnings too.
+fn errors(diags: &[casebook::diag::Diagnostic]) -> usize {
+    diags.iter().filter(|d| !d.warning).count()
+}
+
 fn report(e: &casebook::Error) -> ExitCode {
     let diags = e.diagnostics();
     print_diagnostics(&diags);
-    errln!("error: build failed with {} error(s); the previous output was left as it was", diags.len());
+    errln!("error: build failed with {} error(s); the previous output was left as it was", errors(&diags));
     ExitCode::from(1)
 }
 

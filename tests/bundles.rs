@@ -114,6 +114,16 @@ fn check_passes_links_to_assets_and_reports_a_missing_one() {
     assert_eq!(d.len(), 1, "{}", r.stderr);
     assert_eq!((d[0].path.as_str(), d[0].line, d[0].column), (index, 8, 1), "{d:?}");
     assert!(d[0].message.starts_with("links to `missing.png`, which the site does not have"), "{d:?}");
+    // A run that fails still says what else it found, and counts only the errors.
+    assert!(r.stderr.contains(&format!("{STRAY}: warning: is not copied")), "{}", r.stderr);
+    assert!(r.stderr.contains("check found 1 problem(s)"), "{}", r.stderr);
+    let github = run_in(&root, &["check", "--format", "github"]);
+    assert!(github.stdout.contains(&format!("::warning file={STRAY}::")) && github.stdout.contains("::error file="));
+    std::fs::write(root.join(index), text.replacen("title:", "organisation: x\ntitle:", 1)).unwrap();
+    let b = build(&root, &[]);
+    b.expect_status(1);
+    assert!(b.stderr.contains(&format!("{STRAY}: warning: is not copied")), "{}", b.stderr);
+    assert!(b.stderr.contains("build failed with 1 error(s)"), "{}", b.stderr);
 }
 
 #[test]
