@@ -198,10 +198,21 @@ pub fn load_lenient(
     Ok((loaded, diags))
 }
 
-/// Whether every problem found is a taxonomy path taken by a static file.
-fn only_taxonomy_statics(loaded: &Loaded, diags: &[Diagnostic]) -> bool {
-    let statics = loaded.config.check_statics(&loaded.root, loaded.theme.statics.keys().map(String::as_str));
-    diags.iter().all(|d| statics.iter().any(|s| (&s.path, s.line, &s.message) == (&d.path, d.line, &d.message)))
+/// The problems only rendering finds, from a render into nothing: template errors, and static
+/// files and bundles' files in the way of pages.
+fn render_problems(loaded: &mut Loaded) -> Vec<Diagnostic> {
+    let clashes = render::clash::Clashes::new(&loaded.root, &loaded.theme, &loaded.site);
+    let sink = |page: render::Page| {
+        clashes.blocks(&page.path);
+        Ok(())
+    };
+    let mut diags =
+        match render::render(&loaded.site, &loaded.config, &loaded.base, &mut loaded.tera, &loaded.theme, &sink) {
+            Err(RenderError::Templates(d)) => d,
+            _ => Vec::new(),
+        };
+    diags.extend(clashes.diagnostics(&loaded.config));
+    diags
 }
 
 /// Problems with a directory that book.toml's `build.<key>` names, moved to that key's line when
@@ -262,12 +273,15 @@ fn build_in_pool(opts: &BuildOptions) -> Result<BuildReport, Error> {
     let mut timings = Timings::default();
     let mut loaded = match load_lenient(&opts.root, opts.drafts, opts.base_url.as_deref(), &mut timings)? {
         (Some(loaded), diags) if diags.is_empty() => loaded,
-        // A taxonomy named like a static file is all that is wrong: render anyway, so that the
-        // other static files in the way of pages are reported with it.
-        (Some(loaded), diags) if only_taxonomy_statics(&loaded, &diags) => loaded,
-        (loaded, diags) => {
-            return Err(Error::Input(with_warnings(diags, loaded.map(|l| l.warnings).unwrap_or_default())));
+        // What only rendering finds (static and bundle files in the way of pages, template
+        // errors) is reported with the content's errors, as `check` reports it: render into
+        // nothing. Only a failed build pays for it.
+        (Some(mut loaded), mut diags) => {
+            diags.extend(render_problems(&mut loaded));
+            finish_diagnostics(&loaded.root, &mut diags);
+            return Err(Error::Input(with_warnings(diags, loaded.warnings)));
         }
+        (None, diags) => return Err(Error::Input(diags)),
     };
     let output = opts.output.clone().unwrap_or_else(|| loaded.root.join(&loaded.config.build.output));
     if let Err(e) = output::check_target(&loaded.root, &loaded.root.join(&loaded.config.build.content), &output) {

@@ -147,6 +147,16 @@ fn assets_in_the_way_are_errors_at_the_asset_and_the_previous_output_is_kept() {
     let c = run_in(&root, &["check"]);
     c.expect_status(1);
     assert_eq!(c.stderr.matches(": error: is copied to").count(), 2, "{}", c.stderr);
+    // With an error in the content as well, build still reports all three, as check does.
+    let part2 = "content/articles/guide/part2/index.md";
+    let text = std::fs::read_to_string(root.join(part2)).unwrap();
+    std::fs::write(root.join(part2), text.replacen("title:", "organisation: x\ntitle:", 1)).unwrap();
+    for r in [build(&root, &[]), run_in(&root, &["check"])] {
+        r.expect_status(1);
+        assert_eq!(r.stderr.matches(": error: is copied to").count(), 2, "{}", r.stderr);
+        assert!(r.stderr.contains(&format!("{part2}:2:1: error: ")), "{}", r.stderr);
+    }
+    assert!(read_tree(&out) == before, "the previous output changed");
 }
 
 #[test]
