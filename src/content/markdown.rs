@@ -55,8 +55,11 @@ pub fn render(body: &str, opts: MarkdownOptions) -> Rendered {
     let mut depth = 0usize;
     let mut heading: Option<usize> = None;
     // Where `<!-- more -->` is: an HTML block of its own at the top level, so the text of a code
-    // block, or a quote, that shows the marker is not one.
+    // block, or a quote, that shows the marker is not one; nor is one inside raw HTML (a `<div>`
+    // opened in one HTML block and closed in a later one), where the summary would be cut with
+    // the element left open on every list page.
     let mut more: Option<usize> = None;
+    let mut open_elements = 0usize;
     // Each heading's (start, end) event index and level: ids are given once the footnotes are
     // known, whose labels are ids of the page too (`[^1]` is `id="1"`).
     let mut headings: Vec<(usize, usize, u8)> = Vec::new();
@@ -97,7 +100,13 @@ pub fn render(body: &str, opts: MarkdownOptions) -> Rendered {
                 }
             }
             Event::Text(t) | Event::Code(t) => out.char_count += visible_chars(t),
-            Event::Html(t) if depth == 1 && more.is_none() && t.trim() == MORE => more = Some(range.start),
+            Event::Html(t) if depth == 1 && more.is_none() => {
+                if t.trim() == MORE && open_elements == 0 {
+                    more = Some(range.start);
+                } else {
+                    open_elements = open_elements.saturating_add_signed(element_balance(t));
+                }
+            }
             _ => {}
         }
         events.push(event);
@@ -249,6 +258,34 @@ impl FootnoteIds {
             *label = CowStr::from(id);
         }
     }
+}
+
+/// Elements opened minus elements closed in a piece of raw HTML: `<div class="x">` is 1,
+/// `</div>` -1, and void elements (`<br>`, `<img>`), self-closing tags and comments 0.
+fn element_balance(html: &str) -> isize {
+    const VOID: &[&str] =
+        &["area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"];
+    let mut balance = 0;
+    let mut rest = html;
+    while let Some(lt) = rest.find('<') {
+        rest = &rest[lt + 1..];
+        if let Some(after) = rest.strip_prefix("!--") {
+            rest = after.find("-->").map_or("", |end| &after[end + 3..]);
+            continue;
+        }
+        let (closing, name_at) = rest.strip_prefix('/').map_or((false, rest), |r| (true, r));
+        let name: String = name_at.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '-').collect();
+        if name.is_empty() || !name.starts_with(|c: char| c.is_ascii_alphabetic()) {
+            continue;
+        }
+        let tag_end = rest.find('>').unwrap_or(rest.len());
+        if closing {
+            balance -= 1;
+        } else if !VOID.contains(&name.to_ascii_lowercase().as_str()) && !rest[..tag_end].ends_with('/') {
+            balance += 1;
+        }
+    }
+    balance
 }
 
 /// The text of a heading's events: its words and code, without markup.
@@ -469,6 +506,11 @@ mod tests {
         );
         let r = md("    <!-- more -->\n\n最初の段落。\n");
         assert_eq!(r.summary_html, "<p>最初の段落。</p>\n");
+        // Nor one inside raw HTML: the summary would leave the `<div>` open on list pages.
+        let r = md("<div class=\"note\">\n\n一\n\n<!-- more -->\n\n</div>\n\n二\n");
+        assert_eq!(r.summary_html, "<p>一</p>\n");
+        let r = md("<figure>\n<img src=\"a.png\" alt=\"\"><br/>\n</figure>\n\n一\n\n<!-- more -->\n\n二\n");
+        assert_eq!(r.summary_html, "<figure>\n<img src=\"a.png\" alt=\"\"><br/>\n</figure>\n<p>一</p>\n");
     }
 
     #[test]
