@@ -9,7 +9,6 @@ use percent_encoding::percent_decode_str;
 
 use crate::content::Heading;
 use crate::diag::Diagnostic;
-use crate::render::{self, RenderError};
 use crate::{Error, Loaded, Timings};
 
 /// What `check` found: nothing (Ok) or every problem, sorted.
@@ -48,11 +47,7 @@ pub fn check(root: &Path, drafts: bool) -> Result<CheckReport, Error> {
     {
         diags.extend(crate::at_config_key(&loaded.root, "output", vec![Diagnostic::file("output", message)]));
     }
-    let clashes = render::clash::Clashes::new(&loaded.root, &loaded.theme, &loaded.site);
-    let sink = |page: render::Page| {
-        if clashes.blocks(&page.path) {
-            return Ok(());
-        }
+    let (rendering, assets) = crate::render_into_nothing(&mut loaded, |page| {
         if targets.contains(&page.path) {
             let found = element_ids(&String::from_utf8_lossy(&page.bytes));
             if let Ok(mut i) = ids.lock() {
@@ -62,17 +57,11 @@ pub fn check(root: &Path, drafts: bool) -> Result<CheckReport, Error> {
         if let Ok(mut f) = files.lock() {
             f.insert(page.path);
         }
-        Ok(())
-    };
-    match render::render(&loaded.site, &loaded.config, &loaded.base, &mut loaded.tera, &loaded.theme, &sink) {
-        Ok(_) => {}
-        Err(RenderError::Templates(d)) => diags.extend(d),
-        Err(RenderError::Write(io)) => return Err(Error::Setup(io.to_string())),
-    }
-    diags.extend(clashes.diagnostics(&loaded.config));
+    });
+    diags.extend(rendering);
     let mut files = files.into_inner().unwrap_or_default();
     files.extend(loaded.theme.statics.keys().cloned());
-    files.extend(clashes.assets().map(|(path, _)| path.to_string()));
+    files.extend(assets);
     let ids = ids.into_inner().unwrap_or_default();
     // Entries that failed to parse have no page, but links to them are not broken: report the
     // entry's own error, not a cascade of link errors.

@@ -198,21 +198,29 @@ pub fn load_lenient(
     Ok((loaded, diags))
 }
 
-/// The problems only rendering finds, from a render into nothing: template errors, and static
-/// files and bundles' files in the way of pages.
-fn render_problems(loaded: &mut Loaded) -> Vec<Diagnostic> {
+/// Renders every page into nothing, handing `seen` each page that nothing is in the way of.
+/// Returns the problems only rendering finds (template errors, and static files and bundles'
+/// files in the way of pages) and the output paths of the bundles' files a build would copy.
+/// `check` validates a site with it; a failed `build` reports with it what `check` would.
+pub(crate) fn render_into_nothing(
+    loaded: &mut Loaded,
+    seen: impl Fn(render::Page) + Sync,
+) -> (Vec<Diagnostic>, Vec<String>) {
     let clashes = render::clash::Clashes::new(&loaded.root, &loaded.theme, &loaded.site);
     let sink = |page: render::Page| {
-        clashes.blocks(&page.path);
+        if !clashes.blocks(&page.path) {
+            seen(page);
+        }
         Ok(())
     };
+    // The sink never fails, so no write error can come back.
     let mut diags =
         match render::render(&loaded.site, &loaded.config, &loaded.base, &mut loaded.tera, &loaded.theme, &sink) {
             Err(RenderError::Templates(d)) => d,
             _ => Vec::new(),
         };
     diags.extend(clashes.diagnostics(&loaded.config));
-    diags
+    (diags, clashes.assets().map(|(path, _)| path.to_string()).collect())
 }
 
 /// Problems with a directory that book.toml's `build.<key>` names, moved to that key's line when
@@ -277,7 +285,7 @@ fn build_in_pool(opts: &BuildOptions) -> Result<BuildReport, Error> {
         // errors) is reported with the content's errors, as `check` reports it: render into
         // nothing. Only a failed build pays for it.
         (Some(mut loaded), mut diags) => {
-            diags.extend(render_problems(&mut loaded));
+            diags.extend(render_into_nothing(&mut loaded, |_| {}).0);
             finish_diagnostics(&loaded.root, &mut diags);
             return Err(Error::Input(with_warnings(diags, loaded.warnings)));
         }
