@@ -181,7 +181,8 @@ pub fn load_lenient(
     let t = Instant::now();
     let (site, site_diags) = Site::build_lenient(&config, entries, &absent);
     let mut warnings = site::draft_id_clashes(&site.entries, &absent);
-    warnings.extend(tree.stray_warnings(root));
+    warnings.extend(tree.warnings(root));
+    warnings.extend(theme.as_ref().map(|t| t.warnings.clone()).unwrap_or_default());
     timings.model = t.elapsed();
     diags.extend(site_diags);
     finish_diagnostics(root, &mut warnings);

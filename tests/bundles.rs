@@ -173,3 +173,53 @@ fn an_asset_where_a_directory_of_pages_goes_is_an_error() {
         r.stderr
     );
 }
+
+#[test]
+fn links_out_of_the_site_that_publish_files_are_warnings_at_the_link() {
+    let (tmp, root) = site_from_fixture("bundles");
+    // A folder outside the site with two pictures and an entry (an entry in the bundle, not one
+    // of its files; a static file in static/), and a picture inside the site.
+    let outside = tmp.join("shared");
+    write(&outside, "a.png", "A");
+    write(&outside, "sub/b.png", "B");
+    write(&outside, "外部.md", "---\ntitle: 外から\ndate: 2024-05-01\n---\n本文。\n");
+    write(&root, "notes/inside.png", "I");
+    let link = |target: &Path, at: &str| std::os::unix::fs::symlink(target, root.join(at)).unwrap();
+    link(&outside, "content/articles/guide/shared");
+    link(&outside.join("a.png"), "content/articles/guide/one.png");
+    link(&outside.join("外部.md"), "content/articles/outside-entry.md");
+    link(&root.join("notes/inside.png"), "content/articles/guide/inside.png");
+    std::fs::create_dir_all(root.join("static")).unwrap();
+    link(&outside, "static/shared");
+
+    let r = build(&root, &[]);
+    r.success();
+    let out = root.join("public");
+    // Followed and published as before: the warning is for a link made without looking.
+    assert_eq!(std::fs::read(out.join("articles/guide/shared/sub/b.png")).unwrap(), b"B");
+    assert_eq!(std::fs::read(out.join("shared/a.png")).unwrap(), b"A");
+    let shown = outside.display();
+    let expect = [
+        format!(
+            "content/articles/guide/one.png: warning: is a symbolic link to {shown}/a.png, outside the site, and its file is published as a page bundle's files"
+        ),
+        format!(
+            "content/articles/guide/shared: warning: is a symbolic link to {shown}, outside the site, and its 2 files are published as a page bundle's files"
+        ),
+        format!(
+            "static/shared: warning: is a symbolic link to {shown}, outside the site, and its 3 files are published as static files"
+        ),
+    ];
+    for e in &expect {
+        assert!(r.stderr.lines().any(|l| l.starts_with(e.as_str())), "no `{e}` in:\n{}", r.stderr);
+    }
+    // An entry read from outside is rendered, not copied, and a link within the site is fine.
+    let links: Vec<&str> = r.stderr.lines().filter(|l| l.contains("symbolic link")).collect();
+    assert_eq!(links.len(), 3, "{links:?}");
+    assert!(out.join("articles/outside-entry/index.html").is_file());
+
+    // `check` says the same.
+    let c = run_in(&root, &["check"]);
+    c.success();
+    assert_eq!(c.stderr.lines().filter(|l| l.contains("outside the site")).count(), 3, "{}", c.stderr);
+}

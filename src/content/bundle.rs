@@ -31,6 +31,8 @@ pub struct Tree {
     pub bundles: Bundles,
     /// Files that are not published, sorted, and why.
     pub strays: Vec<(PathBuf, Stray)>,
+    /// Symbolic links the walk followed out of the site.
+    pub outside: Vec<super::OutsideLink>,
 }
 
 /// Why a file under the content directory is not published.
@@ -46,7 +48,12 @@ pub enum Stray {
 impl Tree {
     /// Sorts the files of a walk (`entries`: Markdown files; `others`: every other file) into
     /// bundles' assets and strays.
-    pub fn new(content_dir: &Path, entries: Vec<PathBuf>, others: Vec<PathBuf>) -> Tree {
+    pub fn new(
+        content_dir: &Path,
+        entries: Vec<PathBuf>,
+        others: Vec<PathBuf>,
+        outside: Vec<super::OutsideLink>,
+    ) -> Tree {
         let dirs: HashSet<&Path> =
             entries.iter().filter(|f| is_index(content_dir, f)).filter_map(|f| f.parent()).collect();
         let mut bundles: Bundles = BTreeMap::new();
@@ -60,7 +67,7 @@ impl Tree {
                 None => strays.push((file, Stray::NoBundle)),
             }
         }
-        Tree { entries, bundles, strays }
+        Tree { entries, bundles, strays, outside }
     }
 
     /// Every asset's source file.
@@ -68,9 +75,15 @@ impl Tree {
         self.bundles.values().flatten().map(|a| a.source.as_path())
     }
 
-    /// A warning for each stray file, at the file (shown relative to `root`).
-    pub fn stray_warnings(&self, root: &Path) -> Vec<Diagnostic> {
-        self.strays.iter().map(|(f, why)| stray_warning(&super::shown(root, f), *why)).collect()
+    /// A warning for each stray file, at the file, and for each link out of the site that
+    /// bundles' files come through, at the link (shown relative to `root`).
+    pub fn warnings(&self, root: &Path) -> Vec<Diagnostic> {
+        let strays = self.strays.iter().map(|(f, why)| stray_warning(&super::shown(root, f), *why));
+        let links = self.outside.iter().filter_map(|l| {
+            let published = self.asset_files().filter(|f| f.starts_with(&l.link)).count();
+            l.warning(root, published, "as a page bundle's files")
+        });
+        strays.chain(links).collect()
     }
 }
 
@@ -103,7 +116,8 @@ mod tests {
 
     fn tree(entries: &[&str], others: &[&str]) -> Tree {
         let c = Path::new("/s/content");
-        Tree::new(c, entries.iter().map(|e| c.join(e)).collect(), others.iter().map(|o| c.join(o)).collect())
+        let others = others.iter().map(|o| c.join(o)).collect();
+        Tree::new(c, entries.iter().map(|e| c.join(e)).collect(), others, Vec::new())
     }
 
     #[test]
@@ -128,7 +142,7 @@ mod tests {
         assert!(rels("articles/other.md").is_empty());
         let strays: Vec<&Path> = t.strays.iter().map(|(f, _)| f.as_path()).collect();
         assert_eq!(strays, [Path::new("/s/content/articles/loose.png"), Path::new("/s/content/top.png")]);
-        let w = t.stray_warnings(Path::new("/s"));
+        let w = t.warnings(Path::new("/s"));
         assert_eq!(w[0].path, Path::new("content/articles/loose.png"));
         assert!(w[0].warning && w[0].message.contains("static/"), "{:?}", w[0]);
     }
@@ -140,10 +154,10 @@ mod tests {
         // 図 in Shift_JIS.
         let name = std::ffi::OsStr::from_bytes(b"\x90\x7d.png");
         let files = vec![c.join("a").join(name), c.join("a/b\\c.png")];
-        let t = Tree::new(c, vec![c.join("a/index.md")], files.clone());
+        let t = Tree::new(c, vec![c.join("a/index.md")], files.clone(), Vec::new());
         assert!(t.bundles.get(&c.join("a/index.md")).is_none_or(Vec::is_empty));
         assert_eq!(t.strays, files.into_iter().map(|f| (f, Stray::BadName)).collect::<Vec<_>>());
-        let w = t.stray_warnings(Path::new("/s"));
+        let w = t.warnings(Path::new("/s"));
         assert!(w[0].warning && w[0].message.contains("no link can name it"), "{:?}", w[0]);
     }
 

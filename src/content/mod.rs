@@ -70,6 +70,7 @@ pub fn walk(root: &Path, content_dir: &Path) -> Result<Tree, Vec<Diagnostic>> {
     let mut files = Vec::new();
     let mut others = Vec::new();
     let mut diags = Vec::new();
+    let mut links = Vec::new();
     if !content_dir.is_dir() {
         let what = if content_dir.exists() { "is a file" } else { "does not exist" };
         return Err(vec![Diagnostic::file(
@@ -81,7 +82,11 @@ pub fn walk(root: &Path, content_dir: &Path) -> Result<Tree, Vec<Diagnostic>> {
     // Hidden files and directories are skipped, as Hugo and Zola do: editors keep lock and swap
     // files there (Emacs's `.#entry.md` is a link to nowhere, made as soon as a buffer changes).
     let walker = walkdir::WalkDir::new(content_dir).follow_links(true).sort_by_file_name();
+    let site = Site::new(root);
     for item in walker.into_iter().filter_entry(|e| e.depth() == 0 || !is_hidden(e.file_name())) {
+        if let Ok(e) = &item {
+            links.extend(site.outside(e));
+        }
         match item {
             Ok(e) if e.file_type().is_file() && is_markdown(e.path()) => {
                 files.push(e.into_path());
@@ -109,7 +114,53 @@ pub fn walk(root: &Path, content_dir: &Path) -> Result<Tree, Vec<Diagnostic>> {
             }
         }
     }
-    if diags.is_empty() { Ok(Tree::new(content_dir, files, others)) } else { Err(diags) }
+    if diags.is_empty() { Ok(Tree::new(content_dir, files, others, links)) } else { Err(diags) }
+}
+
+/// The site root, resolved, to tell which symbolic links lead out of it.
+pub(crate) struct Site(Option<PathBuf>);
+
+impl Site {
+    pub(crate) fn new(root: &Path) -> Site {
+        Site(std::fs::canonicalize(root).ok())
+    }
+
+    /// A link the walk followed out of the site: the link and where it leads.
+    pub(crate) fn outside(&self, e: &walkdir::DirEntry) -> Option<OutsideLink> {
+        let site = self.0.as_ref()?;
+        if !e.path_is_symlink() {
+            return None;
+        }
+        let target = std::fs::canonicalize(e.path()).ok()?;
+        (!target.starts_with(site)).then(|| OutsideLink { link: e.path().to_path_buf(), target })
+    }
+}
+
+/// A symbolic link under a directory whose files are published, leading out of the site.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutsideLink {
+    pub link: PathBuf,
+    pub target: PathBuf,
+}
+
+impl OutsideLink {
+    /// A warning at the link when `published` of the files under it are published: they are
+    /// copied as they are, and a link is easy to make without seeing where it leads (a home
+    /// directory linked in for one picture). Hugo refuses such links outright; a site that means
+    /// them (a shared folder of images) builds, and is told once per link.
+    pub fn warning(&self, root: &Path, published: usize, as_what: &str) -> Option<Diagnostic> {
+        let files = if published == 1 { "its file is".to_string() } else { format!("its {published} files are") };
+        (published > 0).then(|| {
+            Diagnostic::file(
+                shown(root, &self.link),
+                format!(
+                    "is a symbolic link to {}, outside the site, and {files} published {as_what}; expected a link to a place inside the site (or a copy of the files), so that nothing outside it is published unnoticed",
+                    self.target.display()
+                ),
+            )
+            .as_warning()
+        })
+    }
 }
 
 fn is_hidden(name: &std::ffi::OsStr) -> bool {

@@ -199,7 +199,7 @@ mod tests {
         h.assets = vec![asset("a.png/x.png")];
         let config = Config::parse("[book]\ntitle = \"t\"\n", Path::new("book.toml")).unwrap();
         let (site, _) = Site::build_lenient(&config, vec![g, h], &[]);
-        let mut theme = Theme { templates: BTreeMap::new(), statics: BTreeMap::new() };
+        let mut theme = Theme::default();
         theme.statics.insert("articles/g/s.png".into(), StaticSource::File("/s/static/articles/g/s.png".into()));
         let clashes = Clashes::new(Path::new("/s"), &theme, &site);
         let found: Vec<String> = clashes.diagnostics(&config).iter().map(ToString::to_string).collect();

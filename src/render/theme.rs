@@ -21,19 +21,21 @@ pub enum StaticSource {
     File(PathBuf),
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Theme {
     /// Template name → (source, path shown in errors).
     pub templates: BTreeMap<String, (String, PathBuf)>,
     /// Output-relative path → source.
     pub statics: BTreeMap<String, StaticSource>,
+    /// Symbolic links out of the site that static files come through, one warning each.
+    pub warnings: Vec<Diagnostic>,
 }
 
 impl Theme {
     /// Collects the theme's files for the site at `root`: the default theme's, then those of
     /// `themes/<name>/`, then the site's `templates/` and `static/`, each over the one before.
     pub fn load(root: &Path, name: &str) -> Result<Theme, Vec<Diagnostic>> {
-        let mut theme = Theme { templates: BTreeMap::new(), statics: BTreeMap::new() };
+        let mut theme = Theme::default();
         // Every theme starts from the default one, file by file (README): a theme that changes
         // base.html and style.css need not copy the ten other templates, and a theme written
         // before a release that adds a page (search.html, stats.html) keeps building.
@@ -80,9 +82,16 @@ impl Theme {
             return Ok(());
         }
         let mut diags = Vec::new();
+        let site = crate::content::Site::new(root);
+        let mut links = Vec::new();
+        let mut copied = Vec::new();
         for item in walkdir::WalkDir::new(dir).follow_links(true).sort_by_file_name() {
             let item = match item {
-                Ok(i) => i,
+                Ok(i) => {
+                    // Templates are read, not published: only static files matter here.
+                    links.extend(site.outside(&i).filter(|_| !templates));
+                    i
+                }
                 Err(e) => {
                     let p = e.path().unwrap_or(dir).to_path_buf();
                     diags.push(Diagnostic::file(crate::content::shown(root, &p), format!("cannot be read: {e}")));
@@ -103,9 +112,16 @@ impl Theme {
                     Err(e) => diags.push(Diagnostic::file(shown, format!("cannot be read as UTF-8 text: {e}"))),
                 }
             } else {
+                if !links.is_empty() {
+                    copied.push(item.path().to_path_buf());
+                }
                 self.statics.insert(rel, StaticSource::File(item.into_path()));
             }
         }
+        self.warnings.extend(links.iter().filter_map(|l| {
+            let published = copied.iter().filter(|f| f.starts_with(&l.link)).count();
+            l.warning(root, published, "as static files")
+        }));
         if diags.is_empty() { Ok(()) } else { Err(diags) }
     }
 
@@ -461,7 +477,7 @@ mod tests {
 
     #[test]
     fn filters_work_in_templates() {
-        let theme = Theme { templates: BTreeMap::new(), statics: BTreeMap::new() };
+        let theme = Theme::default();
         let mut tera = theme.tera().unwrap();
         tera.add_raw_template(
             "t.html",
@@ -480,7 +496,7 @@ mod tests {
 
     /// `tera` with casebook's filters and one template `t.html`, rendered with `d` and `n`.
     fn render_one(template: &str, d: &str, n: Value) -> TeraResult<String> {
-        let theme = Theme { templates: BTreeMap::new(), statics: BTreeMap::new() };
+        let theme = Theme::default();
         let mut tera = theme.tera().unwrap();
         tera.add_raw_template("t.html", template)?;
         let mut ctx = tera::Context::new();
@@ -533,7 +549,7 @@ mod tests {
 
     #[test]
     fn template_errors_point_at_the_file_line() {
-        let mut theme = Theme { templates: BTreeMap::new(), statics: BTreeMap::new() };
+        let mut theme = Theme::default();
         theme.templates.insert("bad.html".into(), ("ok\n{% if %}\n".into(), PathBuf::from("templates/bad.html")));
         let err = theme.tera().unwrap_err();
         assert_eq!(err[0].path, PathBuf::from("templates/bad.html"));
@@ -544,7 +560,7 @@ mod tests {
     /// `card()` call that rendered it.
     #[test]
     fn errors_inside_a_card_are_reported_in_the_card_partial() {
-        let mut theme = Theme { templates: BTreeMap::new(), statics: BTreeMap::new() };
+        let mut theme = Theme::default();
         let card = ("<h2>\n{{ entry.nope }}</h2>\n".to_string(), PathBuf::from("templates/partials/card.html"));
         theme.templates.insert("partials/card.html".into(), card);
         let list =

@@ -252,6 +252,8 @@ impl Builder {
         if touched.theme {
             let theme = Theme::load(&self.root, &state.loaded.config.book.theme);
             match theme.and_then(|t| t.tera().map(|tera| (t, tera))) {
+                // A full load prints the theme's warnings (a static link out of the site).
+                Ok((theme, _)) if !theme.warnings.is_empty() => return self.full(),
                 Ok((theme, tera)) => {
                     state.loaded.theme = theme;
                     state.loaded.tera = tera;
