@@ -171,7 +171,12 @@ fn aliases_in_the_way_of_anything_are_errors_and_the_output_is_kept() {
     r.expect_status(1);
     let at = |needle: &str| line_in(&root, GUIDE, needle);
     expect(&r, GUIDE, at("/articles/ransomware-guide/"), &["is this entry's own URL"]);
-    expect(&r, GUIDE, at("/incidents/2024-001/"), &["is the site's page `/incidents/2024-001/`"]);
+    expect(
+        &r,
+        GUIDE,
+        at("/incidents/2024-001/"),
+        &["is the site's page `/incidents/2024-001/` (content/incidents/2024/2024-001.md)"],
+    );
     expect(&r, GUIDE, at("/tags/"), &["is the site's page `/tags/`"]);
     expect(&r, GUIDE, at("/page/2/"), &["is the site's page `/page/2/`"]);
     expect(&r, GUIDE, at("/feed.xml/"), &["is under the site's file `/feed.xml`"]);
@@ -288,7 +293,10 @@ fn an_alias_in_the_way_of_a_bundles_file_is_an_error_at_the_alias() {
         &r,
         guide,
         2,
-        &["`/articles/guide/img/diagram.svg/`", "is under the site's bundle file `/articles/guide/img/diagram.svg`"],
+        &[
+            "`/articles/guide/img/diagram.svg/`",
+            "is under the site's bundle file `/articles/guide/img/diagram.svg` (content/articles/guide/img/diagram.svg)",
+        ],
     );
     assert_eq!(r.diagnostics().len(), 1, "{}", r.stderr);
     // The other alias takes no path of the site.

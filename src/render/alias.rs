@@ -66,11 +66,12 @@ fn accepted<'s>(r: &Renderer<'s>, written: Vec<String>) -> (Vec<(usize, &'s At<S
                         _ if p.ends_with(".html") => "page",
                         _ => "file",
                     };
+                    let source = source_of(site, p, taken).map(|f| format!(" ({})", f.display())).unwrap_or_default();
                     let p = if p.ends_with(".html") { shown(p) } else { format!("/{p}") };
                     match overlap {
-                        Overlap::Same => format!("is the site's {noun} `{p}`"),
-                        Overlap::Under => format!("is under the site's {noun} `{p}`"),
-                        Overlap::Over => format!("is where the site's {noun} `{p}` needs a directory"),
+                        Overlap::Same => format!("is the site's {noun} `{p}`{source}"),
+                        Overlap::Under => format!("is under the site's {noun} `{p}`{source}"),
+                        Overlap::Over => format!("is where the site's {noun} `{p}`{source} needs a directory"),
                     }
                 }
             };
@@ -82,6 +83,20 @@ fn accepted<'s>(r: &Renderer<'s>, written: Vec<String>) -> (Vec<(usize, &'s At<S
         }
     }
     (accepted, diags)
+}
+
+/// The file that an entry's page or a bundle file at output path `p` comes from, so that the
+/// editor of an alias in its way knows which entry it is. Looked up only for an alias in the way.
+fn source_of(site: &crate::site::Site, p: &str, taken: &Taken) -> Option<std::path::PathBuf> {
+    site.entries.iter().find_map(|e| match taken {
+        Taken::Output if index_path(&entry_segments(e)) == p => Some(e.path.clone()),
+        Taken::Asset if !e.assets.is_empty() => {
+            let rel = p.strip_prefix(&entry_segments(e).join("/"))?.strip_prefix('/')?;
+            let a = e.assets.iter().find(|a| a.rel == rel)?;
+            Some(e.path.parent()?.join(&a.rel))
+        }
+        _ => None,
+    })
 }
 
 impl Renderer<'_> {
