@@ -980,6 +980,13 @@ fn init_creates_a_site_that_checks_and_builds_at_once() {
     assert!(std::fs::metadata(public.join("style.css")).unwrap().len() > 0);
     assert_links_resolve(&public, "/", "");
 
+    // The article's commented-out `aliases` works as written once uncommented.
+    let about = read(&root, "content/articles/about.md");
+    assert!(about.contains("\n# aliases: [/about.html]\n"), "{about}");
+    write(&root, "content/articles/about.md", &about.replace("\n# aliases:", "\naliases:"));
+    run(&root, &["build", "-q"]).success();
+    assert!(read(&public, "about.html").contains(r#"<link rel="canonical" href="/articles/about/">"#));
+
     // And `new incident` continues the numbering.
     let r = run(&root, &["new", "incident", "--organization", "o", "二件目"]);
     r.success();
