@@ -135,6 +135,11 @@ struct ServeArgs {
     /// is answered, not only the loopback names).
     #[arg(long, default_value = "127.0.0.1")]
     bind: std::net::IpAddr,
+    /// Host name for the pages' absolute URLs (feeds, canonical links), such as this machine's
+    /// LAN address with --bind 0.0.0.0, so that they lead back here from a phone (default: the
+    /// bound address; 127.0.0.1 for 0.0.0.0).
+    #[arg(long, value_name = "HOST", value_parser = casebook::serve::host)]
+    base_url: Option<String>,
     /// Serve drafts too.
     #[arg(long)]
     drafts: bool,
@@ -294,6 +299,7 @@ fn serve(args: ServeArgs) -> ExitCode {
         drafts: args.drafts,
         poll: args.poll,
         quiet: args.quiet,
+        host: args.base_url,
     };
     match casebook::serve::run(opts) {
         Ok(()) => ExitCode::SUCCESS,

@@ -669,6 +669,45 @@ fn quiet_prints_nothing_and_a_busy_port_is_an_error() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot listen"));
 }
 
+#[test]
+fn base_url_names_the_host_of_absolute_urls_for_a_preview_on_the_lan() {
+    // 192.0.2.7 (TEST-NET-1) need not be this machine: the server is asked through loopback.
+    let server = Server::start("host", &["--bind", "0.0.0.0", "--base-url", "192.0.2.7"], |_| {});
+    let origin = format!("http://192.0.2.7:{}", server.port);
+    let page = server.get(ENTRY_URL).text();
+    assert!(page.contains(&format!(r#"<link rel="canonical" href="{origin}{ENTRY_URL}">"#)), "{page}");
+    let feed = server.get("/feed.xml").text();
+    assert!(feed.contains(&format!(r#"<link href="{origin}/"#)) && !feed.contains("127.0.0.1"), "{feed}");
+    assert!(server.stdout().contains(&format!("serving {origin}/")), "{}", server.stdout());
+
+    // Without it, a wildcard bind is named through loopback.
+    let plain = Server::start("host-plain", &["--bind", "0.0.0.0"], |_| {});
+    let page = plain.get(ENTRY_URL).text();
+    assert!(page.contains(&format!(r#"href="http://127.0.0.1:{}{ENTRY_URL}""#, plain.port)), "{page}");
+}
+
+#[test]
+fn base_url_with_a_scheme_or_a_host_loopback_refuses_is_an_error() {
+    let (_tmp, root) = site_from_fixture("basic");
+    let serve = |extra: &[&str]| {
+        Command::new(BIN)
+            .args(["serve", "--root", root.to_str().unwrap(), "--port", &free_port().to_string()])
+            .args(extra)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap()
+    };
+    let out = serve(&["--base-url", "http://192.168.1.10/"]);
+    assert_eq!(out.status.code(), Some(2), "a bad value is a usage error");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("expected a host name or address such as `192.168.1.10`"), "{err}");
+    // Bound to loopback, the server would answer no request for that name (421).
+    let out = serve(&["--base-url", "192.168.1.10"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("answers only requests for localhost, 127.0.0.1") && err.contains("--bind 0.0.0.0"), "{err}");
+}
+
 // --- Under stress -------------------------------------------------------------------------------
 
 /// How long a request from another client may take while the server is under stress: generous

@@ -200,7 +200,7 @@ impl Access {
 
     /// Whether a request naming `host` (its `Host` header, or the authority of an absolute URI)
     /// is for this server. Without a port it is still this server: a browser leaves out `:80`.
-    fn host_allowed(&self, host: &str) -> bool {
+    pub(super) fn host_allowed(&self, host: &str) -> bool {
         if self.local.is_none() {
             return true;
         }
@@ -208,7 +208,7 @@ impl Access {
     }
 
     /// The names answered to, for a message: `localhost, 127.0.0.1, [::1]`.
-    fn names(&self) -> String {
+    pub(super) fn names(&self) -> String {
         let mut names = vec!["localhost".to_string()];
         for ip in self.local.iter().flatten() {
             let name = match ip {

@@ -33,6 +33,32 @@ pub struct ServeOptions {
     /// Poll the file system instead of relying on native events.
     pub poll: bool,
     pub quiet: bool,
+    /// The host name of the pages' absolute URLs (checked by [`host`]); `None`: the bound
+    /// address, loopback for a wildcard.
+    pub host: Option<String>,
+}
+
+/// A host for `serve --base-url`, as it goes into a URL: a DNS name or an IP address (an IPv6
+/// address bracketed). The server speaks plain HTTP on its own port, so a scheme, port or path
+/// would only be wrong.
+pub fn host(raw: &str) -> Result<String, String> {
+    let raw = raw.trim();
+    let bare = raw.strip_prefix('[').and_then(|r| r.strip_suffix(']')).unwrap_or(raw);
+    if let Ok(v6) = bare.parse::<Ipv6Addr>() {
+        return Ok(format!("[{v6}]"));
+    }
+    let name = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '.';
+    if raw.is_empty() || !raw.chars().all(name) || raw.starts_with(['.', '-']) {
+        let why = if raw.contains("://") || raw.contains([':', '/']) {
+            "it is served over http on --port, at the root"
+        } else {
+            "a name is ASCII letters, digits, `-` and `.`"
+        };
+        return Err(format!(
+            "expected a host name or address such as `192.168.1.10` or `mybox.local`, without scheme, port or path ({why})"
+        ));
+    }
+    Ok(raw.to_ascii_lowercase())
 }
 
 /// Runs the server until interrupted.
@@ -49,7 +75,20 @@ pub fn run(opts: ServeOptions) -> Result<(), crate::Error> {
         crate::Error::Setup(format!("cannot listen on {addr}: {e}, expected a free port (choose one with --port)"))
     })?;
     let local = listener.local_addr().map_err(|e| crate::Error::Setup(format!("cannot listen on {addr}: {e}")))?;
-    let url = format!("http://{}/", SocketAddr::new(browsable(opts.bind), local.port()));
+    let access = http::Access::new(opts.bind, local.port());
+    let url = match &opts.host {
+        // Named so that another machine (a phone on the LAN) gets feeds and canonical links that
+        // lead back here; a name this server would refuse (421) would lead nowhere.
+        Some(host) if !access.host_allowed(&format!("{host}:{}", local.port())) => {
+            return Err(crate::Error::Setup(format!(
+                "--base-url {host}: the server bound to {} answers only requests for {}, expected --bind 0.0.0.0 (or this machine's address) with a host that is not loopback",
+                opts.bind,
+                access.names()
+            )));
+        }
+        Some(host) => format!("http://{host}:{}/", local.port()),
+        None => format!("http://{}/", SocketAddr::new(browsable(opts.bind), local.port())),
+    };
 
     // Watch before the first build, so that nothing written during it is missed.
     let (tx, rx) = channel();
@@ -91,7 +130,7 @@ pub fn run(opts: ServeOptions) -> Result<(), crate::Error> {
         .spawn(move || worker.run(rx))
         .map_err(|e| crate::Error::Setup(format!("cannot start the rebuild thread: {e}")))?;
 
-    let app = http::router(shared, http::Access::new(opts.bind, local.port()));
+    let app = http::router(shared, access);
     runtime.block_on(async move {
         tokio::select! {
             () = http::serve(listener, app) => {}
@@ -273,5 +312,22 @@ fn describe(root: &Path, paths: &[PathBuf]) -> String {
     match paths.len() {
         0 | 1 => first,
         n => format!("{first} and {} more", n - 1),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::host;
+
+    #[test]
+    fn hosts_for_base_url() {
+        assert_eq!(host("192.168.1.10").unwrap(), "192.168.1.10");
+        assert_eq!(host("MyBox.local").unwrap(), "mybox.local");
+        assert_eq!(host("fe80::1").unwrap(), "[fe80::1]");
+        assert_eq!(host("[::1]").unwrap(), "[::1]");
+        for bad in ["", "http://x", "x:8080", "x/sub", "a b", "ホスト", ".x", "x?y"] {
+            assert!(host(bad).is_err(), "{bad}");
+        }
+        assert!(host("http://x").unwrap_err().contains("served over http on --port"));
     }
 }
