@@ -349,6 +349,42 @@ fn occurred_is_a_date_or_an_ordered_period() {
 }
 
 #[test]
+fn dates_in_an_impossible_order_are_errors_naming_both_fields() {
+    // A year mistyped in each: an update before the entry, a disclosure before the breach, a
+    // breach that began after the entry reporting it. Every one is reported in the same run.
+    let updated = inc("updated: 2023-01-31\n");
+    let disclosed = inc("disclosed: 2023-01-10\noccurred: { from: 2023-12-01, to: 2024-01-05 }\n");
+    let began = inc("occurred: 2025-01-05\n");
+    let (_tmp, root) = site(&[
+        ("incidents/2024/a.md", &updated),
+        ("incidents/2024/b.md", &disclosed),
+        ("incidents/2024/c.md", &began),
+    ]);
+    let r = failed(&root);
+    assert_eq!(r.diagnostics().len(), 3, "{}", r.stderr);
+    expect(
+        &r,
+        "content/incidents/2024/a.md",
+        line_of(&updated, "updated:"),
+        &["`updated` is 2023-01-31", "`date` 2024-01-30 (line 3)"],
+    );
+    expect(
+        &r,
+        "content/incidents/2024/b.md",
+        line_of(&disclosed, "disclosed:"),
+        &["`disclosed` is 2023-01-10", "`occurred` from 2023-12-01, line 6"],
+    );
+    expect(
+        &r,
+        "content/incidents/2024/c.md",
+        line_of(&began, "occurred:"),
+        &["`occurred` begins on 2025-01-05", "`date` 2024-01-30 (line 3)"],
+    );
+    // Reported from the news before the organization's own announcement: fine.
+    builds(&[("incidents/2024/a.md", &inc("disclosed: 2024-02-15\noccurred: 2024-01-02\n"))]);
+}
+
+#[test]
 fn sources_are_titled_http_links() {
     let d = bad_incident(&inc("sources: [{title: 発表, url: \"javascript:alert(1)\"}]\n"), "sources:", "sources");
     assert!(d.message.contains("javascript:alert(1)") && d.message.contains("http"), "{}", d.message);

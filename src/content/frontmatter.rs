@@ -272,7 +272,7 @@ pub struct FrontMatter {
 
 impl FrontMatter {
     /// `updated`, when it is later than the publication day: the date a feed or sitemap gives
-    /// as the last change (an earlier or equal one changes nothing).
+    /// as the last change (the same day changes nothing; an earlier one is an error).
     pub fn later_update(&self) -> Option<NaiveDate> {
         self.updated.filter(|u| *u > self.date.day)
     }
@@ -683,6 +683,7 @@ impl Checker<'_> {
             Some(t) => self.text("title", Some(t)),
         };
 
+        let date_at = raw.date.as_ref().map(|d| self.at(d));
         let date = match raw.date {
             None if date_written => None,
             None => {
@@ -732,6 +733,7 @@ impl Checker<'_> {
             }
         });
         let summary = self.text("summary", raw.summary);
+        let updated_at = raw.updated.as_ref().map(|d| self.at(d));
         let updated = self.day("updated", raw.updated);
         let aliases = self.aliases(raw.aliases);
 
@@ -808,8 +810,16 @@ impl Checker<'_> {
             count
         });
         let data = self.list("data", raw.data);
+        let disclosed_at = raw.disclosed.as_ref().map(|d| self.at(d));
         let disclosed = self.day("disclosed", raw.disclosed);
+        let occurred_at = raw.occurred.as_ref().map(|v| self.at(v));
         let occurred = raw.occurred.and_then(|v| self.period(&v));
+        self.problems.extend(out_of_order(
+            date.as_ref().map(|d| d.day).zip(date_at),
+            updated.zip(updated_at),
+            disclosed.zip(disclosed_at),
+            occurred.map(|p| p.from).zip(occurred_at),
+        ));
         let mut sources = Vec::new();
         for s in raw.sources.unwrap_or_default() {
             let url = s.url.trim();
@@ -936,6 +946,46 @@ impl Checker<'_> {
             }
         }
     }
+}
+
+/// A day and where its field is written.
+type DayAt = Option<(NaiveDate, (usize, usize))>;
+
+/// Dates of one entry that contradict each other, each valid alone: an update before the entry's
+/// date, a disclosure or an entry before the incident began. Each is a mistyped year or month far
+/// more often than a fact, and would put the entry in the wrong place in feeds, years and the
+/// dataset without a word. A disclosure after the entry's date is not one: an entry may report a
+/// breach from the news before the organization announces it.
+fn out_of_order(date: DayAt, updated: DayAt, disclosed: DayAt, began: DayAt) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    if let (Some((d, (dl, _))), Some((u, (l, c)))) = (date, updated)
+        && u < d
+    {
+        problems.push((
+            l,
+            c,
+            format!("`updated` is {u}, before the entry's `date` {d} (line {dl}), expected the day of a change on or after it"),
+        ));
+    }
+    let Some((from, (fl, fc))) = began else { return problems };
+    if let Some((x, (l, c))) = disclosed
+        && x < from
+    {
+        problems.push((
+            l,
+            c,
+            format!("`disclosed` is {x}, before the incident began (`occurred` from {from}, line {fl}), expected the day it was made public, on or after that"),
+        ));
+    } else if let Some((d, (dl, _))) = date
+        && d < from
+    {
+        problems.push((
+            fl,
+            fc,
+            format!("`occurred` begins on {from}, after the entry's `date` {d} (line {dl}), expected the incident to have begun by the day the entry reports it"),
+        ));
+    }
+    problems
 }
 
 /// `YYYY-MM-DD` or an RFC 3339 date-time.
@@ -1507,6 +1557,37 @@ mod tests {
         assert!(!is_series_id("24-033"));
         assert!(!is_series_id("2024-33"));
         assert!(!is_series_id("2024_033"));
+    }
+
+    #[test]
+    fn dates_that_contradict_each_other_are_errors_at_the_later_field() {
+        let head = "---\ntitle: t\ndate: 2024-01-30\norganization: X\n";
+        let errors = |rest: &str| fm(&format!("{head}{rest}---\n")).err().unwrap_or_default();
+        let e = errors("updated: 2023-02-01\n");
+        assert_eq!(e.len(), 1, "{e:?}");
+        assert_eq!((e[0].0, e[0].1), (5, 10));
+        assert!(e[0].2.contains("`updated` is 2023-02-01, before the entry's `date` 2024-01-30 (line 3)"), "{e:?}");
+        let e = errors("disclosed: 2023-06-01\noccurred: { from: 2023-08-22, to: 2023-12-20 }\n");
+        assert_eq!(e.len(), 1, "one error, though the entry's date is fine: {e:?}");
+        assert_eq!((e[0].0, e[0].1), (5, 12));
+        assert!(e[0].2.contains("before the incident began (`occurred` from 2023-08-22, line 6)"), "{e:?}");
+        let e = errors("occurred: 2024-02-01\n");
+        assert_eq!((e[0].0, e[0].1), (5, 11));
+        assert!(
+            e[0].2.contains("`occurred` begins on 2024-02-01, after the entry's `date` 2024-01-30 (line 3)"),
+            "{e:?}"
+        );
+        // The same day is no contradiction; an entry before the disclosure (from the news) is not.
+        for fine in [
+            "updated: 2024-01-30\n",
+            "occurred: 2024-01-30\ndisclosed: 2024-01-30\n",
+            "disclosed: 2024-03-01\noccurred: { from: 2023-08-22, to: 2023-12-20 }\n",
+        ] {
+            assert!(errors(fine).is_empty(), "{fine}: {:?}", errors(fine));
+        }
+        // A date-time is compared by its day.
+        let e = fm("---\ntitle: t\ndate: 2024-01-30T23:00:00+09:00\norganization: X\nupdated: 2024-01-30\n---\n");
+        assert!(e.is_ok(), "{e:?}");
     }
 
     #[test]
