@@ -7,7 +7,7 @@ use std::sync::Mutex;
 
 use percent_encoding::percent_decode_str;
 
-use crate::content::Heading;
+use crate::content::{At, Heading};
 use crate::diag::Diagnostic;
 use crate::{Error, Loaded, Timings};
 
@@ -24,13 +24,10 @@ pub fn check(root: &Path, drafts: bool) -> Result<CheckReport, Error> {
     // Links are compared decoded, so the base path is too.
     let root_path = percent_decode_str(loaded.base.root()).decode_utf8_lossy().into_owned();
     let root_path = root_path.as_str();
-    let targets: HashSet<String> = loaded
-        .site
-        .entries
+    let targets: HashSet<String> = link_sources(&loaded.site)
         .iter()
-        .flat_map(|e| {
-            let own = entry_page(e);
-            e.links.iter().filter_map(move |l| match resolve(&l.value, root_path, &own) {
+        .flat_map(|(_, own, links)| {
+            links.iter().filter_map(move |l| match resolve(&l.value, root_path, own) {
                 Some(Target::File { path, fragment: Some(_) }) => Some(path),
                 _ => None,
             })
@@ -70,7 +67,7 @@ pub fn check(root: &Path, drafts: bool) -> Result<CheckReport, Error> {
         .filter(|d| d.path.extension().is_some_and(|x| x == "md"))
         .map(|d| crate::content::default_slug(&content, &loaded.root.join(&d.path)))
         .collect();
-    diags.extend(check_links(&loaded, root_path, &files, &ids, &unparsed));
+    diags.extend(check_links(&loaded, &link_sources(&loaded.site), root_path, &files, &ids, &unparsed));
     crate::finish_diagnostics(root, &mut diags);
     if diags.is_empty() {
         Ok(CheckReport { entries: loaded.site.entries.len(), files: files.len(), warnings: loaded.warnings })
@@ -86,9 +83,26 @@ pub struct CheckReport {
     pub files: usize,
 }
 
-/// Checks every link in every body against the files a build writes and the ids of its pages.
+/// Every Markdown text with links, as (file, output path of the page it is on, links): the
+/// entries' bodies, and the taxonomies' and terms' texts.
+fn link_sources(site: &crate::site::Site) -> Vec<(&Path, String, &[At<String>])> {
+    let mut sources: Vec<(&Path, String, &[At<String>])> =
+        site.entries.iter().map(|e| (e.path.as_path(), entry_page(e), &e.links[..])).collect();
+    for tax in &site.taxonomies {
+        let path = tax.config.path.as_str();
+        let texts = tax.text.iter().map(|t| (t, format!("{path}/index.html")));
+        let term_texts =
+            tax.terms.iter().filter_map(|term| Some((term.text.as_ref()?, format!("{path}/{}/index.html", term.key))));
+        sources.extend(texts.chain(term_texts).map(|(t, own)| (t.path.as_path(), own, &t.links[..])));
+    }
+    sources
+}
+
+/// Checks every link in every body and text against the files a build writes and the ids of its
+/// pages.
 fn check_links(
     loaded: &Loaded,
+    sources: &[(&Path, String, &[At<String>])],
     root: &str,
     files: &HashSet<String>,
     ids: &HashMap<String, HashSet<String>>,
@@ -98,10 +112,9 @@ fn check_links(
     // Output path of each entry page → its heading ids, the ids a message suggests.
     let headings: HashMap<String, &[Heading]> = site.entries.iter().map(|e| (entry_page(e), &e.headings[..])).collect();
     let mut diags = Vec::new();
-    for e in &site.entries {
-        let own = entry_page(e);
-        for link in &e.links {
-            let Some(target) = resolve(&link.value, root, &own) else { continue };
+    for (file, own, links) in sources {
+        for link in links.iter() {
+            let Some(target) = resolve(&link.value, root, own) else { continue };
             let problem = match target {
                 Target::Missing(why) => Some(why),
                 Target::File { path, fragment } => {
@@ -127,7 +140,7 @@ fn check_links(
                 }
             };
             if let Some(message) = problem {
-                diags.push(Diagnostic::new(&e.path, link.line, link.column, message));
+                diags.push(Diagnostic::new(*file, link.line, link.column, message));
             }
         }
     }

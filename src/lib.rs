@@ -169,6 +169,8 @@ pub fn load_lenient(
     };
     let content::Load { entries, absent, mut diags } =
         content::load(root, &content_dir, &tree.entries, &tree.bundles, opts);
+    let (texts, text_diags) = content::text::load(root, &content_dir, &tree.texts, opts.markdown);
+    diags.extend(text_diags);
     diags.extend(config_diags);
     timings.parse = t.elapsed();
 
@@ -179,8 +181,11 @@ pub fn load_lenient(
     }
 
     let t = Instant::now();
-    let (site, site_diags) = Site::build_lenient(&config, entries, &absent);
+    let (mut site, site_diags) = Site::build_lenient(&config, entries, &absent);
+    let (text_errors, text_warnings) = site::attach_texts(&mut site.taxonomies, texts);
+    diags.extend(text_errors);
     let mut warnings = site::draft_id_clashes(&site.entries, &absent);
+    warnings.extend(text_warnings);
     warnings.extend(tree.warnings(root));
     warnings.extend(theme.as_ref().map(|t| t.warnings.clone()).unwrap_or_default());
     timings.model = t.elapsed();

@@ -567,6 +567,29 @@ fn a_tag_edit_rerenders_the_term_pages() {
 }
 
 #[test]
+fn a_terms_text_is_served_and_follows_its_edits_and_the_models() {
+    const TEXT: &str = "content/tags/ddos/_index.md";
+    let server = Server::start("texts", &[], |root| write(root, TEXT, "最初の説明。\n"));
+    let mut ws = server.socket();
+    ws.expect("hello");
+    assert!(server.get("/tags/ddos/").text().contains("<p>最初の説明。</p>"));
+
+    server.edit(TEXT, |t| t.replace("最初の", "書き直した"));
+    ws.expect("reload");
+    server.wait_for("/tags/ddos/", "the edited text", |r| r.text().contains("<p>書き直した説明。</p>"));
+    // A front-matter edit remakes the terms: the text stays on its term's page.
+    server.edit(ENTRY, |t| t.replace("tags: [ddos]", "tags: [ddos, 追加]"));
+    ws.expect("reload");
+    let added = format!("/tags/{}/", encode_path("追加"));
+    server.wait_for(&added, "the new term page", |r| r.status == 200);
+    assert!(server.get("/tags/ddos/").text().contains("<p>書き直した説明。</p>"));
+    // Removed with its directory, it is gone from the page.
+    std::fs::remove_dir_all(server.root.join("content/tags")).unwrap();
+    ws.expect("reload");
+    server.wait_for("/tags/ddos/", "the text gone", |r| r.status == 200 && !r.text().contains("page-text"));
+}
+
+#[test]
 fn a_broken_edit_shows_its_errors_and_a_fix_reloads() {
     let server = Server::start("broken", &[], |_| {});
     let mut ws = server.socket();

@@ -26,8 +26,10 @@ pub type Bundles = BTreeMap<PathBuf, Vec<Asset>>;
 /// What is under the content directory: entries, bundles' assets, and files in no bundle.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Tree {
-    /// Every Markdown file, sorted.
+    /// Every Markdown file but the texts, sorted.
     pub entries: Vec<PathBuf>,
+    /// The taxonomies' and terms' texts (`_index.md`), sorted.
+    pub texts: Vec<PathBuf>,
     pub bundles: Bundles,
     /// Files that are not published, sorted, and why.
     pub strays: Vec<(PathBuf, Stray)>,
@@ -67,7 +69,7 @@ impl Tree {
                 None => strays.push((file, Stray::NoBundle)),
             }
         }
-        Tree { entries, bundles, strays, outside }
+        Tree { entries, texts: Vec::new(), bundles, strays, outside }
     }
 
     /// Every asset's source file.

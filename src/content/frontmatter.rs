@@ -283,6 +283,47 @@ pub type Problem = (usize, usize, String);
 
 /// Parses and checks the YAML of one entry. `default_kind` comes from the file's location.
 pub fn parse(split: &Split<'_>, default_kind: Kind) -> Result<FrontMatter, Vec<Problem>> {
+    let pairs = fields(split)?;
+    let mut checker = Checker { positions: Positions::new(split), problems: Vec::new() };
+    let raw = checker.typed(pairs);
+    checker.check(raw, default_kind)
+}
+
+/// Parses the front matter of a taxonomy's or a term's text (`_index.md`): its `description`,
+/// the one field it has (the text itself is the Markdown below).
+pub fn parse_text(split: &Split<'_>) -> Result<Option<String>, Vec<Problem>> {
+    let pairs = fields(split)?;
+    let mut checker = Checker { positions: Positions::new(split), problems: Vec::new() };
+    let mut description = None;
+    let mut first: Option<usize> = None;
+    for (k, v) in pairs {
+        if k.value != "description" {
+            let hint = diag::suggestion(&k.value, ["description"]);
+            let message = format!(
+                "unknown field `{}`{hint}, expected only `description` in the text of a taxonomy or term page (the text is the Markdown after the front matter)",
+                k.value
+            );
+            checker.report(&k, message);
+        } else if let Some(line) = first {
+            checker.report(&k, format!("`description` is written twice (first at line {line}), expected it once"));
+        } else {
+            first = Some(checker.at(&k).0);
+            match &v.value {
+                Node::Scalar(value) if scalar_text(value).is_some() => {
+                    description = checker.text("description", scalar_text(value).map(|t| v.with(t)));
+                }
+                other => checker.report(&v, format!("`description` is {}, expected a string", shape(other))),
+            }
+        }
+    }
+    if checker.problems.is_empty() { Ok(description) } else { Err(checker.problems) }
+}
+
+/// A front matter's fields as written: each key and value with their positions.
+type Fields = Vec<(Spanned<String>, Spanned<Node>)>;
+
+/// The fields of a front matter, in written order; a YAML error at its place in the file.
+fn fields(split: &Split<'_>) -> Result<Fields, Vec<Problem>> {
     let root: Node = if split.yaml.trim().is_empty() {
         Node::Map(Vec::new())
     } else {
@@ -300,9 +341,7 @@ pub fn parse(split: &Split<'_>, default_kind: Kind) -> Result<FrontMatter, Vec<P
         let message = "the front matter is not a map of fields, expected lines such as `title: ...`".to_string();
         return Err(vec![(split.yaml_line, 1, message)]);
     };
-    let mut checker = Checker { positions: Positions::new(split), problems: Vec::new() };
-    let raw = checker.typed(pairs);
-    checker.check(raw, default_kind)
+    Ok(pairs)
 }
 
 /// A value of the wrong shape, described for a message: "a list", "a map", "empty".

@@ -6,6 +6,7 @@
 pub mod bundle;
 pub mod frontmatter;
 pub mod markdown;
+pub mod text;
 mod yaml;
 
 use std::path::{Path, PathBuf};
@@ -68,6 +69,7 @@ pub struct LoadOptions {
 /// and strays.
 pub fn walk(root: &Path, content_dir: &Path) -> Result<Tree, Vec<Diagnostic>> {
     let mut files = Vec::new();
+    let mut texts = Vec::new();
     let mut others = Vec::new();
     let mut diags = Vec::new();
     let mut links = Vec::new();
@@ -88,6 +90,7 @@ pub fn walk(root: &Path, content_dir: &Path) -> Result<Tree, Vec<Diagnostic>> {
             links.extend(site.outside(e));
         }
         match item {
+            Ok(e) if e.file_type().is_file() && text::is_text(e.path()) => texts.push(e.into_path()),
             Ok(e) if e.file_type().is_file() && is_markdown(e.path()) => {
                 files.push(e.into_path());
             }
@@ -114,7 +117,7 @@ pub fn walk(root: &Path, content_dir: &Path) -> Result<Tree, Vec<Diagnostic>> {
             }
         }
     }
-    if diags.is_empty() { Ok(Tree::new(content_dir, files, others, links)) } else { Err(diags) }
+    if diags.is_empty() { Ok(Tree { texts, ..Tree::new(content_dir, files, others, links) }) } else { Err(diags) }
 }
 
 /// The site root, resolved, to tell which symbolic links lead out of it.

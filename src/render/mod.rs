@@ -284,6 +284,14 @@ fn paged_segments<'s>(segments: &[&'s str], page: usize, num: &'s str) -> Vec<&'
     s
 }
 
+/// A page's text as template values, `content` (HTML) and `description`: none when it has none.
+fn text_values(text: Option<&crate::content::text::Text>) -> (Value, Value) {
+    match text {
+        Some(t) => (t.html.as_str().into(), t.description.as_deref().into()),
+        None => (Value::none(), Value::none()),
+    }
+}
+
 impl Renderer<'_> {
     /// The pages of `job`, or the template error and the URL of the page it happened on.
     fn job(&self, job: &Job) -> Result<Vec<Page>, (Diagnostic, String)> {
@@ -372,6 +380,7 @@ impl Renderer<'_> {
                 let segments = [tax.config.path.as_str(), term.key.as_str()];
                 let path = list(&mut ctx, &segments, &term.entries, page, false);
                 ctx.insert_value("taxonomy", self.taxonomy_value(t, None));
+                let (content, description) = text_values(term.text.as_deref());
                 ctx.insert_value(
                     "term",
                     obj(vec![
@@ -379,6 +388,8 @@ impl Renderer<'_> {
                         ("url", self.links.term[t][k].as_str().into()),
                         ("count", term.entries.len().into()),
                         ("feed_url", base.file_url(&[&tax.config.path, &term.key, "feed.xml"]).into()),
+                        ("content", content),
+                        ("description", description),
                     ]),
                 );
                 let title = match page {
@@ -458,8 +469,10 @@ impl Renderer<'_> {
             ("url", self.links.taxonomy[t].as_str().into()),
             ("term_count", tax.terms.len().into()),
         ];
+        // The taxonomy's own page: its terms, and its text.
         if let Some(terms) = terms {
-            fields.push(("terms", terms));
+            let (content, description) = text_values(tax.text.as_deref());
+            fields.extend([("terms", terms), ("content", content), ("description", description)]);
         }
         obj(fields)
     }

@@ -144,11 +144,12 @@ impl State {
     }
 }
 
-/// Which files are bundles' assets and which are strays.
+/// Which files are bundles' assets, which are strays, and which are texts.
 #[derive(Debug, Default, PartialEq, Eq)]
 struct Shape {
     bundles: Bundles,
     strays: Vec<(PathBuf, content::Stray)>,
+    texts: Vec<PathBuf>,
 }
 
 /// What a set of changed paths touches.
@@ -156,7 +157,7 @@ struct Shape {
 pub struct Touched {
     pub config: bool,
     pub theme: bool,
-    /// Changed paths under the content directory.
+    /// Changed paths under the content directory (a text's are `config`'s: a full reload).
     pub content: HashSet<PathBuf>,
 }
 
@@ -171,7 +172,8 @@ impl Touched {
 pub fn classify(root: &Path, content_dir: &Path, paths: &[PathBuf]) -> Touched {
     let mut t = Touched::default();
     for p in paths {
-        if p == &root.join(CONFIG_FILE) {
+        // A taxonomy's or term's text is rare and read with the whole site: reload it all.
+        if p == &root.join(CONFIG_FILE) || (p.starts_with(content_dir) && content::text::is_text(p)) {
             t.config = true;
         } else if p.starts_with(content_dir) {
             t.content.insert(p.clone());
@@ -360,7 +362,7 @@ fn stamp_all(root: &Path, content_dir: &Path) -> (HashMap<PathBuf, Stamp>, Shape
     let tree = content::walk(root, content_dir).unwrap_or_default();
     let stamps =
         tree.entries.iter().map(PathBuf::as_path).chain(tree.asset_files()).map(|f| (f.to_path_buf(), stamp(f)));
-    (stamps.collect(), Shape { bundles: tree.bundles, strays: tree.strays })
+    (stamps.collect(), Shape { bundles: tree.bundles, strays: tree.strays, texts: tree.texts })
 }
 
 /// Two versions of an entry with the same front matter (and so the same place in the model).
@@ -388,7 +390,8 @@ fn update_content(
         (hinted.iter().cloned().collect(), Vec::new())
     } else {
         let tree = content::walk(root, &state.content_dir).ok()?;
-        if (&tree.bundles, &tree.strays) != (&state.shape.bundles, &state.shape.strays) {
+        let shape = &state.shape;
+        if (&tree.bundles, &tree.strays, &tree.texts) != (&shape.bundles, &shape.strays, &shape.texts) {
             return None;
         }
         let mut stamps = HashMap::with_capacity(tree.entries.len());
@@ -449,6 +452,11 @@ fn update_content(
     }
 
     if model_changed {
+        // The texts belong to terms, which the new model makes anew: a full load attaches them.
+        let taxonomies = &state.loaded.site.taxonomies;
+        if taxonomies.iter().any(|t| t.text.is_some() || t.terms.iter().any(|term| term.text.is_some())) {
+            return None;
+        }
         let gone: HashSet<&PathBuf> = reparsed.iter().chain(&removed).collect();
         let mut entries: Vec<Entry> =
             std::mem::take(&mut state.loaded.site.entries).into_iter().filter(|e| !gone.contains(&e.path)).collect();

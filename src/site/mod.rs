@@ -17,7 +17,7 @@ use rustc_hash::FxHashMap as HashMap;
 use std::cmp::Reverse;
 
 pub use paginate::{Pager, pager, paginate, window};
-pub use taxonomy::{Taxonomy, Term, values as taxonomy_values};
+pub use taxonomy::{Taxonomy, Term, attach_texts, values as taxonomy_values};
 
 /// Entries that share the year of their publication date.
 #[derive(Debug, Clone)]

@@ -4,6 +4,8 @@ use rustc_hash::FxHashMap as HashMap;
 
 use crate::config::{TaxonomyConfig, TaxonomyField};
 use crate::content::Entry;
+use crate::content::text::{FILE, Text};
+use crate::diag::{self, Diagnostic};
 use crate::url;
 
 #[derive(Debug, Clone)]
@@ -14,6 +16,8 @@ pub struct Term {
     pub name: String,
     /// Newest first.
     pub entries: Vec<usize>,
+    /// Its page's text (`content/<taxonomy path>/<term>/_index.md`); boxed, as most have none.
+    pub text: Option<Box<Text>>,
 }
 
 #[derive(Debug, Clone)]
@@ -21,6 +25,8 @@ pub struct Taxonomy {
     pub config: TaxonomyConfig,
     /// Largest first, then by key, so the order is total.
     pub terms: Vec<Term>,
+    /// Its page's text (`content/<taxonomy path>/_index.md`).
+    pub text: Option<Box<Text>>,
 }
 
 /// The values of `field` on one entry.
@@ -57,7 +63,7 @@ pub fn build(configs: &[TaxonomyConfig], entries: &[Entry]) -> (Vec<Taxonomy>, V
                             Some(&ti) => ti,
                             None => {
                                 index.insert(key.clone(), terms.len());
-                                terms.push(Term { key, name: value.to_string(), entries: Vec::new() });
+                                terms.push(Term { key, name: value.to_string(), entries: Vec::new(), text: None });
                                 terms.len() - 1
                             }
                         };
@@ -87,9 +93,47 @@ pub fn build(configs: &[TaxonomyConfig], entries: &[Entry]) -> (Vec<Taxonomy>, V
         }
         let mut slots: Vec<Option<Term>> = terms.into_iter().map(Some).collect();
         let terms: Vec<Term> = order.iter().filter_map(|&old| slots[old].take()).collect();
-        taxonomies.push(Taxonomy { config: config.clone(), terms });
+        taxonomies.push(Taxonomy { config: config.clone(), terms, text: None });
     }
     (taxonomies, entry_terms)
+}
+
+/// Gives each text to its taxonomy or term. Returns the errors (a text under a directory that is
+/// no taxonomy's path) and the warnings (a text for a term no published entry has: a term only
+/// drafts use, or a misspelt directory, whose text shows nowhere).
+pub fn attach_texts(taxonomies: &mut [Taxonomy], texts: Vec<Text>) -> (Vec<Diagnostic>, Vec<Diagnostic>) {
+    let (mut errors, mut warnings) = (Vec::new(), Vec::new());
+    for text in texts {
+        let Some(tax) = taxonomies.iter_mut().find(|t| t.config.path == text.taxonomy) else {
+            let paths: Vec<&str> = taxonomies.iter().map(|t| t.config.path.as_str()).collect();
+            let hint = diag::suggestion(&text.taxonomy, paths.iter().copied());
+            let message = format!(
+                "is under `{}/`, which is no taxonomy's path{hint}, expected `{FILE}` in the directory of a taxonomy's path ({}) or of one of its terms",
+                text.taxonomy,
+                paths.iter().map(|p| format!("`{p}`")).collect::<Vec<_>>().join(", ")
+            );
+            errors.push(Diagnostic::file(&text.path, message));
+            continue;
+        };
+        let Some(term_dir) = &text.term else {
+            tax.text = Some(Box::new(text));
+            continue;
+        };
+        // Named as the term is written or as its URL segment: both have the term's key.
+        let key = url::key(term_dir);
+        match tax.terms.iter_mut().find(|t| t.key == key) {
+            Some(term) => term.text = Some(Box::new(text)),
+            None => {
+                let hint = diag::suggestion(term_dir, tax.terms.iter().map(|t| t.name.as_str()));
+                let message = format!(
+                    "is the text of the {} term `{term_dir}`, which no published entry has{hint}, so it is shown nowhere; expected the directory of a term in use, named as the term is written",
+                    tax.config.title
+                );
+                warnings.push(Diagnostic::file(&text.path, message).as_warning());
+            }
+        }
+    }
+    (errors, warnings)
 }
 
 #[cfg(test)]
