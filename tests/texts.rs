@@ -41,6 +41,9 @@ fn a_terms_text_opens_its_first_page_and_gives_its_description() {
     assert!(text.contains("<strong>データを暗号化</strong>"), "{text}");
     assert!(text.contains(r#"<h2 id="備え">備え</h2>"#), "{text}");
     assert!(page.contains(r#"<meta name="description" content="身代金を要求する攻撃の記録">"#), "{page}");
+    // The term's feed says what it is about; a term without a description keeps the site's.
+    assert!(read(&out, "attacks/ランサムウェア/feed.xml").contains("<subtitle>身代金を要求する攻撃の記録</subtitle>"));
+    assert!(read(&out, "tags/ddos/feed.xml").contains("<subtitle>統合テスト用の小さな事件簿</subtitle>"));
     // Above the list, which is still all there.
     assert!(page.find("page-text").unwrap() < page.find("card-list").unwrap());
     assert_eq!(count(&page, "card card--incident"), 2, "{page}");

@@ -427,6 +427,7 @@ impl Renderer<'_> {
                 let self_url = base.file_url(&["feed.xml"]);
                 let spec = FeedSpec {
                     title: self.config.book.title.clone(),
+                    subtitle: &self.config.book.description,
                     self_url: &self_url,
                     page_url: &base.url(&[]),
                     entries: &all,
@@ -441,8 +442,15 @@ impl Renderer<'_> {
                 let term = &tax.terms[k];
                 let self_url = base.file_url(&[&tax.config.path, &term.key, "feed.xml"]);
                 let title = format!("{}: {} | {}", tax.config.title, term.name, self.config.book.title);
-                let spec =
-                    FeedSpec { title, self_url: &self_url, page_url: &self.links.term[t][k], entries: &term.entries };
+                // The term's own description says what the feed is about better than the site's.
+                let subtitle = term.text.as_ref().and_then(|t| t.description.as_deref());
+                let spec = FeedSpec {
+                    title,
+                    subtitle: subtitle.unwrap_or(&self.config.book.description),
+                    self_url: &self_url,
+                    page_url: &self.links.term[t][k],
+                    entries: &term.entries,
+                };
                 let path = format!("{}/{}/feed.xml", tax.config.path, term.key);
                 return Ok(vec![Page { path, bytes: xml::atom(site, self.config, self.links, &spec).into_bytes() }]);
             }

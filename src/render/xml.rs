@@ -50,6 +50,8 @@ fn atom_id(links: &Links, url: &str) -> String {
 
 pub struct FeedSpec<'a> {
     pub title: String,
+    /// What the feed is about; empty for none.
+    pub subtitle: &'a str,
     /// URL of the feed itself and of the HTML page it follows.
     pub self_url: &'a str,
     pub page_url: &'a str,
@@ -74,8 +76,8 @@ pub fn atom(site: &Site, config: &Config, links: &Links, spec: &FeedSpec<'_>) ->
         lang = escape(&config.book.language),
         title = escape(&spec.title),
     );
-    if !config.book.description.is_empty() {
-        let _ = writeln!(x, "  <subtitle>{}</subtitle>", escape(&config.book.description));
+    if !spec.subtitle.is_empty() {
+        let _ = writeln!(x, "  <subtitle>{}</subtitle>", escape(spec.subtitle));
     }
     let _ = write!(
         x,
