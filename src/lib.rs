@@ -186,7 +186,13 @@ pub fn load_lenient(
     diags.extend(text_errors);
     let mut warnings = site::draft_id_clashes(&site.entries, &absent);
     warnings.extend(text_warnings);
-    warnings.extend(tree.warnings(root));
+    warnings.extend(tree.stray_warnings(root));
+    if !tree.outside.is_empty() {
+        // Only the files of bundles that are built: a draft's are not published without --drafts.
+        let published: Vec<&Path> = site.entries.iter().flat_map(|e| &e.assets).map(|a| a.source.as_path()).collect();
+        let bundle_file = ("a page bundle's file", "page bundle files");
+        warnings.extend(content::outside_warnings(root, &tree.outside, &published, bundle_file));
+    }
     warnings.extend(theme.as_ref().map(|t| t.warnings.clone()).unwrap_or_default());
     timings.model = t.elapsed();
     diags.extend(site_diags);

@@ -225,7 +225,7 @@ pub fn init(dir: &Path, today: NaiveDate) -> Result<Vec<PathBuf>, Error> {
         "---\ntitle: \"会員サイトへの不正アクセスによる個人情報漏えい（記入例）\"\nid: \"{year}-001\"\ndate: {today}\norganization: 株式会社サンプル\nattack: 不正アクセス\nsector: 小売\naffected: 1200\ndata: [氏名, メールアドレス, 電話番号]\ndisclosed: {today}\noccurred: {{ from: {today}, to: {today} }}\ntags: [ECサイト, 記入例]\nsources:\n  - title: 公式発表（記入例）\n    url: https://example.org/notice\n---\n\nこれは記入例です。組織名・日付・件数・漏えいした情報・原因・出典を前付け（front matter）に書くと、\n年別・種別・業種・組織・情報の種類ごとの一覧に自動で載ります。\n\n<!-- more -->\n\n## 経緯\n\n発覚から公表までの流れを書きます。\n\n## 原因\n\n## 対応\n"
     );
     let article = format!(
-        "---\ntitle: \"この事件簿について\"\ndate: {today}\ntags: [お知らせ]\n# 以前のURLからこの記事へ転送するには（旧ブログから移したときなど）、行頭の # を消します:\n# aliases: [/about.html]\n---\n\n事件簿の方針や読み方を書く記事の例です。\n"
+        "---\ntitle: \"この事件簿について\"\ndate: {today}\ntags: [お知らせ]\n# 以前のURLからこの記事へ転送するには（旧ブログから移したときなど）、次の行の先頭の「# 」を消します:\n# aliases: [/about.html]\n---\n\n事件簿の方針や読み方を書く記事の例です。\n"
     );
     let files = [
         (dir.join("content/incidents").join(year.to_string()).join(format!("{year}-001.md")), incident),

@@ -201,13 +201,13 @@ fn links_out_of_the_site_that_publish_files_are_warnings_at_the_link() {
     let shown = outside.display();
     let expect = [
         format!(
-            "content/articles/guide/one.png: warning: is a symbolic link to {shown}/a.png, outside the site, and its file is published as a page bundle's files"
+            "content/articles/guide/one.png: warning: is a symbolic link to {shown}/a.png, outside the site, and it is published as a page bundle's file;"
         ),
         format!(
-            "content/articles/guide/shared: warning: is a symbolic link to {shown}, outside the site, and its 2 files are published as a page bundle's files"
+            "content/articles/guide/shared: warning: is a symbolic link to {shown}, outside the site, and the 2 files under it are published as page bundle files;"
         ),
         format!(
-            "static/shared: warning: is a symbolic link to {shown}, outside the site, and its 3 files are published as static files"
+            "static/shared: warning: is a symbolic link to {shown}, outside the site, and the 3 files under it are published as static files;"
         ),
     ];
     for e in &expect {
@@ -222,4 +222,20 @@ fn links_out_of_the_site_that_publish_files_are_warnings_at_the_link() {
     let c = run_in(&root, &["check"]);
     c.success();
     assert_eq!(c.stderr.lines().filter(|l| l.contains("outside the site")).count(), 3, "{}", c.stderr);
+
+    // A draft's files are published only with --drafts, and only then is its link a warning.
+    link(&outside, "content/articles/draft-bundle/shared");
+    let draft_link = "content/articles/draft-bundle/shared: warning: is a symbolic link";
+    let r = build(&root, &[]);
+    assert!(!r.stderr.contains(draft_link), "{}", r.stderr);
+    let r = build(&root, &["--drafts"]);
+    assert!(r.stderr.contains(draft_link), "{}", r.stderr);
+
+    // A static link to nowhere cannot be copied: said so, not as a raw I/O error.
+    link(&root.join("gone.png"), "static/gone.png");
+    let r = build(&root, &[]);
+    r.expect_status(1);
+    let gone = root.join("gone.png");
+    let expected = format!("static/gone.png: error: is a symbolic link to {}, which does not exist", gone.display());
+    assert!(r.stderr.contains(&expected), "{}", r.stderr);
 }

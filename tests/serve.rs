@@ -681,8 +681,10 @@ fn polling_mode_notices_edits() {
 
 #[test]
 fn quiet_prints_nothing_and_a_busy_port_is_an_error() {
-    let server = Server::start("quiet", &["-q"], |_| {});
+    // A file in no bundle is a warning, which `-q` leaves out, as `build -q` does.
+    let server = Server::start("quiet", &["-q"], |root| write(root, "content/stray.png", "x"));
     assert_eq!(server.stdout(), "");
+    assert_eq!(server.stderr(), "");
     // A second server on the same port fails at once, with exit status 1.
     let out = Command::new(BIN)
         .args(["serve", "--root", server.root.to_str().unwrap(), "--port", &server.port.to_string()])
@@ -729,6 +731,15 @@ fn base_url_with_a_scheme_or_a_host_loopback_refuses_is_an_error() {
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("answers only requests for localhost, 127.0.0.1") && err.contains("--bind 0.0.0.0"), "{err}");
+    // A loopback name the server answers, but on an address it does not listen on.
+    let out = serve(&["--base-url", "::1"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("listens on 127.0.0.1 only, which a browser asking for [::1] does not reach"), "{err}");
+    // Neither an address to browse to nor a name.
+    for bad in ["0.0.0.0", "a..b", "999.1.1.1"] {
+        assert_eq!(serve(&["--bind", "0.0.0.0", "--base-url", bad]).status.code(), Some(2), "{bad}");
+    }
 }
 
 // --- Under stress -------------------------------------------------------------------------------

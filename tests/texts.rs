@@ -96,6 +96,7 @@ fn a_text_anywhere_else_or_with_other_fields_is_an_error_and_an_unused_term_a_wa
         "is under `attack/`, which is no taxonomy's path (did you mean `attacks`?)",
     );
     line("content/tags/未使用/_index.md", "warning", "which no published entry has");
+    line("content/tags/a/b/_index.md", "error", "a term holding `/` is named by its URL segment");
     let diags = r.diagnostics();
     let at = |needle: &str| {
         let d = diags.iter().find(|d| d.path == RANSOM && d.message.contains(needle));
@@ -109,10 +110,34 @@ fn a_text_anywhere_else_or_with_other_fields_is_an_error_and_an_unused_term_a_wa
         r.stderr
     );
     assert!(!root.join("public").exists(), "nothing written");
+    // A text's front matter that is no map names the one field it may have.
+    let (_tmp, other) = site(&[(RANSOM, "---\n- a\n---\n本文\n")]);
+    let o = build(&other, &[]);
+    assert!(o.stderr.contains("expected lines such as `description: ...`"), "{}", o.stderr);
     // `check` reports the same.
     let c = run_in(&root, &["check"]);
     c.expect_status(1);
     assert!(c.stderr.ends_with("check found 5 problem(s)\n"), "{}", c.stderr);
+}
+
+#[test]
+fn two_texts_for_one_term_are_an_error_and_headings_avoid_the_lists_ids() {
+    // `ddos` and `DDoS` are one term: the second text would be lost without a word.
+    let (_tmp, root) =
+        site(&[("content/tags/DDoS/_index.md", "一つ目\n"), ("content/tags/ddos/_index.md", "二つ目\n")]);
+    let r = build(&root, &[]);
+    r.expect_status(1);
+    assert!(
+        r.stderr.contains("content/tags/ddos/_index.md: error: is a second text for the タグ term `ＤＤｏＳ`, which content/tags/DDoS/_index.md already has"),
+        "{}",
+        r.stderr
+    );
+    // The term page has a `year-2024` heading of its own below the text.
+    let (_tmp, root) = site(&[("content/tags/ddos/_index.md", "## Year 2024\n\n本文\n")]);
+    build(&root, &[]).success();
+    let page = read(&root.join("public"), "tags/ddos/index.html");
+    assert!(page.contains(r#"<h2 id="year-2024-1">Year 2024</h2>"#), "{page}");
+    assert_eq!(count(&page, r#"id="year-2024""#), 1, "{page}");
 }
 
 #[test]

@@ -77,15 +77,9 @@ impl Tree {
         self.bundles.values().flatten().map(|a| a.source.as_path())
     }
 
-    /// A warning for each stray file, at the file, and for each link out of the site that
-    /// bundles' files come through, at the link (shown relative to `root`).
-    pub fn warnings(&self, root: &Path) -> Vec<Diagnostic> {
-        let strays = self.strays.iter().map(|(f, why)| stray_warning(&super::shown(root, f), *why));
-        let links = self.outside.iter().filter_map(|l| {
-            let published = self.asset_files().filter(|f| f.starts_with(&l.link)).count();
-            l.warning(root, published, "as a page bundle's files")
-        });
-        strays.chain(links).collect()
+    /// A warning for each stray file, at the file (shown relative to `root`).
+    pub fn stray_warnings(&self, root: &Path) -> Vec<Diagnostic> {
+        self.strays.iter().map(|(f, why)| stray_warning(&super::shown(root, f), *why)).collect()
     }
 }
 
@@ -144,7 +138,7 @@ mod tests {
         assert!(rels("articles/other.md").is_empty());
         let strays: Vec<&Path> = t.strays.iter().map(|(f, _)| f.as_path()).collect();
         assert_eq!(strays, [Path::new("/s/content/articles/loose.png"), Path::new("/s/content/top.png")]);
-        let w = t.warnings(Path::new("/s"));
+        let w = t.stray_warnings(Path::new("/s"));
         assert_eq!(w[0].path, Path::new("content/articles/loose.png"));
         assert!(w[0].warning && w[0].message.contains("static/"), "{:?}", w[0]);
     }
@@ -159,7 +153,7 @@ mod tests {
         let t = Tree::new(c, vec![c.join("a/index.md")], files.clone(), Vec::new());
         assert!(t.bundles.get(&c.join("a/index.md")).is_none_or(Vec::is_empty));
         assert_eq!(t.strays, files.into_iter().map(|f| (f, Stray::BadName)).collect::<Vec<_>>());
-        let w = t.warnings(Path::new("/s"));
+        let w = t.stray_warnings(Path::new("/s"));
         assert!(w[0].warning && w[0].message.contains("no link can name it"), "{:?}", w[0]);
     }
 

@@ -283,7 +283,7 @@ pub type Problem = (usize, usize, String);
 
 /// Parses and checks the YAML of one entry. `default_kind` comes from the file's location.
 pub fn parse(split: &Split<'_>, default_kind: Kind) -> Result<FrontMatter, Vec<Problem>> {
-    let pairs = fields(split)?;
+    let pairs = fields(split, "title: ...")?;
     let mut checker = Checker { positions: Positions::new(split), problems: Vec::new() };
     let raw = checker.typed(pairs);
     checker.check(raw, default_kind)
@@ -292,7 +292,7 @@ pub fn parse(split: &Split<'_>, default_kind: Kind) -> Result<FrontMatter, Vec<P
 /// Parses the front matter of a taxonomy's or a term's text (`_index.md`): its `description`,
 /// the one field it has (the text itself is the Markdown below).
 pub fn parse_text(split: &Split<'_>) -> Result<Option<String>, Vec<Problem>> {
-    let pairs = fields(split)?;
+    let pairs = fields(split, "description: ...")?;
     let mut checker = Checker { positions: Positions::new(split), problems: Vec::new() };
     let mut description = None;
     let mut first: Option<usize> = None;
@@ -322,8 +322,9 @@ pub fn parse_text(split: &Split<'_>) -> Result<Option<String>, Vec<Problem>> {
 /// A front matter's fields as written: each key and value with their positions.
 type Fields = Vec<(Spanned<String>, Spanned<Node>)>;
 
-/// The fields of a front matter, in written order; a YAML error at its place in the file.
-fn fields(split: &Split<'_>) -> Result<Fields, Vec<Problem>> {
+/// The fields of a front matter, in written order; a YAML error at its place in the file. `line`
+/// is an example field for the message when it is no map of fields.
+fn fields(split: &Split<'_>, line: &str) -> Result<Fields, Vec<Problem>> {
     let root: Node = if split.yaml.trim().is_empty() {
         Node::Map(Vec::new())
     } else {
@@ -338,7 +339,7 @@ fn fields(split: &Split<'_>) -> Result<Fields, Vec<Problem>> {
         })?
     };
     let Node::Map(pairs) = root else {
-        let message = "the front matter is not a map of fields, expected lines such as `title: ...`".to_string();
+        let message = format!("the front matter is not a map of fields, expected lines such as `{line}`");
         return Err(vec![(split.yaml_line, 1, message)]);
     };
     Ok(pairs)
@@ -773,6 +774,8 @@ impl Checker<'_> {
         });
         let summary = self.text("summary", raw.summary);
         let updated_at = raw.updated.as_ref().map(|d| self.at(d));
+        // With its time, when it has one: compared with a `date` in another offset.
+        let updated_full = raw.updated.as_ref().and_then(|d| parse_date(&d.value));
         let updated = self.day("updated", raw.updated);
         let aliases = self.aliases(raw.aliases);
 
@@ -853,11 +856,12 @@ impl Checker<'_> {
         let disclosed = self.day("disclosed", raw.disclosed);
         let occurred_at = raw.occurred.as_ref().map(|v| self.at(v));
         let occurred = raw.occurred.and_then(|v| self.period(&v));
+        let plain = |day: NaiveDate| Date { day, time: None };
         self.problems.extend(out_of_order(
-            date.as_ref().map(|d| d.day).zip(date_at),
-            updated.zip(updated_at),
-            disclosed.zip(disclosed_at),
-            occurred.map(|p| p.from).zip(occurred_at),
+            date.zip(date_at),
+            updated_full.filter(|_| updated.is_some()).zip(updated_at),
+            disclosed.map(plain).zip(disclosed_at),
+            occurred.map(|p| plain(p.from)).zip(occurred_at),
         ));
         let mut sources = Vec::new();
         for s in raw.sources.unwrap_or_default() {
@@ -987,40 +991,53 @@ impl Checker<'_> {
     }
 }
 
-/// A day and where its field is written.
-type DayAt = Option<(NaiveDate, (usize, usize))>;
+/// A date and where its field is written.
+type DateAt = Option<(Date, (usize, usize))>;
+
+/// Whether `a` is before `b`: as instants when both have a time (`2024-03-09T20:00:00Z` is after
+/// `2024-03-10T00:30:00+09:00`), else as the days written.
+fn before(a: &Date, b: &Date) -> bool {
+    match (a.time, b.time) {
+        (Some(x), Some(y)) => x < y,
+        _ => a.day < b.day,
+    }
+}
 
 /// Dates of one entry that contradict each other, each valid alone: an update before the entry's
 /// date, a disclosure or an entry before the incident began. Each is a mistyped year or month far
 /// more often than a fact, and would put the entry in the wrong place in feeds, years and the
-/// dataset without a word. A disclosure after the entry's date is not one: an entry may report a
-/// breach from the news before the organization announces it.
-fn out_of_order(date: DayAt, updated: DayAt, disclosed: DayAt, began: DayAt) -> Vec<Problem> {
+/// dataset without a word. Every contradiction is reported, each at the later field of the two.
+/// A disclosure after the entry's date is not one: an entry may report a breach from the news
+/// before the organization announces it.
+fn out_of_order(date: DateAt, updated: DateAt, disclosed: DateAt, began: DateAt) -> Vec<Problem> {
     let mut problems = Vec::new();
-    if let (Some((d, (dl, _))), Some((u, (l, c)))) = (date, updated)
-        && u < d
+    if let (Some((d, (dl, _))), Some((u, (l, c)))) = (&date, &updated)
+        && before(u, d)
     {
-        problems.push((
-            l,
-            c,
-            format!("`updated` is {u}, before the entry's `date` {d} (line {dl}), expected the day of a change on or after it"),
-        ));
+        let (u, d) = (&u.day, &d.day);
+        let message = format!(
+            "`updated` is {u}, before the entry's `date` {d} (line {dl}), expected the day of a change on or after it"
+        );
+        problems.push((*l, *c, message));
     }
-    let Some((from, (fl, fc))) = began else { return problems };
-    if let Some((x, (l, c))) = disclosed
-        && x < from
+    let Some((from, (fl, fc))) = &began else { return problems };
+    if let Some((x, (l, c))) = &disclosed
+        && before(x, from)
     {
+        let (x, from) = (&x.day, &from.day);
         problems.push((
-            l,
-            c,
+            *l,
+            *c,
             format!("`disclosed` is {x}, before the incident began (`occurred` from {from}, line {fl}), expected the day it was made public, on or after that"),
         ));
-    } else if let Some((d, (dl, _))) = date
-        && d < from
+    }
+    if let Some((d, (dl, _))) = &date
+        && before(d, from)
     {
+        let (d, from) = (&d.day, &from.day);
         problems.push((
-            fl,
-            fc,
+            *fl,
+            *fc,
             format!("`occurred` begins on {from}, after the entry's `date` {d} (line {dl}), expected the incident to have begun by the day the entry reports it"),
         ));
     }
@@ -1151,6 +1168,32 @@ fn syntax_culprit(yaml: &str, error_line: usize) -> Option<(usize, usize, String
                 number,
                 tab + 1,
                 format!("a tab indents this line{field}, expected spaces (YAML indents with spaces only)"),
+            ));
+        }
+        // ` aliases: [...]` under `tags: [...]`: a field indented by mistake (a `# ` comment
+        // marker deleted but for its space) after a field whose value is on its own line, which
+        // the parser reports as a problem of the field before.
+        let indent = line.len() - line.trim_start_matches(' ').len();
+        let own = line.trim_start().split_once(':').map(|(k, _)| k.trim());
+        if indent > 0
+            && let Some(field) = own.and_then(|k| FIELDS.iter().copied().find(|f| *f == k))
+            && lines[..i]
+                .iter()
+                .rev()
+                .map(|(_, l)| *l)
+                .find(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
+                .is_some_and(|prev| {
+                    !prev.starts_with([' ', '\t', '-'])
+                        && prev.split_once(':').is_some_and(|(_, v)| !v.trim().is_empty() && !v.trim().starts_with('#'))
+                })
+        {
+            let spaces = if indent == 1 { "1 space".to_string() } else { format!("{indent} spaces") };
+            return Some((
+                number,
+                1,
+                format!(
+                    "`{field}` is indented by {spaces}, expected it at the start of the line, as a field of its own"
+                ),
             ));
         }
         // An opening on the line before the error that nothing closed: the parser read on into
@@ -1607,7 +1650,7 @@ mod tests {
         assert_eq!((e[0].0, e[0].1), (5, 10));
         assert!(e[0].2.contains("`updated` is 2023-02-01, before the entry's `date` 2024-01-30 (line 3)"), "{e:?}");
         let e = errors("disclosed: 2023-06-01\noccurred: { from: 2023-08-22, to: 2023-12-20 }\n");
-        assert_eq!(e.len(), 1, "one error, though the entry's date is fine: {e:?}");
+        assert_eq!(e.len(), 1, "{e:?}");
         assert_eq!((e[0].0, e[0].1), (5, 12));
         assert!(e[0].2.contains("before the incident began (`occurred` from 2023-08-22, line 6)"), "{e:?}");
         let e = errors("occurred: 2024-02-01\n");
@@ -1624,9 +1667,27 @@ mod tests {
         ] {
             assert!(errors(fine).is_empty(), "{fine}: {:?}", errors(fine));
         }
-        // A date-time is compared by its day.
+        // Both contradictions of one `occurred`, in one run.
+        let e = errors("disclosed: 2024-01-29\noccurred: { from: 2024-02-05, to: 2024-02-06 }\n");
+        assert_eq!(e.len(), 2, "{e:?}");
+        assert!(e[0].2.starts_with("`disclosed` is 2024-01-29") && e[1].2.starts_with("`occurred` begins"), "{e:?}");
+        // A date-time without the other's time is compared by its day; two date-times as instants.
         let e = fm("---\ntitle: t\ndate: 2024-01-30T23:00:00+09:00\norganization: X\nupdated: 2024-01-30\n---\n");
         assert!(e.is_ok(), "{e:?}");
+        let zones =
+            "---\ntitle: t\ndate: 2024-03-10T00:30:00+09:00\norganization: X\nupdated: 2024-03-09T20:00:00Z\n---\n";
+        assert!(fm(zones).is_ok(), "05:00 in +09:00 is after 00:30: {:?}", fm(zones));
+        let e = first_error(&zones.replace("20:00:00Z", "15:00:00Z"));
+        assert!(e.2.contains("`updated` is 2024-03-09, before"), "{e:?}");
+    }
+
+    #[test]
+    fn a_field_indented_by_mistake_is_named_not_the_field_before() {
+        let e = first_error("---\ntitle: t\ndate: 2024-01-30\ntags: [お知らせ]\n aliases: [/about.html]\n---\n");
+        assert_eq!((e.0, e.1), (5, 1), "{e:?}");
+        assert!(e.2.contains("`aliases` is indented by 1 space, expected it at the start of the line"), "{e:?}");
+        // A map's own keys are indented, and fine.
+        assert!(fm("---\ntitle: t\ndate: 2024-01-30\norganization: X\noccurred:\n  from: 2024-01-01\n  to: 2024-01-02\n---\n").is_ok());
     }
 
     #[test]

@@ -48,6 +48,21 @@ fn parser_options() -> Options {
 }
 
 pub fn render(body: &str, opts: MarkdownOptions) -> Rendered {
+    render_among(body, opts, |_| false)
+}
+
+/// Renders the text of a list page (a taxonomy's or a term's): its headings also avoid the ids
+/// of the list's date headings (`year-2024`, `month-3`), which the page writes below it.
+pub fn render_list_text(body: &str, opts: MarkdownOptions) -> Rendered {
+    let list_id = |id: &str| {
+        let number = id.strip_prefix("year-").or_else(|| id.strip_prefix("month-"));
+        number.is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+    };
+    render_among(body, opts, list_id)
+}
+
+/// Renders `body` with heading ids that are none of the page's own, nor any `taken` says is.
+fn render_among(body: &str, opts: MarkdownOptions, taken: impl Fn(&str) -> bool) -> Rendered {
     let mut out = Rendered::default();
     let mut events: Vec<Event<'_>> = Vec::new();
     let mut first_paragraph: Option<(usize, usize)> = None;
@@ -115,7 +130,7 @@ pub fn render(body: &str, opts: MarkdownOptions) -> Rendered {
     let mut used_ids: Vec<String> = PAGE_IDS.iter().map(|s| s.to_string()).chain(footnotes).collect();
     for (start, end, level) in headings {
         let title = heading_text(&events[start + 1..end]);
-        let made = heading_id(&title, &mut used_ids);
+        let made = heading_id(&title, &mut used_ids, &taken);
         if let Event::Start(Tag::Heading { id: slot, .. }) = &mut events[start] {
             let id = match slot {
                 // An explicit `{#id}` wins; it is used from here on, the made one not.
@@ -301,7 +316,7 @@ fn heading_text(inner: &[Event<'_>]) -> String {
 
 /// A heading id that keeps Japanese: NFKC, ASCII lowercased, spaces to `-`, ASCII punctuation
 /// dropped; `-1`, `-2`... when repeated on the page.
-fn heading_id(text: &str, used: &mut Vec<String>) -> String {
+fn heading_id(text: &str, used: &mut Vec<String>, taken: impl Fn(&str) -> bool) -> String {
     let mut id = String::with_capacity(text.len());
     for c in crate::url::nfkc(text.trim()).chars() {
         if c.is_whitespace() {
@@ -318,7 +333,7 @@ fn heading_id(text: &str, used: &mut Vec<String>) -> String {
     let base = if id.is_empty() { "section".to_string() } else { id };
     let mut candidate = base.clone();
     let mut n = 1;
-    while used.contains(&candidate) {
+    while used.contains(&candidate) || taken(&candidate) {
         candidate = format!("{base}-{n}");
         n += 1;
     }
@@ -400,6 +415,16 @@ mod tests {
         let r = md("## main\n\n## Factbox Title\n\n## toc-title\n\n## A {#x}\n\n## x\n\n## related-title\n");
         assert_eq!(ids(&r), ["main-1", "factbox-title-1", "toc-title-1", "x", "x-1", "related-title-1"]);
         assert!(r.html.contains("<h2 id=\"main-1\">main</h2>"), "{}", r.html);
+    }
+
+    #[test]
+    fn a_list_pages_text_avoids_its_date_heading_ids() {
+        let r = render_list_text(
+            "## Year 2024\n\n## month-3\n\n## year-\n\n## main\n",
+            MarkdownOptions { east_asian_line_breaks: true },
+        );
+        assert_eq!(ids(&r), ["year-2024-1", "month-3-1", "year", "main-1"]);
+        assert_eq!(ids(&md("## Year 2024\n")), ["year-2024"], "an entry's page has no date headings");
     }
 
     #[test]

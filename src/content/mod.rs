@@ -146,24 +146,33 @@ pub struct OutsideLink {
     pub target: PathBuf,
 }
 
-impl OutsideLink {
-    /// A warning at the link when `published` of the files under it are published: they are
-    /// copied as they are, and a link is easy to make without seeing where it leads (a home
-    /// directory linked in for one picture). Hugo refuses such links outright; a site that means
-    /// them (a shared folder of images) builds, and is told once per link.
-    pub fn warning(&self, root: &Path, published: usize, as_what: &str) -> Option<Diagnostic> {
-        let files = if published == 1 { "its file is".to_string() } else { format!("its {published} files are") };
-        (published > 0).then(|| {
-            Diagnostic::file(
-                shown(root, &self.link),
-                format!(
-                    "is a symbolic link to {}, outside the site, and {files} published {as_what}; expected a link to a place inside the site (or a copy of the files), so that nothing outside it is published unnoticed",
-                    self.target.display()
-                ),
-            )
-            .as_warning()
-        })
+/// A warning at each link out of the site through which files of `published` are published (as
+/// `what`: the noun for one file and for several): they are copied as they are, and a link is
+/// easy to make without seeing where it leads (a home directory linked in for one picture). Hugo
+/// refuses such links outright; a site that means them (a shared folder of images) builds, and
+/// is told once per link.
+pub fn outside_warnings(
+    root: &Path,
+    links: &[OutsideLink],
+    published: &[&Path],
+    what: (&str, &str),
+) -> Vec<Diagnostic> {
+    let mut warnings = Vec::new();
+    for l in links {
+        let under: Vec<&&Path> = published.iter().filter(|f| f.starts_with(&l.link)).collect();
+        let how = match under[..] {
+            [] => continue,
+            [file] if *file == l.link => format!("it is published as {}", what.0),
+            [_] => format!("the file under it is published as {}", what.0),
+            _ => format!("the {} files under it are published as {}", under.len(), what.1),
+        };
+        let message = format!(
+            "is a symbolic link to {}, outside the site, and {how}; expected a link to a place inside the site (or a copy of the files), so that nothing outside it is published unnoticed",
+            l.target.display()
+        );
+        warnings.push(Diagnostic::file(shown(root, &l.link), message).as_warning());
     }
+    warnings
 }
 
 fn is_hidden(name: &std::ffi::OsStr) -> bool {

@@ -50,10 +50,17 @@ pub fn load(root: &Path, content_dir: &Path, files: &[PathBuf], opts: MarkdownOp
 fn load_one(root: &Path, content_dir: &Path, file: &Path, opts: MarkdownOptions) -> Result<Text, Vec<Diagnostic>> {
     let path = shown(root, file);
     let (taxonomy, term) = place(content_dir, file).ok_or_else(|| {
+        // `tags/CI/CD/_index.md`, written for the term `CI/CD`.
+        let deep = file.strip_prefix(content_dir).is_ok_and(|rel| rel.iter().count() > 3);
+        let slash = if deep {
+            "; a term holding `/` is named by its URL segment (`tags/ci-cd/` for `CI/CD`)"
+        } else {
+            "; rename it for an entry of its own"
+        };
         vec![Diagnostic::file(
             &path,
             format!(
-                "is the text of a taxonomy's or a term's page only in the directory of one, expected `content/<taxonomy path>/{FILE}` (the page /<taxonomy path>/) or `content/<taxonomy path>/<term>/{FILE}` (the page /<taxonomy path>/<term>/); rename it for an entry of its own"
+                "is the text of a taxonomy's or a term's page only in the directory of one, expected `content/<taxonomy path>/{FILE}` (the page /<taxonomy path>/) or `content/<taxonomy path>/<term>/{FILE}` (the page /<taxonomy path>/<term>/){slash}"
             ),
         )]
     })?;
@@ -71,7 +78,7 @@ fn load_one(root: &Path, content_dir: &Path, file: &Path, opts: MarkdownOptions)
     } else {
         (None, text.strip_prefix('\u{feff}').unwrap_or(&text), 1)
     };
-    let rendered = markdown::render(body, opts);
+    let rendered = markdown::render_list_text(body, opts);
     let links = positions(body, rendered.links)
         .into_iter()
         .map(|(value, l, column)| At { value, line: l + body_line - 1, column })

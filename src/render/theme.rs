@@ -94,7 +94,14 @@ impl Theme {
                 }
                 Err(e) => {
                     let p = e.path().unwrap_or(dir).to_path_buf();
-                    diags.push(Diagnostic::file(crate::content::shown(root, &p), format!("cannot be read: {e}")));
+                    let message = match std::fs::read_link(&p) {
+                        Ok(target) if !p.exists() => format!(
+                            "is a symbolic link to {}, which does not exist, expected a file to copy (or no link)",
+                            target.display()
+                        ),
+                        _ => format!("cannot be read: {e}"),
+                    };
+                    diags.push(Diagnostic::file(crate::content::shown(root, &p), message));
                     continue;
                 }
             };
@@ -118,10 +125,13 @@ impl Theme {
                 self.statics.insert(rel, StaticSource::File(item.into_path()));
             }
         }
-        self.warnings.extend(links.iter().filter_map(|l| {
-            let published = copied.iter().filter(|f| f.starts_with(&l.link)).count();
-            l.warning(root, published, "as static files")
-        }));
+        let copied: Vec<&Path> = copied.iter().map(PathBuf::as_path).collect();
+        self.warnings.extend(crate::content::outside_warnings(
+            root,
+            &links,
+            &copied,
+            ("a static file", "static files"),
+        ));
         if diags.is_empty() { Ok(()) } else { Err(diags) }
     }
 

@@ -40,25 +40,65 @@ pub struct ServeOptions {
 
 /// A host for `serve --base-url`, as it goes into a URL: a DNS name or an IP address (an IPv6
 /// address bracketed). The server speaks plain HTTP on its own port, so a scheme, port or path
-/// would only be wrong.
+/// would only be wrong; a wildcard address is no place to browse to.
 pub fn host(raw: &str) -> Result<String, String> {
     let raw = raw.trim();
+    let expected = "expected a host name or address such as `192.168.1.10` or `mybox.local`";
     let bare = raw.strip_prefix('[').and_then(|r| r.strip_suffix(']')).unwrap_or(raw);
-    if let Ok(v6) = bare.parse::<Ipv6Addr>() {
-        return Ok(format!("[{v6}]"));
+    let ip = bare.parse::<Ipv6Addr>().map(IpAddr::V6).or_else(|_| raw.parse::<Ipv4Addr>().map(IpAddr::V4));
+    if let Ok(ip) = ip {
+        if ip.is_unspecified() {
+            return Err(format!(
+                "`{raw}` is the address that listens on every interface, not one to browse to, {expected} (this machine's address on the LAN)"
+            ));
+        }
+        return Ok(match ip {
+            IpAddr::V6(v6) => format!("[{v6}]"),
+            IpAddr::V4(v4) => v4.to_string(),
+        });
     }
-    let name = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '.';
-    if raw.is_empty() || !raw.chars().all(name) || raw.starts_with(['.', '-']) {
-        let why = if raw.contains("://") || raw.contains([':', '/']) {
-            "it is served over http on --port, at the root"
-        } else {
-            "a name is ASCII letters, digits, `-` and `.`"
-        };
+    if raw.contains("://") || raw.contains([':', '/', '?', '#', '@']) {
         return Err(format!(
-            "expected a host name or address such as `192.168.1.10` or `mybox.local`, without scheme, port or path ({why})"
+            "{expected}, without scheme, port or path (it is served over http on --port, at the root)"
         ));
     }
+    let label = |l: &str| {
+        !l.is_empty()
+            && l.len() <= 63
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+            && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+    };
+    let labels: Vec<&str> = raw.split('.').collect();
+    if raw.len() > 253 || !labels.iter().all(|l| label(l)) {
+        return Err(format!("{expected}: a name is labels of ASCII letters, digits and `-`, joined by `.`"));
+    }
+    // `999.1.1.1` is neither an address nor a name a resolver would look up.
+    if labels.last().is_some_and(|l| l.bytes().all(|b| b.is_ascii_digit())) {
+        return Err(format!("`{raw}` is not an IPv4 address (each part is 0 to 255), {expected}"));
+    }
     Ok(raw.to_ascii_lowercase())
+}
+
+/// Whether a browser asking for `host` (as [`host`] gives it) can reach a server bound to `bind`:
+/// an address must be the bound one, or of its family for a wildcard; a name cannot be checked
+/// without asking DNS, except the loopback names, which reach only a loopback address.
+fn reaches(host: &str, bind: IpAddr) -> bool {
+    let bare = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')).unwrap_or(host);
+    match bare.parse::<IpAddr>() {
+        Ok(ip) => match bind {
+            // Linux accepts IPv4 on `::` as well (unless net.ipv6.bindv6only is set).
+            IpAddr::V6(b) if b.is_unspecified() => true,
+            IpAddr::V4(b) if b.is_unspecified() => ip.is_ipv4(),
+            b => ip == b,
+        },
+        Err(_) => {
+            // `localhost` resolves to 127.0.0.1 and ::1, not to the rest of 127.0.0.0/8.
+            let loopback_name = host == "localhost" || host.ends_with(".localhost");
+            let localhost = [IpAddr::V4(Ipv4Addr::LOCALHOST), IpAddr::V6(Ipv6Addr::LOCALHOST)];
+            !loopback_name || bind.is_unspecified() || localhost.contains(&bind)
+        }
+    }
 }
 
 /// Runs the server until interrupted.
@@ -86,6 +126,12 @@ pub fn run(opts: ServeOptions) -> Result<(), crate::Error> {
                 access.names()
             )));
         }
+        Some(host) if !reaches(host, opts.bind) => {
+            return Err(crate::Error::Setup(format!(
+                "--base-url {host}: the server listens on {} only, which a browser asking for {host} does not reach, expected that address (or --bind with one {host} names)",
+                opts.bind
+            )));
+        }
         Some(host) => format!("http://{host}:{}/", local.port()),
         None => format!("http://{}/", SocketAddr::new(browsable(opts.bind), local.port())),
     };
@@ -105,7 +151,10 @@ pub fn run(opts: ServeOptions) -> Result<(), crate::Error> {
         Ok(report) => {
             let entries = report.entries;
             let files = report.files;
-            print_errors(&report.warnings);
+            // As `build -q`: a run that succeeds prints nothing but errors.
+            if !opts.quiet {
+                print_errors(&report.warnings);
+            }
             shared.publish(report.rendered);
             if !opts.quiet {
                 crate::outln!("built {entries} entries into {files} files in {} ms", started.elapsed().as_millis());
@@ -269,7 +318,9 @@ impl Rebuilder {
         match result {
             Ok(report) => {
                 let Report { mode, files, entries, rendered, warnings } = report;
-                print_errors(&warnings);
+                if !self.quiet {
+                    print_errors(&warnings);
+                }
                 // While the site is broken every relevant change is a full build, so "unchanged"
                 // means nothing relevant changed: the errors stand.
                 if mode == Mode::Unchanged {
@@ -325,9 +376,38 @@ mod tests {
         assert_eq!(host("MyBox.local").unwrap(), "mybox.local");
         assert_eq!(host("fe80::1").unwrap(), "[fe80::1]");
         assert_eq!(host("[::1]").unwrap(), "[::1]");
-        for bad in ["", "http://x", "x:8080", "x/sub", "a b", "ホスト", ".x", "x?y"] {
+        for bad in [
+            "",
+            "http://x",
+            "x:8080",
+            "x/sub",
+            "a b",
+            "ホスト",
+            ".x",
+            "x?y",
+            "a..b",
+            "999.1.1.1",
+            "0.0.0.0",
+            "::",
+            "-x",
+        ] {
             assert!(host(bad).is_err(), "{bad}");
         }
         assert!(host("http://x").unwrap_err().contains("served over http on --port"));
+        assert!(host("0.0.0.0").unwrap_err().contains("not one to browse to"));
+    }
+
+    #[test]
+    fn a_base_url_host_must_reach_the_bound_address() {
+        use super::reaches;
+        let (lo, any4, any6) = ("127.0.0.1".parse().unwrap(), "0.0.0.0".parse().unwrap(), "::".parse().unwrap());
+        assert!(reaches("127.0.0.1", lo) && reaches("localhost", lo) && reaches("a.localhost", lo));
+        assert!(!reaches("[::1]", lo), "bound to 127.0.0.1 only");
+        assert!(reaches("192.168.1.10", any4) && !reaches("[fe80::1]", any4));
+        assert!(reaches("[fe80::1]", any6) && reaches("192.168.1.10", any6));
+        let lan = "192.168.1.10".parse().unwrap();
+        assert!(reaches("192.168.1.10", lan) && !reaches("192.168.1.11", lan) && !reaches("localhost", lan));
+        assert!(reaches("mybox.local", lan) && reaches("mybox.local", any4));
+        assert!(!reaches("localhost", "127.0.0.2".parse().unwrap()), "localhost is 127.0.0.1 and ::1");
     }
 }
