@@ -18,6 +18,9 @@ use tungstenite::{Message, WebSocket};
 const PATIENCE: Duration = Duration::from_secs(20);
 const ENTRY: &str = "content/incidents/2024/2024-001.md";
 const ENTRY_URL: &str = "/incidents/2024-001/";
+/// The basic fixture's base_url is `https://example.org/cb/`: `serve` serves it under `/cb/`, so
+/// that links written for the published site work in the preview. [`Server::get`] adds it.
+const SITE: &str = "/cb";
 
 /// A running `casebook serve`, killed when dropped.
 struct Server {
@@ -76,8 +79,10 @@ impl Server {
         panic!("casebook serve did not start");
     }
 
+    /// GETs `path` of the site (under [`SITE`]).
     fn get(&self, path: &str) -> Response {
-        http(self.port, "GET", path).unwrap_or_else(|e| panic!("GET {path}: {e}"))
+        let path = format!("{SITE}{path}");
+        http(self.port, "GET", &path).unwrap_or_else(|e| panic!("GET {path}: {e}"))
     }
 
     fn raw(&self, request_line_path: &str) -> Response {
@@ -279,7 +284,7 @@ fn status_of(raw: &[u8]) -> u16 {
 fn serves_exactly_what_build_writes_plus_the_reload_script() {
     let server = Server::start("same", &[], |_| {});
     let out = server.root.parent().unwrap().join("built");
-    let base = format!("http://127.0.0.1:{}/", server.port);
+    let base = format!("http://127.0.0.1:{}{SITE}/", server.port);
     build(&server.root, &["--output", out.to_str().unwrap(), "--base-url", &base]).success();
     let tree = read_tree(&out);
     assert!(tree.len() > 30, "{} files", tree.len());
@@ -307,12 +312,12 @@ fn alias_redirect_pages_are_served_as_built() {
         std::fs::write(&p, text.replacen("---\n", "---\naliases: [/old-guide/, /旧/ガイド.html]\n", 1)).unwrap();
     });
     let out = server.root.parent().unwrap().join("built");
-    let base = format!("http://127.0.0.1:{}/", server.port);
+    let base = format!("http://127.0.0.1:{}{SITE}/", server.port);
     build(&server.root, &["--output", out.to_str().unwrap(), "--base-url", &base]).success();
     for rel in ["old-guide/index.html", "旧/ガイド.html"] {
         let built = read(&out, rel);
         assert!(
-            built.contains("<meta http-equiv=\"refresh\" content=\"0; url=/articles/ransomware-guide/\">"),
+            built.contains("<meta http-equiv=\"refresh\" content=\"0; url=/cb/articles/ransomware-guide/\">"),
             "{built}"
         );
         let r = server.get(&format!("/{}", encode_path(rel)));
@@ -328,6 +333,38 @@ fn alias_redirect_pages_are_served_as_built() {
     server.edit("content/articles/guide.md", |t| t.replace("/old-guide/, ", ""));
     server.wait_for("/old-guide/", "the alias page disappearing", |r| r.status == 404);
     assert_eq!(server.get(&format!("/{}", encode_path("旧/ガイド.html"))).status, 200);
+}
+
+#[test]
+fn the_site_is_served_under_its_base_url_path_so_links_written_for_it_work() {
+    let server = Server::start("path", &[], |_| {});
+    // 2023-102's body links to `/cb/incidents/2023-101/#factbox-title`, as `check` wants it.
+    let page = server.get("/incidents/2023-102/").text();
+    assert!(page.contains(r#"href="/cb/incidents/2023-101/#factbox-title""#), "{page}");
+    let linked = http(server.port, "GET", "/cb/incidents/2023-101/").unwrap();
+    assert_eq!(linked.status, 200);
+    assert!(linked.text().contains(r#"id="factbox-title""#));
+    // The server's root and the path without its slash lead to the site; the rest is not in it.
+    for (path, location) in [("/", "/cb/"), ("/cb", "/cb/"), ("/?q=1", "/cb/?q=1")] {
+        let r = http(server.port, "GET", path).unwrap();
+        assert_eq!((r.status, r.header("location")), (302, Some(location)), "{path}");
+    }
+    let outside = http(server.port, "GET", ENTRY_URL).unwrap();
+    assert_eq!(outside.status, 404, "the page is at /cb{ENTRY_URL} only");
+    assert!(outside.text().contains("ページが見つかりません"), "the site's 404 page");
+    assert!(server.stdout().contains(&format!("serving http://127.0.0.1:{}/cb/ ", server.port)), "{}", server.stdout());
+
+    // A base_url edited to another path moves the site there.
+    let mut ws = server.socket();
+    ws.expect("hello");
+    server.edit("book.toml", |t| t.replace("https://example.org/cb/", "https://example.org/"));
+    ws.expect("reload");
+    let deadline = Instant::now() + PATIENCE;
+    while http(server.port, "GET", ENTRY_URL).unwrap().status != 200 {
+        assert!(Instant::now() < deadline, "the site did not move to /");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(http(server.port, "GET", &format!("/cb{ENTRY_URL}")).unwrap().status, 404);
 }
 
 #[test]
@@ -357,7 +394,7 @@ fn content_types_directories_and_not_found() {
 
     // A directory without its slash is redirected; a missing page is the site's 404 page.
     let r = server.get("/years");
-    assert_eq!((r.status, r.header("location")), (302, Some("/years/")));
+    assert_eq!((r.status, r.header("location")), (302, Some("/cb/years/")));
     let r = server.get("/no/such/page/");
     assert_eq!(r.status, 404);
     assert_eq!(r.header("content-type"), Some("text/html; charset=utf-8"));
@@ -513,7 +550,7 @@ fn a_save_that_renames_the_original_away_first_never_shows_the_entry_missing() {
         std::thread::spawn(move || {
             let mut missing = 0;
             while !stop.load(std::sync::atomic::Ordering::SeqCst) {
-                if http(port, "GET", ENTRY_URL).is_ok_and(|r| r.status == 404) {
+                if http(port, "GET", &format!("{SITE}{ENTRY_URL}")).is_ok_and(|r| r.status == 404) {
                     missing += 1;
                 }
                 std::thread::sleep(Duration::from_millis(2));
@@ -700,15 +737,15 @@ fn base_url_names_the_host_of_absolute_urls_for_a_preview_on_the_lan() {
     let server = Server::start("host", &["--bind", "0.0.0.0", "--base-url", "192.0.2.7"], |_| {});
     let origin = format!("http://192.0.2.7:{}", server.port);
     let page = server.get(ENTRY_URL).text();
-    assert!(page.contains(&format!(r#"<link rel="canonical" href="{origin}{ENTRY_URL}">"#)), "{page}");
+    assert!(page.contains(&format!(r#"<link rel="canonical" href="{origin}{SITE}{ENTRY_URL}">"#)), "{page}");
     let feed = server.get("/feed.xml").text();
-    assert!(feed.contains(&format!(r#"<link href="{origin}/"#)) && !feed.contains("127.0.0.1"), "{feed}");
-    assert!(server.stdout().contains(&format!("serving {origin}/")), "{}", server.stdout());
+    assert!(feed.contains(&format!(r#"<link href="{origin}{SITE}/"#)) && !feed.contains("127.0.0.1"), "{feed}");
+    assert!(server.stdout().contains(&format!("serving {origin}{SITE}/ ")), "{}", server.stdout());
 
     // Without it, a wildcard bind is named through loopback.
     let plain = Server::start("host-plain", &["--bind", "0.0.0.0"], |_| {});
     let page = plain.get(ENTRY_URL).text();
-    assert!(page.contains(&format!(r#"href="http://127.0.0.1:{}{ENTRY_URL}""#, plain.port)), "{page}");
+    assert!(page.contains(&format!(r#"href="http://127.0.0.1:{}{SITE}{ENTRY_URL}""#, plain.port)), "{page}");
 }
 
 #[test]
@@ -963,7 +1000,7 @@ fn request_heads_over_256_kb_are_refused() {
     let port = server.port;
     // A head of exactly `len` bytes, its blank line included, made up to size by `fields` headers.
     let head = |len: usize, fields: usize| {
-        let mut head = format!("GET / HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n");
+        let mut head = format!("GET {SITE}/ HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n");
         for i in 0..fields {
             let name = format!("X-Filler-{i:02}: ");
             let left = len - head.len() - 2;
@@ -1041,7 +1078,8 @@ fn ws_status(port: u16, host: &str, origin: Option<&str>) -> u16 {
 fn only_requests_for_the_servers_own_names_are_answered() {
     let server = Server::start("host", &[], |_| {});
     let port = server.port;
-    let get = |host: &str| status(port, &format!("GET {ENTRY_URL} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n"));
+    let get =
+        |host: &str| status(port, &format!("GET {SITE}{ENTRY_URL} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n"));
     // A page under another name resolving to 127.0.0.1 (DNS rebinding) must not read the preview.
     for host in [
         format!("attacker.example:{port}"),
@@ -1071,7 +1109,7 @@ fn only_requests_for_the_servers_own_names_are_answered() {
     ] {
         assert_eq!(get(&host), 200, "Host: {host}");
     }
-    assert_eq!(status(port, &format!("GET {ENTRY_URL} HTTP/1.0\r\n")), 200, "HTTP/1.0 needs no Host");
+    assert_eq!(status(port, &format!("GET {SITE}{ENTRY_URL} HTTP/1.0\r\n")), 200, "HTTP/1.0 needs no Host");
 }
 
 #[test]
@@ -1101,7 +1139,7 @@ fn bound_to_another_address_any_name_is_answered_and_the_socket_still_checks_ori
     // A preview for the LAN is reached under names the server cannot know.
     let server = Server::start("lan", &["--bind", "0.0.0.0"], |_| {});
     let port = server.port;
-    let get = |host: &str| status(port, &format!("GET / HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n"));
+    let get = |host: &str| status(port, &format!("GET {SITE}/ HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n"));
     assert_eq!(get(&format!("preview.example:{port}")), 200);
     assert_eq!(get(&format!("127.0.0.1:{port}")), 200);
     let lan = format!("preview.example:{port}");

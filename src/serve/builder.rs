@@ -187,7 +187,10 @@ pub fn classify(root: &Path, content_dir: &Path, paths: &[PathBuf]) -> Touched {
 pub struct Builder {
     root: PathBuf,
     drafts: bool,
-    base_url: String,
+    /// `http://host:port`, without a path: the site is served under its `base_url`'s path.
+    origin: String,
+    /// That path (`/`, `/cb/`), as the last full load found it.
+    path: String,
     state: Option<State>,
     /// The search index is stale: an incremental rebuild left it for [`Builder::render_deferred`].
     search_stale: bool,
@@ -197,8 +200,16 @@ pub struct Builder {
 }
 
 impl Builder {
-    pub fn new(root: PathBuf, drafts: bool, base_url: String) -> Builder {
-        Builder { root, drafts, base_url, state: None, search_stale: false, scan_pending: false }
+    pub fn new(root: PathBuf, drafts: bool, origin: String) -> Builder {
+        let path = "/".to_string();
+        Builder { root, drafts, origin, path, state: None, search_stale: false, scan_pending: false }
+    }
+
+    /// The path the site is served under: its `base_url`'s (`/cb/` for
+    /// `https://example.org/cb/`), percent-encoded, so that the links its pages and bodies hold
+    /// work in the preview as they will when published.
+    pub fn path(&self) -> &str {
+        &self.path
     }
 
     /// The content directory of the last good configuration (or of `book.toml` as it is now).
@@ -216,10 +227,16 @@ impl Builder {
         self.search_stale = false;
         self.scan_pending = false;
         // Stamp the files before reading them: a write in between shows up as a change later.
-        let before = Config::load(&self.root).ok().map(|c| self.root.join(&c.build.content));
+        let config = Config::load(&self.root).ok();
+        let before = config.as_ref().map(|c| self.root.join(&c.build.content));
         let mut stamps = before.as_deref().map(|d| stamp_all(&self.root, d)).unwrap_or_default();
-        let mut loaded = crate::load(&self.root, self.drafts, Some(&self.base_url), &mut Timings::default())
+        // This server's origin with the site's own path: absolute URLs lead back here.
+        let base = config.and_then(|c| crate::url::BaseUrl::parse(&c.book.base_url).ok());
+        let path = base.map_or_else(|| "/".to_string(), |b| b.root().to_string());
+        let base_url = format!("{}{path}", self.origin);
+        let mut loaded = crate::load(&self.root, self.drafts, Some(&base_url), &mut Timings::default())
             .map_err(|e| e.diagnostics())?;
+        self.path = path;
         let content_dir = self.root.join(&loaded.config.build.content);
         if before.as_deref() != Some(content_dir.as_path()) {
             stamps = stamp_all(&self.root, &content_dir);

@@ -68,6 +68,8 @@ struct Status {
 
 /// State shared by the HTTP handlers and the rebuild thread.
 pub struct Shared {
+    /// The path the site is served under (`/`, `/cb/`): its base_url's, percent-encoded.
+    path: RwLock<String>,
     pages: RwLock<PageMap>,
     status: RwLock<Status>,
     events: broadcast::Sender<String>,
@@ -76,6 +78,7 @@ pub struct Shared {
 impl Default for Shared {
     fn default() -> Self {
         Shared {
+            path: RwLock::new("/".to_string()),
             pages: RwLock::new(PageMap::new()),
             status: RwLock::new(Status::default()),
             events: broadcast::channel(64).0,
@@ -120,6 +123,13 @@ impl Shared {
         let msg = serde_json::json!({ "type": "error", "diagnostics": errors.json, "heading": errors.heading });
         self.status.write().unwrap_or_else(PoisonError::into_inner).errors = Some(Arc::new(errors));
         let _ = self.events.send(msg.to_string());
+    }
+
+    pub fn set_path(&self, path: &str) {
+        let mut current = self.path.write().unwrap_or_else(PoisonError::into_inner);
+        if *current != path {
+            *current = path.to_string();
+        }
     }
 
     pub fn is_broken(&self) -> bool {
@@ -409,6 +419,34 @@ async fn client(mut socket: WebSocket, shared: Arc<Shared>) {
     }
 }
 
+/// Where a request path is, for a site served under `path`.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Under<'a> {
+    /// In the site: the rest of the path, from its `/`.
+    Site(&'a str),
+    /// The server's root, or the site's path without its slash: redirected to the site.
+    Root,
+    Outside,
+}
+
+/// Places a request path (percent-encoded) against the site's `path` (`/` or `/cb/`,
+/// percent-encoded as the site's links are; hex digits compare in either case, as browsers
+/// may write them).
+pub fn under<'a>(raw: &'a str, path: &str) -> Under<'a> {
+    if path == "/" {
+        return Under::Site(raw);
+    }
+    let bare = &path[..path.len() - 1];
+    match raw.get(..bare.len()) {
+        Some(head) if head.eq_ignore_ascii_case(bare) && raw[bare.len()..].starts_with('/') => {
+            Under::Site(&raw[bare.len()..])
+        }
+        Some(head) if head.eq_ignore_ascii_case(bare) && raw.len() == bare.len() => Under::Root,
+        _ if raw == "/" => Under::Root,
+        _ => Under::Outside,
+    }
+}
+
 /// Where a request path leads.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Resolved {
@@ -557,7 +595,17 @@ async fn page(State(shared): State<Arc<Shared>>, req: Request) -> Response {
         let html = "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>casebook: build failed</title></head><body>\n<p>The site does not build yet.</p>\n</body></html>\n";
         return respond(StatusCode::INTERNAL_SERVER_ERROR, "error.html", Bytes::from_static(html.as_bytes()), &status);
     }
-    match resolve(req.uri().path(), |k| pages.contains_key(k)) {
+    let path = shared.path.read().unwrap_or_else(PoisonError::into_inner).clone();
+    let resolved = match under(req.uri().path(), &path) {
+        Under::Site(rest) => match resolve(rest, |k| pages.contains_key(k)) {
+            // The redirect is to the path asked for, under the site's path.
+            Resolved::Redirect(to) => Resolved::Redirect(format!("{}{to}", &path[..path.len() - 1])),
+            other => other,
+        },
+        Under::Root => Resolved::Redirect(path),
+        Under::Outside => Resolved::NotFound,
+    };
+    match resolved {
         Resolved::File(key) => respond(StatusCode::OK, &key, pages[&key].clone(), &status),
         Resolved::Redirect(location) => {
             let location = match req.uri().query() {
@@ -582,6 +630,18 @@ mod tests {
 
     fn site(k: &str) -> bool {
         ["index.html", "tags/ランサムウェア/index.html", "style.css", "feed.xml", "years/index.html"].contains(&k)
+    }
+
+    #[test]
+    fn a_site_is_served_under_its_path() {
+        assert_eq!(under("/tags/", "/"), Under::Site("/tags/"));
+        assert_eq!(under("/cb/tags/", "/cb/"), Under::Site("/tags/"));
+        assert_eq!(under("/cb/", "/cb/"), Under::Site("/"));
+        assert_eq!((under("/cb", "/cb/"), under("/", "/cb/")), (Under::Root, Under::Root));
+        assert_eq!(under("/cbx/", "/cb/"), Under::Outside);
+        assert_eq!(under("/tags/", "/cb/"), Under::Outside);
+        let jp = "/%E4%BA%8B%E4%BB%B6%E7%B0%BF/";
+        assert_eq!(under("/%e4%ba%8b%e4%bb%b6%e7%b0%bf/feed.xml", jp), Under::Site("/feed.xml"));
     }
 
     #[test]

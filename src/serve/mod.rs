@@ -132,8 +132,8 @@ pub fn run(opts: ServeOptions) -> Result<(), crate::Error> {
                 opts.bind
             )));
         }
-        Some(host) => format!("http://{host}:{}/", local.port()),
-        None => format!("http://{}/", SocketAddr::new(browsable(opts.bind), local.port())),
+        Some(host) => format!("http://{host}:{}", local.port()),
+        None => format!("http://{}", SocketAddr::new(browsable(opts.bind), local.port())),
     };
 
     // Watch before the first build, so that nothing written during it is missed.
@@ -143,12 +143,14 @@ pub fn run(opts: ServeOptions) -> Result<(), crate::Error> {
         crate::errln!("warning: {note}");
     }
 
-    // Links are root-relative, and feeds point at this server rather than the published site.
+    // The site is served under its base_url's path, and absolute URLs (feeds, canonical links)
+    // point at this server rather than the published site.
     let mut builder = Builder::new(root.clone(), opts.drafts, url.clone());
     let shared = Arc::new(Shared::default());
     let started = Instant::now();
     match builder.full() {
         Ok(report) => {
+            shared.set_path(builder.path());
             let entries = report.entries;
             let files = report.files;
             // As `build -q`: a run that succeeds prints nothing but errors.
@@ -171,7 +173,7 @@ pub fn run(opts: ServeOptions) -> Result<(), crate::Error> {
     }
 
     if !opts.quiet {
-        crate::outln!("serving {url} (watching {}; Ctrl+C to stop)", root.display());
+        crate::outln!("serving {url}{} (watching {}; Ctrl+C to stop)", builder.path(), root.display());
     }
     let worker = Rebuilder { builder, watch, shared: shared.clone(), root, quiet: opts.quiet };
     std::thread::Builder::new()
@@ -298,7 +300,8 @@ impl Rebuilder {
         match result {
             // Only a tab on the search page needs the new index.
             Ok(report) => {
-                self.shared.publish_for(report.rendered, &["/search/"]);
+                let search = format!("{}search/", self.builder.path());
+                self.shared.publish_for(report.rendered, &[search.as_str()]);
             }
             Err(diags) => {
                 print_errors(&diags);
@@ -327,6 +330,8 @@ impl Rebuilder {
                     return;
                 }
                 let was_broken = self.shared.is_broken();
+                // A full load may have found another base_url path in book.toml.
+                self.shared.set_path(self.builder.path());
                 let changed = self.shared.publish(rendered);
                 if !self.quiet {
                     let how = match mode {
