@@ -894,6 +894,25 @@ fn a_template_error_names_the_page_it_happened_on_and_the_partial_it_is_in() {
     assert_eq!(read_tree(&out), before, "the previous output must be byte-identical");
 }
 
+/// A card rendered inside a fragment (the site footer) names both on the way: the footer's line
+/// that calls the card, then the page template's line that calls the footer.
+#[test]
+fn an_error_in_a_card_inside_a_fragment_names_every_template_on_the_way() {
+    let (_tmp, root, _out) = good_site();
+    write(&root, "templates/partials/site_footer.html", "<footer>\n{{ card(entry=site.nothere) }}\n</footer>\n");
+    let r = build(&root, &[]);
+    r.expect_status(1);
+    let d = r.diagnostics().into_iter().find(|d| d.message.contains("rendered from")).expect("a card error");
+    assert!(d.path.ends_with("templates/partials/card.html"), "{}", r.stderr);
+    assert!(
+        d.message.contains(
+            "(rendered from templates/partials/site_footer.html:2, from (built-in theme) templates/base.html:"
+        ),
+        "{}",
+        r.stderr
+    );
+}
+
 /// Tera stops at the first template that does not parse and at the first missing parent:
 /// every broken template of the theme is still reported in one run, beside the errors of the
 /// others, and a template extending a broken one adds no error of its own.

@@ -263,8 +263,14 @@ impl Theme {
                     .templates
                     .get(r.filename())
                     .map_or((PathBuf::from(r.filename()), None), |(t, p)| (p.clone(), Some(t.as_str())));
-                if let Some((inner, name, line, col)) = split_partial_error(r.message()) {
-                    let caller = format!("{}:{}", path.display(), r.span().start_line);
+                if let Some((inner, name, line, col, vias)) = split_partial_error(r.message()) {
+                    // Innermost caller first: a card inside a fragment names the fragment's
+                    // line, then the page template's.
+                    let shown = |name: &str| self.templates.get(name).map_or_else(|| name.into(), |(_, p)| p.clone());
+                    let mut callers: Vec<String> =
+                        vias.iter().map(|(name, line)| format!("{}:{line}", shown(name).display())).collect();
+                    callers.push(format!("{}:{}", path.display(), r.span().start_line));
+                    let caller = callers.join(", from ");
                     return self.at_template(name, line, col, &format!("{inner} (rendered from {caller})"));
                 }
                 let message = format!("template error: {}, expected a template that renders", r.message());
@@ -439,12 +445,14 @@ const PARTIAL_AT: &str = "\n  at partial ";
 /// called it. Tera keeps only the message of a function's error, so the message carries the
 /// inner error's position after [`PARTIAL_AT`], for [`Theme::diagnostic`] to report the error in
 /// the partial rather than at the call. A message that already carries one (a card inside a
-/// fragment) is passed on as it is: the innermost position is where the mistake is.
+/// fragment) keeps it, the innermost position being where the mistake is, and adds the call in
+/// this partial after [`VIA`], so that the message can name every template on the way.
 pub fn nested_error(template: &str, e: &tera::Error) -> tera::Error {
     match e.kind() {
         tera::ErrorKind::SyntaxError(r) | tera::ErrorKind::RenderingError(r) => {
             if r.message().contains(PARTIAL_AT) {
-                return tera::Error::message(r.message().to_string());
+                let via = format!("{VIA}{}:{}", r.filename(), r.span().start_line);
+                return tera::Error::message(format!("{}{via}", r.message()));
             }
             let (line, col) = (r.span().start_line, r.span().start_col + 1);
             tera::Error::message(format!("{}{PARTIAL_AT}{}:{line}:{col}", r.message(), r.filename()))
@@ -453,13 +461,23 @@ pub fn nested_error(template: &str, e: &tera::Error) -> tera::Error {
     }
 }
 
-/// `(message, template, line, column)` of an error [`nested_error`] made.
-fn split_partial_error(message: &str) -> Option<(&str, &str, usize, usize)> {
-    let (inner, at) = message.split_once(PARTIAL_AT)?;
-    let mut parts = at.rsplitn(3, ':');
+/// Separates each call of a partial from a partial on the way to an error (after its position).
+const VIA: &str = "\n  via ";
+
+/// A partial's call on the way to an error: `(template, line)`.
+type Via<'a> = (&'a str, usize);
+
+/// `(message, template, line, column, calls on the way, innermost first)` of an error
+/// [`nested_error`] made.
+fn split_partial_error(message: &str) -> Option<(&str, &str, usize, usize, Vec<Via<'_>>)> {
+    let (inner, rest) = message.split_once(PARTIAL_AT)?;
+    let mut pieces = rest.split(VIA);
+    let mut parts = pieces.next()?.rsplitn(3, ':');
     let col = parts.next()?.parse().ok()?;
     let line = parts.next()?.parse().ok()?;
-    Some((inner, parts.next()?, line, col))
+    let name = parts.next()?;
+    let vias = pieces.filter_map(|v| v.rsplit_once(':').and_then(|(n, l)| Some((n, l.parse().ok()?)))).collect();
+    Some((inner, name, line, col, vias))
 }
 
 /// `template` rendered with `ctx`, as a safe string for the template that called the function
