@@ -6,7 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::{At, Heading, MarkdownOptions, frontmatter, markdown, positions, shown};
+use super::{At, MarkdownOptions, frontmatter, markdown, positions, shown};
 use crate::diag::{self, Diagnostic};
 
 /// The file name that makes a Markdown file a page's text rather than an entry.
@@ -28,7 +28,6 @@ pub struct Text {
     pub term: Option<String>,
     pub description: Option<String>,
     pub html: String,
-    pub headings: Vec<Heading>,
     /// Link destinations with their (file) line and column, for `check`.
     pub links: Vec<At<String>>,
 }
@@ -83,7 +82,7 @@ fn load_one(root: &Path, content_dir: &Path, file: &Path, opts: MarkdownOptions)
         .into_iter()
         .map(|(value, l, column)| At { value, line: l + body_line - 1, column })
         .collect();
-    Ok(Text { path, taxonomy, term, description, html: rendered.html, headings: rendered.headings, links })
+    Ok(Text { path, taxonomy, term, description, html: rendered.html, links })
 }
 
 /// The taxonomy directory and term directory of a text below `content_dir`; `None` when it is
