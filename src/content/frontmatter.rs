@@ -472,8 +472,14 @@ impl Checker<'_> {
                 other => {
                     let hint = diag::suggestion(other, FIELDS.iter().copied());
                     // Every field named: the editor may not have the contract at hand.
-                    let message =
+                    let mut message =
                         format!("unknown field `{other}`{hint}, expected one of the fields {}", FIELDS.join(", "));
+                    // Hugo's `index.md`/`_index.md` mix-up: a term's text written as an entry.
+                    if other == "description" {
+                        message.push_str(
+                            " (`description` is the field of a taxonomy's or term's text, a file named `_index.md`)",
+                        );
+                    }
                     self.report(&key, message);
                 }
             }
@@ -1688,6 +1694,12 @@ mod tests {
         assert!(e.2.contains("`aliases` is indented by 1 space, expected it at the start of the line"), "{e:?}");
         // A map's own keys are indented, and fine.
         assert!(fm("---\ntitle: t\ndate: 2024-01-30\norganization: X\noccurred:\n  from: 2024-01-01\n  to: 2024-01-02\n---\n").is_ok());
+    }
+
+    #[test]
+    fn a_description_in_an_entry_points_at_term_texts() {
+        let e = first_error("---\ntitle: t\ndate: 2024-01-30\norganization: X\ndescription: 説明\n---\n");
+        assert!(e.2.contains("a file named `_index.md`"), "{e:?}");
     }
 
     #[test]
