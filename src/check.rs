@@ -122,6 +122,14 @@ fn check_links(
                     let entry_dir = path.starts_with("incidents/") || path.starts_with("articles/");
                     if entry_dir && unparsed.contains(slug) {
                         None
+                    } else if files.contains(&format!("{path}/index.html")) {
+                        // A directory's page without its slash: a host may redirect it, or not.
+                        let cut = link.value.find(['?', '#']).unwrap_or(link.value.len());
+                        let (dir, rest) = link.value.split_at(cut);
+                        Some(format!(
+                            "links to `{}`, which the site does not have, expected `{dir}/{rest}` (the page of that directory, with its slash)",
+                            link.value
+                        ))
                     } else if !files.contains(&path) {
                         Some(format!(
                             "links to `{}`, which the site does not have, expected a page, feed or static file of this site",
@@ -249,8 +257,10 @@ fn resolve(href: &str, root: &str, own: &str) -> Option<Target> {
         match abs.strip_prefix(root) {
             Some(rest) => rest.to_string(),
             None => {
+                // `/cb` for the site's home: the base path without its slash.
+                let hint = if format!("{abs}/") == root { format!(" (`{root}`)") } else { String::new() };
                 return Some(Target::Missing(format!(
-                    "links to `{href}`, outside the site's base path `{root}`, expected a link under it"
+                    "links to `{href}`, outside the site's base path `{root}`, expected a link under it{hint}"
                 )));
             }
         }

@@ -894,6 +894,18 @@ fn a_template_error_names_the_page_it_happened_on_and_the_partial_it_is_in() {
     assert_eq!(read_tree(&out), before, "the previous output must be byte-identical");
 }
 
+/// `{#main}` on a heading gave the page a second `id="main"`: the skip link, and every link to
+/// the id, went to the heading.
+#[test]
+fn an_explicit_heading_id_the_page_has_already_is_an_error_at_the_heading() {
+    let text = inc("").replace("本文。", "本文。\n\n## 経緯 {#main}\n\n## 原因\n\n## 原因の詳細 {#原因}\n");
+    let (_tmp, root) = site(&[("incidents/2024/a.md", &text)]);
+    let r = failed(&root);
+    expect(&r, "content/incidents/2024/a.md", line_of(&text, "{#main}"), &["heading id `main`", "expected another id"]);
+    expect(&r, "content/incidents/2024/a.md", line_of(&text, "{#原因}"), &["heading id `原因`"]);
+    assert_eq!(r.diagnostics().len(), 2, "{}", r.stderr);
+}
+
 /// A card rendered inside a fragment (the site footer) names both on the way: the footer's line
 /// that calls the card, then the page template's line that calls the footer.
 #[test]

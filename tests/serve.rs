@@ -352,6 +352,9 @@ fn the_site_is_served_under_its_base_url_path_so_links_written_for_it_work() {
     let outside = http(server.port, "GET", ENTRY_URL).unwrap();
     assert_eq!(outside.status, 404, "the page is at /cb{ENTRY_URL} only");
     assert!(outside.text().contains("ページが見つかりません"), "the site's 404 page");
+    // Paths compare as a static host compares them: by decoded segment, and case-sensitively.
+    assert_eq!(http(server.port, "GET", "/CB/").unwrap().status, 404);
+    assert_eq!(http(server.port, "GET", "/%63%62/").unwrap().status, 200, "`%63%62` is `cb`");
     assert!(server.stdout().contains(&format!("serving http://127.0.0.1:{}/cb/ ", server.port)), "{}", server.stdout());
 
     // A base_url edited to another path moves the site there.
@@ -365,6 +368,8 @@ fn the_site_is_served_under_its_base_url_path_so_links_written_for_it_work() {
         std::thread::sleep(Duration::from_millis(100));
     }
     assert_eq!(http(server.port, "GET", &format!("/cb{ENTRY_URL}")).unwrap().status, 404);
+    let moved = format!("serving http://127.0.0.1:{}/ (base_url's path changed)", server.port);
+    server.wait_stdout("the new address", |log| log.contains(&moved));
 }
 
 #[test]
@@ -677,6 +682,8 @@ fn a_site_that_does_not_build_yet_is_served_as_its_errors() {
     let r = server.get("/");
     assert_eq!(r.status, 500);
     assert!(r.text().contains("book.toml:"), "{}", r.text());
+    // Where the site will be is known from book.toml's base_url all the same.
+    assert!(server.stdout().contains(&format!("serving http://127.0.0.1:{}/cb/ ", server.port)), "{}", server.stdout());
     // There is no last good build to show under the overlay.
     let heading = "casebook: 1 error(s); the site does not build yet (click to hide)";
     assert!(r.text().contains(heading) && !r.text().contains("last good build"), "{}", r.text());

@@ -128,10 +128,15 @@ fn two_texts_for_one_term_are_an_error_and_headings_avoid_the_lists_ids() {
     let r = build(&root, &[]);
     r.expect_status(1);
     assert!(
-        r.stderr.contains("content/tags/ddos/_index.md: error: is a second text for the タグ term `ＤＤｏＳ`, which content/tags/DDoS/_index.md already has"),
+        r.stderr.contains("content/tags/ddos/_index.md: error: is a second text for the term of content/tags/DDoS/_index.md (`ddos` and its directory name one term)"),
         "{}",
         r.stderr
     );
+    // Reported even when the first has a mistake of its own, which is reported beside it.
+    write(&root, "content/tags/DDoS/_index.md", "---\ndescripton: x\n---\n一つ目\n");
+    let r = build(&root, &[]);
+    assert!(r.stderr.contains("is a second text for the term of content/tags/DDoS/_index.md"), "{}", r.stderr);
+    assert!(r.stderr.contains("unknown field `descripton`"), "{}", r.stderr);
     // The term page has a `year-2024` heading of its own below the text.
     let (_tmp, root) = site(&[("content/tags/ddos/_index.md", "## Year 2024\n\n本文\n")]);
     build(&root, &[]).success();

@@ -859,15 +859,17 @@ impl Checker<'_> {
         });
         let data = self.list("data", raw.data);
         let disclosed_at = raw.disclosed.as_ref().map(|d| self.at(d));
+        // With their times, when written with one, for the order of the dates below.
+        let disclosed_full = raw.disclosed.as_ref().and_then(|d| parse_date(&d.value));
         let disclosed = self.day("disclosed", raw.disclosed);
         let occurred_at = raw.occurred.as_ref().map(|v| self.at(v));
+        let began = raw.occurred.as_ref().and_then(period_start);
         let occurred = raw.occurred.and_then(|v| self.period(&v));
-        let plain = |day: NaiveDate| Date { day, time: None };
         self.problems.extend(out_of_order(
             date.zip(date_at),
             updated_full.filter(|_| updated.is_some()).zip(updated_at),
-            disclosed.map(plain).zip(disclosed_at),
-            occurred.map(|p| plain(p.from)).zip(occurred_at),
+            disclosed_full.filter(|_| disclosed.is_some()).zip(disclosed_at),
+            began.filter(|_| occurred.is_some()).zip(occurred_at),
         ));
         let mut sources = Vec::new();
         for s in raw.sources.unwrap_or_default() {
@@ -1000,6 +1002,23 @@ impl Checker<'_> {
 /// A date and where its field is written.
 type DateAt = Option<(Date, (usize, usize))>;
 
+/// When `occurred` begins, with its time when written with one: the date itself, or its `from`.
+fn period_start(v: &Spanned<Node>) -> Option<Date> {
+    let start = match &v.value {
+        Node::Map(pairs) => &pairs.iter().find(|(k, _)| k.value == "from")?.1.value,
+        other => other,
+    };
+    match start {
+        Node::Scalar(value) => parse_date(&scalar_text(value)?),
+        _ => None,
+    }
+}
+
+/// A date as written: its day, or its date-time when it has one (two on one day compare by time).
+fn written(d: &Date) -> String {
+    d.time.map_or_else(|| iso_date(d.day), |t| t.to_rfc3339())
+}
+
 /// Whether `a` is before `b`: as instants when both have a time (`2024-03-09T20:00:00Z` is after
 /// `2024-03-10T00:30:00+09:00`), else as the days written.
 fn before(a: &Date, b: &Date) -> bool {
@@ -1020,17 +1039,16 @@ fn out_of_order(date: DateAt, updated: DateAt, disclosed: DateAt, began: DateAt)
     if let (Some((d, (dl, _))), Some((u, (l, c)))) = (&date, &updated)
         && before(u, d)
     {
-        let (u, d) = (&u.day, &d.day);
-        let message = format!(
-            "`updated` is {u}, before the entry's `date` {d} (line {dl}), expected the day of a change on or after it"
-        );
+        let (u, d) = (written(u), written(d));
+        let message =
+            format!("`updated` is {u}, before the entry's `date` {d} (line {dl}), expected a change on or after it");
         problems.push((*l, *c, message));
     }
     let Some((from, (fl, fc))) = &began else { return problems };
     if let Some((x, (l, c))) = &disclosed
         && before(x, from)
     {
-        let (x, from) = (&x.day, &from.day);
+        let (x, from) = (written(x), written(from));
         problems.push((
             *l,
             *c,
@@ -1040,7 +1058,7 @@ fn out_of_order(date: DateAt, updated: DateAt, disclosed: DateAt, began: DateAt)
     if let Some((d, (dl, _))) = &date
         && before(d, from)
     {
-        let (d, from) = (&d.day, &from.day);
+        let (d, from) = (written(d), written(from));
         problems.push((
             *fl,
             *fc,
@@ -1684,7 +1702,17 @@ mod tests {
             "---\ntitle: t\ndate: 2024-03-10T00:30:00+09:00\norganization: X\nupdated: 2024-03-09T20:00:00Z\n---\n";
         assert!(fm(zones).is_ok(), "05:00 in +09:00 is after 00:30: {:?}", fm(zones));
         let e = first_error(&zones.replace("20:00:00Z", "15:00:00Z"));
-        assert!(e.2.contains("`updated` is 2024-03-09, before"), "{e:?}");
+        let both = "`updated` is 2024-03-09T15:00:00+00:00, before the entry's `date` 2024-03-10T00:30:00+09:00";
+        assert!(e.2.contains(both), "{e:?}");
+        // `occurred` and `disclosed` date-times too: here each is after the one before it.
+        let ok = "---\ntitle: t\ndate: 2025-03-10T23:00:00-05:00\norganization: X\noccurred: 2025-03-11T10:00:00+09:00\ndisclosed: 2025-03-10T22:00:00-05:00\n---\n";
+        assert!(fm(ok).is_ok(), "{:?}", fm(ok));
+        let bad = "---\ntitle: t\ndate: 2025-03-10T09:00:00+09:00\norganization: X\noccurred: { from: 2025-03-10T10:00:00+09:00, to: 2025-03-11 }\ndisclosed: 2025-03-10T00:30:00Z\n---\n";
+        let e = fm(bad).unwrap_err();
+        // 00:30Z is 09:30 in +09:00: both the disclosure and the entry come before 10:00.
+        assert_eq!(e.len(), 2, "{e:?}");
+        assert!(e[0].2.starts_with("`disclosed` is 2025-03-10T00:30:00+00:00, before the incident began"), "{e:?}");
+        assert!(e[1].2.starts_with("`occurred` begins on 2025-03-10T10:00:00+09:00"), "{e:?}");
     }
 
     #[test]

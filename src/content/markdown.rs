@@ -26,6 +26,9 @@ pub struct Rendered {
     pub headings: Vec<Heading>,
     /// Link and image destinations with their byte offsets in the body.
     pub links: Vec<(String, usize)>,
+    /// Mistakes only the author can fix, with their byte offsets: an explicit `{#id}` that
+    /// repeats an id the page has already.
+    pub problems: Vec<(String, usize)>,
 }
 
 /// One heading of a body.
@@ -69,15 +72,16 @@ fn render_among(body: &str, opts: MarkdownOptions, taken: impl Fn(&str) -> bool)
     let mut paragraph_start = None;
     let mut depth = 0usize;
     let mut heading: Option<usize> = None;
+    let mut heading_at = 0usize;
     // Where `<!-- more -->` is: an HTML block of its own at the top level, so the text of a code
     // block, or a quote, that shows the marker is not one; nor is one inside raw HTML (a `<div>`
     // opened in one HTML block and closed in a later one), where the summary would be cut with
     // the element left open on every list page.
     let mut more: Option<usize> = None;
     let mut open_elements = 0usize;
-    // Each heading's (start, end) event index and level: ids are given once the footnotes are
-    // known, whose labels are ids of the page too (`[^1]` is `id="1"`).
-    let mut headings: Vec<(usize, usize, u8)> = Vec::new();
+    // Each heading's (start, end) event index, level and byte offset: ids are given once the
+    // footnotes are known, whose labels are ids of the page too (`[^1]` is `id="1"`).
+    let mut headings: Vec<(usize, usize, u8, usize)> = Vec::new();
     let mut footnotes: Vec<String> = Vec::new();
 
     let mut footnote_ids = FootnoteIds::default();
@@ -90,7 +94,10 @@ fn render_among(body: &str, opts: MarkdownOptions, taken: impl Fn(&str) -> bool)
                     Tag::Link { dest_url, .. } | Tag::Image { dest_url, .. } => {
                         out.links.push((dest_url.to_string(), range.start));
                     }
-                    Tag::Heading { .. } => heading = Some(events.len()),
+                    Tag::Heading { .. } => {
+                        heading = Some(events.len());
+                        heading_at = range.start;
+                    }
                     Tag::FootnoteDefinition(label) => footnotes.push(label.to_string()),
                     _ => {}
                 }
@@ -105,7 +112,7 @@ fn render_among(body: &str, opts: MarkdownOptions, taken: impl Fn(&str) -> bool)
                 if let TagEnd::Heading(level) = end
                     && let Some(start) = heading.take()
                 {
-                    headings.push((start, events.len(), *level as u8));
+                    headings.push((start, events.len(), *level as u8, heading_at));
                 }
                 if depth == 0
                     && matches!(end, TagEnd::Paragraph)
@@ -128,14 +135,22 @@ fn render_among(body: &str, opts: MarkdownOptions, taken: impl Fn(&str) -> bool)
     }
 
     let mut used_ids: Vec<String> = PAGE_IDS.iter().map(|s| s.to_string()).chain(footnotes).collect();
-    for (start, end, level) in headings {
+    for (start, end, level, at) in headings {
         let title = heading_text(&events[start + 1..end]);
         let made = heading_id(&title, &mut used_ids, &taken);
         if let Event::Start(Tag::Heading { id: slot, .. }) = &mut events[start] {
             let id = match slot {
-                // An explicit `{#id}` wins; it is used from here on, the made one not.
+                // An explicit `{#id}` wins; it is used from here on, the made one not. One that
+                // repeats an id of the page (`{#main}`) would send its links, and the theme's,
+                // to the wrong element: renaming it would break the links written for it.
                 Some(explicit) => {
                     used_ids.pop();
+                    if used_ids.iter().any(|u| u == explicit.as_ref()) || taken(explicit) {
+                        let message = format!(
+                            "heading id `{explicit}` (`{{#{explicit}}}`) is an id the page has already (the theme's, a footnote's or an earlier heading's), expected another id"
+                        );
+                        out.problems.push((message, at));
+                    }
                     used_ids.push(explicit.to_string());
                     explicit.to_string()
                 }
@@ -425,6 +440,16 @@ mod tests {
         );
         assert_eq!(ids(&r), ["year-2024-1", "month-3-1", "year", "main-1"]);
         assert_eq!(ids(&md("## Year 2024\n")), ["year-2024"], "an entry's page has no date headings");
+    }
+
+    #[test]
+    fn an_explicit_id_the_page_has_already_is_a_problem() {
+        let r = md("## a {#main}\n\n## x\n\n## b {#x}\n\n## c {#own}\n");
+        let at: Vec<usize> = r.problems.iter().map(|(_, at)| *at).collect();
+        assert_eq!(at, [0, 20], "{:?}", r.problems);
+        assert!(r.problems[0].0.contains("heading id `main`"), "{:?}", r.problems);
+        let list = render_list_text("## y {#year-2024}\n", MarkdownOptions { east_asian_line_breaks: true });
+        assert_eq!(list.problems.len(), 1, "a list page's date heading id");
     }
 
     #[test]

@@ -413,6 +413,8 @@ pub fn parse_entry(
     };
 
     let body = markdown::render(split.body, opts.markdown);
+    body_problems(split.body, split.body_line, body.problems)
+        .map_err(|ps| ps.into_iter().map(problem).collect::<Vec<_>>())?;
     let links = positions(split.body, body.links)
         .into_iter()
         .map(|(value, l, column)| At { value, line: l + split.body_line - 1, column })
@@ -433,6 +435,18 @@ pub fn parse_entry(
         links,
         assets: Vec::new(),
     }))
+}
+
+/// The problems a body's Markdown has, at their (file) lines and columns; `Ok` without any.
+pub(crate) fn body_problems(
+    body: &str,
+    body_line: usize,
+    problems: Vec<(String, usize)>,
+) -> Result<(), Vec<(usize, usize, String)>> {
+    if problems.is_empty() {
+        return Ok(());
+    }
+    Err(positions(body, problems).into_iter().map(|(m, l, c)| (l + body_line - 1, c, m)).collect())
 }
 
 /// (line, column) of each `(value, byte offset)`, in one pass over the text: a body with many

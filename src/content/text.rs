@@ -6,8 +6,11 @@
 
 use std::path::{Path, PathBuf};
 
+use std::collections::HashMap;
+
 use super::{At, MarkdownOptions, frontmatter, markdown, positions, shown};
 use crate::diag::{self, Diagnostic};
+use crate::url;
 
 /// The file name that makes a Markdown file a page's text rather than an entry.
 pub const FILE: &str = "_index.md";
@@ -37,7 +40,22 @@ pub struct Text {
 pub fn load(root: &Path, content_dir: &Path, files: &[PathBuf], opts: MarkdownOptions) -> (Vec<Text>, Vec<Diagnostic>) {
     let mut texts = Vec::new();
     let mut diags = Vec::new();
+    // `tags/ddos/` and `tags/DDoS/` name one term: found by place, whatever the files hold, so
+    // that a mistake in either does not hide it. The first in path order is the term's text.
+    let mut first: HashMap<(String, String), &Path> = HashMap::new();
     for file in files {
+        if let Some((taxonomy, term)) = place(content_dir, file) {
+            let dir = term.clone().unwrap_or_default();
+            if let Some(earlier) = first.get(&(taxonomy.clone(), url::key(&dir))) {
+                let message = format!(
+                    "is a second text for the term of {} (`{dir}` and its directory name one term), expected one text for each term",
+                    shown(root, earlier).display()
+                );
+                diags.push(Diagnostic::file(shown(root, file), message));
+                continue;
+            }
+            first.insert((taxonomy, url::key(&dir)), file);
+        }
         match load_one(root, content_dir, file, opts) {
             Ok(t) => texts.push(t),
             Err(d) => diags.extend(d),
@@ -78,6 +96,8 @@ fn load_one(root: &Path, content_dir: &Path, file: &Path, opts: MarkdownOptions)
         (None, text.strip_prefix('\u{feff}').unwrap_or(&text), 1)
     };
     let rendered = markdown::render_list_text(body, opts);
+    super::body_problems(body, body_line, rendered.problems)
+        .map_err(|ps| ps.into_iter().map(problem).collect::<Vec<_>>())?;
     let links = positions(body, rendered.links)
         .into_iter()
         .map(|(value, l, column)| At { value, line: l + body_line - 1, column })

@@ -189,7 +189,7 @@ pub struct Builder {
     drafts: bool,
     /// `http://host:port`, without a path: the site is served under its `base_url`'s path.
     origin: String,
-    /// That path (`/`, `/cb/`), as the last full load found it.
+    /// That path (`/`, `/cb/`), as the last full load found it in book.toml.
     path: String,
     state: Option<State>,
     /// The search index is stale: an incremental rebuild left it for [`Builder::render_deferred`].
@@ -230,13 +230,16 @@ impl Builder {
         let config = Config::load(&self.root).ok();
         let before = config.as_ref().map(|c| self.root.join(&c.build.content));
         let mut stamps = before.as_deref().map(|d| stamp_all(&self.root, d)).unwrap_or_default();
-        // This server's origin with the site's own path: absolute URLs lead back here.
-        let base = config.and_then(|c| crate::url::BaseUrl::parse(&c.book.base_url).ok());
+        // This server's origin with the site's own path: absolute URLs lead back here. Read
+        // leniently: a book.toml with another mistake still says where the site will be.
+        let lenient = if config.is_some() { config } else { Config::load_lenient(&self.root).0 };
+        let base = lenient.and_then(|c| crate::url::BaseUrl::parse(&c.book.base_url).ok());
         let path = base.map_or_else(|| "/".to_string(), |b| b.root().to_string());
         let base_url = format!("{}{path}", self.origin);
+        // Known from book.toml even when the content does not load: where the site will be.
+        self.path = path;
         let mut loaded = crate::load(&self.root, self.drafts, Some(&base_url), &mut Timings::default())
             .map_err(|e| e.diagnostics())?;
-        self.path = path;
         let content_dir = self.root.join(&loaded.config.build.content);
         if before.as_deref() != Some(content_dir.as_path()) {
             stamps = stamp_all(&self.root, &content_dir);

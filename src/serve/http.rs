@@ -125,11 +125,14 @@ impl Shared {
         let _ = self.events.send(msg.to_string());
     }
 
-    pub fn set_path(&self, path: &str) {
+    /// Serves the site under `path` from now on; whether that moved it.
+    pub fn set_path(&self, path: &str) -> bool {
         let mut current = self.path.write().unwrap_or_else(PoisonError::into_inner);
-        if *current != path {
+        let moved = *current != path;
+        if moved {
             *current = path.to_string();
         }
+        moved
     }
 
     pub fn is_broken(&self) -> bool {
@@ -430,21 +433,24 @@ pub enum Under<'a> {
 }
 
 /// Places a request path (percent-encoded) against the site's `path` (`/` or `/cb/`,
-/// percent-encoded as the site's links are; hex digits compare in either case, as browsers
-/// may write them).
+/// percent-encoded as the site's links are). Segments compare decoded, as a static host
+/// compares them: `/a(b)/` is `/a%28b%29/`, `/%e4%ba%8b/` is `/%E4%BA%8B/`, and `/CB/` is not
+/// `/cb/`.
 pub fn under<'a>(raw: &'a str, path: &str) -> Under<'a> {
     if path == "/" {
         return Under::Site(raw);
     }
-    let bare = &path[..path.len() - 1];
-    match raw.get(..bare.len()) {
-        Some(head) if head.eq_ignore_ascii_case(bare) && raw[bare.len()..].starts_with('/') => {
-            Under::Site(&raw[bare.len()..])
+    let decoded = |s: &str| percent_decode_str(s).collect::<Vec<u8>>();
+    let mut rest = raw;
+    for segment in path.trim_matches('/').split('/') {
+        let Some(after) = rest.strip_prefix('/') else { return Under::Outside };
+        let (head, tail) = after.split_at(after.find('/').unwrap_or(after.len()));
+        if decoded(head) != decoded(segment) {
+            return if raw == "/" { Under::Root } else { Under::Outside };
         }
-        Some(head) if head.eq_ignore_ascii_case(bare) && raw.len() == bare.len() => Under::Root,
-        _ if raw == "/" => Under::Root,
-        _ => Under::Outside,
+        rest = tail;
     }
+    if rest.is_empty() { Under::Root } else { Under::Site(rest) }
 }
 
 /// Where a request path leads.
@@ -642,6 +648,11 @@ mod tests {
         assert_eq!(under("/tags/", "/cb/"), Under::Outside);
         let jp = "/%E4%BA%8B%E4%BB%B6%E7%B0%BF/";
         assert_eq!(under("/%e4%ba%8b%e4%bb%b6%e7%b0%bf/feed.xml", jp), Under::Site("/feed.xml"));
+        assert_eq!(under("/CB/", "/cb/"), Under::Outside, "paths are case-sensitive on a static host");
+        assert_eq!(under("/a(b)/x", "/a%28b%29/"), Under::Site("/x"));
+        assert_eq!(under("/a/b/c/", "/a/b/"), Under::Site("/c/"));
+        assert_eq!((under("/a/b", "/a/b/"), under("/a/", "/a/b/")), (Under::Root, Under::Outside));
+        assert_eq!(under("/a%2Fb/", "/a/b/"), Under::Outside, "an encoded slash is no separator");
     }
 
     #[test]

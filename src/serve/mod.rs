@@ -47,9 +47,9 @@ pub fn host(raw: &str) -> Result<String, String> {
     let bare = raw.strip_prefix('[').and_then(|r| r.strip_suffix(']')).unwrap_or(raw);
     let ip = bare.parse::<Ipv6Addr>().map(IpAddr::V6).or_else(|_| raw.parse::<Ipv4Addr>().map(IpAddr::V4));
     if let Ok(ip) = ip {
-        if ip.is_unspecified() {
+        if !browsable_address(ip) {
             return Err(format!(
-                "`{raw}` is the address that listens on every interface, not one to browse to, {expected} (this machine's address on the LAN)"
+                "`{raw}` is no address to browse to (a wildcard, broadcast or multicast address), {expected} (this machine's address on the LAN)"
             ));
         }
         return Ok(match ip {
@@ -59,9 +59,11 @@ pub fn host(raw: &str) -> Result<String, String> {
     }
     if raw.contains("://") || raw.contains([':', '/', '?', '#', '@']) {
         return Err(format!(
-            "{expected}, without scheme, port or path (it is served over http on --port, at the root)"
+            "{expected}, without scheme, port or path (the server speaks http on --port, and the path is base_url's)"
         ));
     }
+    // A fully qualified name may end in a dot (`mybox.local.`).
+    let name = raw.strip_suffix('.').unwrap_or(raw);
     let label = |l: &str| {
         !l.is_empty()
             && l.len() <= 63
@@ -69,8 +71,8 @@ pub fn host(raw: &str) -> Result<String, String> {
             && !l.ends_with('-')
             && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
     };
-    let labels: Vec<&str> = raw.split('.').collect();
-    if raw.len() > 253 || !labels.iter().all(|l| label(l)) {
+    let labels: Vec<&str> = name.split('.').collect();
+    if name.len() > 253 || !labels.iter().all(|l| label(l)) {
         return Err(format!("{expected}: a name is labels of ASCII letters, digits and `-`, joined by `.`"));
     }
     // `999.1.1.1` is neither an address nor a name a resolver would look up.
@@ -78,6 +80,19 @@ pub fn host(raw: &str) -> Result<String, String> {
         return Err(format!("`{raw}` is not an IPv4 address (each part is 0 to 255), {expected}"));
     }
     Ok(raw.to_ascii_lowercase())
+}
+
+/// Whether a browser can ask for `ip`: not a wildcard (`0.0.0.0/8`, `::`, in IPv4-mapped form
+/// too), broadcast or multicast address.
+fn browsable_address(ip: IpAddr) -> bool {
+    let v4 = |a: Ipv4Addr| a.octets()[0] != 0 && !a.is_broadcast() && !a.is_multicast();
+    match ip {
+        IpAddr::V4(a) => v4(a),
+        IpAddr::V6(a) => match a.to_ipv4_mapped() {
+            Some(m) => v4(m),
+            None => !a.is_unspecified() && !a.is_multicast(),
+        },
+    }
 }
 
 /// Whether a browser asking for `host` (as [`host`] gives it) can reach a server bound to `bind`:
@@ -128,7 +143,7 @@ pub fn run(opts: ServeOptions) -> Result<(), crate::Error> {
         }
         Some(host) if !reaches(host, opts.bind) => {
             return Err(crate::Error::Setup(format!(
-                "--base-url {host}: the server listens on {} only, which a browser asking for {host} does not reach, expected that address (or --bind with one {host} names)",
+                "--base-url {host}: the server listens on {} only, which a browser asking for {host} does not reach, expected the bound address, or --bind with an address that {host} names",
                 opts.bind
             )));
         }
@@ -148,9 +163,10 @@ pub fn run(opts: ServeOptions) -> Result<(), crate::Error> {
     let mut builder = Builder::new(root.clone(), opts.drafts, url.clone());
     let shared = Arc::new(Shared::default());
     let started = Instant::now();
-    match builder.full() {
+    let first = builder.full();
+    shared.set_path(builder.path());
+    match first {
         Ok(report) => {
-            shared.set_path(builder.path());
             let entries = report.entries;
             let files = report.files;
             // As `build -q`: a run that succeeds prints nothing but errors.
@@ -175,7 +191,7 @@ pub fn run(opts: ServeOptions) -> Result<(), crate::Error> {
     if !opts.quiet {
         crate::outln!("serving {url}{} (watching {}; Ctrl+C to stop)", builder.path(), root.display());
     }
-    let worker = Rebuilder { builder, watch, shared: shared.clone(), root, quiet: opts.quiet };
+    let worker = Rebuilder { builder, watch, shared: shared.clone(), root, quiet: opts.quiet, origin: url };
     std::thread::Builder::new()
         .name("casebook-rebuild".into())
         .spawn(move || worker.run(rx))
@@ -222,6 +238,8 @@ struct Rebuilder {
     shared: Arc<Shared>,
     root: PathBuf,
     quiet: bool,
+    /// `http://host:port`, for the address printed when the site moves.
+    origin: String,
 }
 
 impl Rebuilder {
@@ -331,7 +349,9 @@ impl Rebuilder {
                 }
                 let was_broken = self.shared.is_broken();
                 // A full load may have found another base_url path in book.toml.
-                self.shared.set_path(self.builder.path());
+                if self.shared.set_path(self.builder.path()) && !self.quiet {
+                    crate::outln!("serving {}{} (base_url's path changed)", self.origin, self.builder.path());
+                }
                 let changed = self.shared.publish(rendered);
                 if !self.quiet {
                     let how = match mode {
@@ -395,11 +415,18 @@ mod tests {
             "0.0.0.0",
             "::",
             "-x",
+            "::ffff:0.0.0.0",
+            "255.255.255.255",
+            "224.0.0.1",
+            "0.0.0.1",
+            "ff02::1",
+            "x..",
         ] {
             assert!(host(bad).is_err(), "{bad}");
         }
-        assert!(host("http://x").unwrap_err().contains("served over http on --port"));
-        assert!(host("0.0.0.0").unwrap_err().contains("not one to browse to"));
+        assert!(host("http://x").unwrap_err().contains("speaks http on --port"));
+        assert!(host("0.0.0.0").unwrap_err().contains("no address to browse to"));
+        assert_eq!(host("mybox.local.").unwrap(), "mybox.local.");
     }
 
     #[test]

@@ -121,16 +121,8 @@ pub fn attach_texts(taxonomies: &mut [Taxonomy], texts: Vec<Text>) -> (Vec<Diagn
         };
         // Named as the term is written or as its URL segment: both have the term's key.
         let key = url::key(term_dir);
+        // Two texts for one term were refused as they were read (`content::text::load`).
         match tax.terms.iter_mut().find(|t| t.key == key) {
-            // `tags/ddos/` and `tags/DDoS/` name one term: one text would be lost without a word.
-            Some(Term { text: Some(first), name, .. }) => {
-                let message = format!(
-                    "is a second text for the {} term `{name}`, which {} already has, expected one text for each term (`{term_dir}` and the first's directory are the same term)",
-                    tax.config.title,
-                    first.path.display()
-                );
-                errors.push(Diagnostic::file(&text.path, message));
-            }
             Some(term) => term.text = Some(Box::new(text)),
             None => {
                 let hint = diag::suggestion(term_dir, tax.terms.iter().map(|t| t.name.as_str()));
