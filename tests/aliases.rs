@@ -54,6 +54,22 @@ fn redirect_of(html: &str) -> (String, String) {
     (value("<link rel=\"canonical\" href=\""), value("<meta http-equiv=\"refresh\" content=\""))
 }
 
+/// Aliases are taken under the base path: `/cb/old/` for `https://example.org/cb/` would be
+/// published at `/cb/cb/old/`, where no old link points.
+#[test]
+fn an_alias_that_starts_with_the_base_path_is_an_error() {
+    let (_tmp, root) = site(&[(GUIDE, "aliases: [/cb/old/, /cbx/]\n")]);
+    let r = build(&root, &[]);
+    r.expect_status(1);
+    expect(
+        &r,
+        GUIDE,
+        2,
+        &["`/cb/old/` starts with the base path `/cb/`", "published at `/cb/cb/old/` (write `/old/`)"],
+    );
+    assert_eq!(r.diagnostics().len(), 1, "`/cbx/` is not under `/cb/`: {}", r.stderr);
+}
+
 #[test]
 fn redirect_pages_are_written_at_the_alias_paths_under_the_base_path() {
     let aliases = "aliases:\n  - /old-guide/\n  - articles/guide.html\n  - /旧記事/ガイド/\n  - \"/%E6%97%A7/x.htm\"\n";

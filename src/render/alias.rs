@@ -40,12 +40,23 @@ fn accepted<'s>(r: &Renderer<'s>, written: Vec<String>) -> (Vec<(usize, &'s At<S
     taken.extend(assets.iter().map(|(p, _)| (p.as_str(), Taken::Asset)));
     let mut accepted = Vec::new();
     let mut diags = Vec::new();
+    // Aliases are taken under the base path: one that starts with it (`/cb/old/` for
+    // `https://example.org/cb/`) would be published at `/cb/cb/old/`, where no old link points.
+    let base = percent_encoding::percent_decode_str(r.links.base.root()).decode_utf8_lossy().into_owned();
+    let base_dir = base.trim_start_matches('/');
     for (i, e) in site.entries.iter().enumerate() {
         let own = index_path(&entry_segments(e));
         for a in &e.meta.aliases {
             let shown = |p: &str| alias::shown(p);
             let problem = match clash::in_the_way(&taken, &a.value) {
                 _ if a.value == own => "is this entry's own URL".to_string(),
+                _ if !base_dir.is_empty() && a.value.starts_with(base_dir) => {
+                    let (all, rest) = (shown(&a.value), shown(&a.value[base_dir.len()..]));
+                    format!(
+                        "starts with the base path `{base}`, under which aliases are taken already, and would be published at `{base}{}` (write `{rest}`)",
+                        all.trim_start_matches('/')
+                    )
+                }
                 None => {
                     taken.insert(&a.value, Taken::Alias(i, a));
                     accepted.push((i, a));
