@@ -257,8 +257,11 @@ fn resolve(href: &str, root: &str, own: &str) -> Option<Target> {
         match abs.strip_prefix(root) {
             Some(rest) => rest.to_string(),
             None => {
-                // `/cb` for the site's home: the base path without its slash.
-                let hint = if format!("{abs}/") == root { format!(" (`{root}`)") } else { String::new() };
+                // `/cb` for the site's home: the base path without its slash (query and fragment kept).
+                let hint = match href.get(path.len()..) {
+                    Some(after) if format!("{abs}/") == root => format!(" (`{root}{after}`)"),
+                    _ => String::new(),
+                };
                 return Some(Target::Missing(format!(
                     "links to `{href}`, outside the site's base path `{root}`, expected a link under it{hint}"
                 )));

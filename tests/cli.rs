@@ -514,7 +514,7 @@ fn check_links_must_stay_under_the_base_path() {
     write(
         &root,
         "content/articles/guide.md",
-        "---\ntitle: g\ndate: 2024-02-01\n---\n\n[a](/cb/incidents/2024-033/#経緯) [b](../../incidents/2024-033/) [c](/cb/style.css)\n[d](/incidents/2024-033/) [e](/cb) [f](/cb/tags#x)\n",
+        "---\ntitle: g\ndate: 2024-02-01\n---\n\n[a](/cb/incidents/2024-033/#経緯) [b](../../incidents/2024-033/) [c](/cb/style.css)\n[d](/incidents/2024-033/) [e](/cb#x) [f](/cb/tags#x)\n",
     );
     let r = check(&root, &[]);
     r.expect_status(1);
@@ -531,12 +531,12 @@ fn check_links_must_stay_under_the_base_path() {
                 "content/articles/guide.md",
                 7,
                 27,
-                "links to `/cb`, outside the site's base path `/cb/`, expected a link under it (`/cb/`)",
+                "links to `/cb#x`, outside the site's base path `/cb/`, expected a link under it (`/cb/#x`)",
             ),
             (
                 "content/articles/guide.md",
                 7,
-                36,
+                38,
                 "links to `/cb/tags#x`, which the site does not have, expected `/cb/tags/#x` (the page of that directory, with its slash)",
             ),
         ],

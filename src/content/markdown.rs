@@ -147,7 +147,7 @@ fn render_among(body: &str, opts: MarkdownOptions, taken: impl Fn(&str) -> bool)
                     used_ids.pop();
                     if used_ids.iter().any(|u| u == explicit.as_ref()) || taken(explicit) {
                         let message = format!(
-                            "heading id `{explicit}` (`{{#{explicit}}}`) is an id the page has already (the theme's, a footnote's or an earlier heading's), expected another id"
+                            "heading id `{explicit}` is taken: an earlier heading or a footnote has it, or pages keep it for the theme (`main`, `factbox-title`, `toc-title`, `related-title`, and `year-NNNN`, `month-N` above a list), expected another id"
                         );
                         out.problems.push((message, at));
                     }

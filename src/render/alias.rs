@@ -52,10 +52,19 @@ fn accepted<'s>(r: &Renderer<'s>, written: Vec<String>) -> (Vec<(usize, &'s At<S
                 _ if a.value == own => "is this entry's own URL".to_string(),
                 _ if !base_dir.is_empty() && a.value.starts_with(base_dir) => {
                     let (all, rest) = (shown(&a.value), shown(&a.value[base_dir.len()..]));
-                    format!(
-                        "starts with the base path `{base}`, under which aliases are taken already, and would be published at `{base}{}` (write `{rest}`)",
-                        all.trim_start_matches('/')
-                    )
+                    let message = if rest == "/" {
+                        // `/cb/` itself: the site's home page, which no alias can take.
+                        format!(
+                            "`aliases` item `{all}` is the base path `{base}` itself, the site's home page, expected no alias for it (remove it)"
+                        )
+                    } else {
+                        format!(
+                            "`aliases` item `{all}` starts with the base path `{base}`, under which aliases are taken already: it would be published at `{base}{}`, expected `{rest}`",
+                            all.trim_start_matches('/')
+                        )
+                    };
+                    diags.push(Diagnostic::new(&e.path, a.line, a.column, message));
+                    continue;
                 }
                 None => {
                     taken.insert(&a.value, Taken::Alias(i, a));
