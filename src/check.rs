@@ -224,6 +224,7 @@ fn unescape(s: &str) -> String {
         .replace("&amp;", "&")
 }
 
+#[derive(Debug)]
 enum Target {
     File { path: String, fragment: Option<String> },
     Missing(String),
@@ -268,9 +269,43 @@ fn resolve(href: &str, root: &str, own: &str) -> Option<Target> {
             }
         }
     } else {
-        // Relative to the directory of the page the link is on.
+        // Relative to the directory of the page the link is on, as a browser resolves it: from
+        // the page's full path, so that `../../../cb/tags/` climbing out of the base path and
+        // back into it is the page it names.
         let dir = own.rsplit_once('/').map_or("", |(d, _)| d);
-        format!("{dir}/{decoded}")
+        let mut parts: Vec<&str> = Vec::new();
+        let full = format!("{root}{dir}/{decoded}");
+        // Above the server's root a browser stays at it; a link that climbs so far is a mistake.
+        let mut above_root = false;
+        for part in full.split('/') {
+            match part {
+                "" | "." => {}
+                ".." => above_root |= parts.pop().is_none(),
+                p => parts.push(p),
+            }
+        }
+        let trailing = if full.ends_with('/') || full.ends_with("/..") || full.ends_with("/.") { "/" } else { "" };
+        let abs = format!("/{}{trailing}", parts.join("/"));
+        let abs = if abs == "//" { "/".to_string() } else { abs };
+        match abs.strip_prefix(root) {
+            _ if above_root => {
+                return Some(Target::Missing(format!(
+                    "links to `{href}`, which leaves the site, expected a page of this site"
+                )));
+            }
+            Some(rest) => rest.to_string(),
+            None if format!("{abs}/") == root => {
+                let after = href.get(path.len()..).unwrap_or("");
+                return Some(Target::Missing(format!(
+                    "links to `{href}`, outside the site's base path `{root}`, expected a link under it (`{root}{after}`)"
+                )));
+            }
+            None => {
+                return Some(Target::Missing(format!(
+                    "links to `{href}`, which leaves the site, expected a page of this site"
+                )));
+            }
+        }
     };
     let mut parts: Vec<&str> = Vec::new();
     for part in joined.split('/') {
@@ -349,6 +384,22 @@ mod tests {
         assert_eq!(file(resolve("/", "/", own)).0, "index.html");
         assert!(matches!(resolve("/other/x/", "/cb/", own), Some(Target::Missing(_))));
         assert!(matches!(resolve("../../../x", "/", own), Some(Target::Missing(_))));
+    }
+
+    /// A browser resolves a relative link from the page's full path: one that climbs out of the
+    /// base path and back into it names a page of the site.
+    #[test]
+    fn relative_links_resolve_from_the_pages_full_path() {
+        let own = "articles/lk/index.html";
+        assert_eq!(file(resolve("../../../cb/tags/", "/cb/", own)).0, "tags/index.html");
+        assert_eq!(file(resolve("../../", "/cb/", own)).0, "index.html");
+        let missing = |href| match resolve(href, "/cb/", own) {
+            Some(Target::Missing(m)) => m,
+            other => panic!("{href}: {other:?}"),
+        };
+        assert!(missing("../../../cb?x=1").ends_with("expected a link under it (`/cb/?x=1`)"));
+        assert!(missing("../../../other/").contains("which leaves the site"));
+        assert!(missing("../../../../cb/").contains("which leaves the site"), "above the server's root");
     }
 
     #[test]

@@ -695,7 +695,11 @@ impl Checker<'_> {
             None => {
                 self.report(
                     &v,
-                    format!("`{field}` is `{}`{}, expected a date YYYY-MM-DD", v.value, no_such_day(&v.value)),
+                    format!(
+                        "`{field}` is `{}`{}, expected a date YYYY-MM-DD (or a date-time{DATE_TIME})",
+                        v.value,
+                        no_such_day(&v.value)
+                    ),
                 );
                 None
             }
@@ -730,6 +734,7 @@ impl Checker<'_> {
         };
 
         let date_at = raw.date.as_ref().map(|d| self.at(d));
+        let date_text = raw.date.as_ref().map(|d| d.value.trim().to_string());
         let date = match raw.date {
             None if date_written => None,
             None => {
@@ -781,7 +786,7 @@ impl Checker<'_> {
         let summary = self.text("summary", raw.summary);
         let updated_at = raw.updated.as_ref().map(|d| self.at(d));
         // With its time, when it has one: compared with a `date` in another offset.
-        let updated_full = raw.updated.as_ref().and_then(|d| parse_date(&d.value));
+        let updated_full = raw.updated.as_ref().and_then(|d| as_written(&d.value));
         let updated = self.day("updated", raw.updated);
         let aliases = self.aliases(raw.aliases);
 
@@ -860,13 +865,13 @@ impl Checker<'_> {
         let data = self.list("data", raw.data);
         let disclosed_at = raw.disclosed.as_ref().map(|d| self.at(d));
         // With their times, when written with one, for the order of the dates below.
-        let disclosed_full = raw.disclosed.as_ref().and_then(|d| parse_date(&d.value));
+        let disclosed_full = raw.disclosed.as_ref().and_then(|d| as_written(&d.value));
         let disclosed = self.day("disclosed", raw.disclosed);
         let occurred_at = raw.occurred.as_ref().map(|v| self.at(v));
         let began = raw.occurred.as_ref().and_then(period_start);
         let occurred = raw.occurred.and_then(|v| self.period(&v));
         self.problems.extend(out_of_order(
-            date.zip(date_at),
+            date.zip(date_text).zip(date_at),
             updated_full.filter(|_| updated.is_some()).zip(updated_at),
             disclosed_full.filter(|_| disclosed.is_some()).zip(disclosed_at),
             began.filter(|_| occurred.is_some()).zip(occurred_at),
@@ -933,7 +938,8 @@ impl Checker<'_> {
     }
 
     fn period(&mut self, v: &Spanned<Node>) -> Option<Period> {
-        let expected = "expected a date YYYY-MM-DD or `{ from: YYYY-MM-DD, to: YYYY-MM-DD }`";
+        let expected =
+            "expected a date YYYY-MM-DD or `{ from: YYYY-MM-DD, to: YYYY-MM-DD }` (or date-times with their time zone)";
         let pairs = match &v.value {
             Node::Scalar(value) => {
                 let text = scalar_text(value).unwrap_or_default();
@@ -968,12 +974,18 @@ impl Checker<'_> {
                 Node::Scalar(value) => scalar_text(value),
                 _ => None,
             };
-            match text.as_deref().and_then(parse_date) {
-                Some(d) => *end = Some(d.day),
+            match text.as_deref().and_then(|t| parse_date(t).map(|d| (d, t.trim().to_string()))) {
+                Some(d) => *end = Some(d),
                 None => {
                     let shown =
                         text.map_or_else(|| shape(&val.value).to_string(), |t| format!("`{t}`{}", no_such_day(&t)));
-                    self.report(val, format!("`occurred.{}` is {shown}, expected a date YYYY-MM-DD", k.value));
+                    self.report(
+                        val,
+                        format!(
+                            "`occurred.{}` is {shown}, expected a date YYYY-MM-DD (or a date-time{DATE_TIME})",
+                            k.value
+                        ),
+                    );
                     ok = false;
                 }
             }
@@ -982,8 +994,9 @@ impl Checker<'_> {
             return None;
         }
         match (from, to) {
-            (Some(from), Some(to)) if from <= to => Some(Period { from, to }),
-            (Some(from), Some(to)) => {
+            // Two date-times compare as instants (`01:00+09:00` on the 1st is 16:00Z on the 29th).
+            (Some((from, _)), Some((to, _))) if !before(&to, &from) => Some(Period { from: from.day, to: to.day }),
+            (Some((_, from)), Some((_, to))) => {
                 self.report(
                     v,
                     format!("`occurred` runs from {from} to the earlier {to}, expected `from` on or before `to`"),
@@ -999,24 +1012,28 @@ impl Checker<'_> {
     }
 }
 
-/// A date and where its field is written.
-type DateAt = Option<(Date, (usize, usize))>;
+/// How a date-time is written, for messages about date fields.
+const DATE_TIME: &str = " with its time zone, such as 2024-01-30T10:00:00+09:00";
 
-/// When `occurred` begins, with its time when written with one: the date itself, or its `from`.
-fn period_start(v: &Spanned<Node>) -> Option<Date> {
+/// A date, as written, and where its field is written.
+type DateAt = Option<((Date, String), (usize, usize))>;
+
+/// When `occurred` begins, with its time when written with one, and as written: the date
+/// itself, or its `from`.
+fn period_start(v: &Spanned<Node>) -> Option<(Date, String)> {
     let start = match &v.value {
         Node::Map(pairs) => &pairs.iter().find(|(k, _)| k.value == "from")?.1.value,
         other => other,
     };
     match start {
-        Node::Scalar(value) => parse_date(&scalar_text(value)?),
+        Node::Scalar(value) => as_written(&scalar_text(value)?),
         _ => None,
     }
 }
 
-/// A date as written: its day, or its date-time when it has one (two on one day compare by time).
-fn written(d: &Date) -> String {
-    d.time.map_or_else(|| iso_date(d.day), |t| t.to_rfc3339())
+/// A date and its text as written (trimmed).
+fn as_written(text: &str) -> Option<(Date, String)> {
+    parse_date(text).map(|d| (d, text.trim().to_string()))
 }
 
 /// Whether `a` is before `b`: as instants when both have a time (`2024-03-09T20:00:00Z` is after
@@ -1036,29 +1053,29 @@ fn before(a: &Date, b: &Date) -> bool {
 /// before the organization announces it.
 fn out_of_order(date: DateAt, updated: DateAt, disclosed: DateAt, began: DateAt) -> Vec<Problem> {
     let mut problems = Vec::new();
-    if let (Some((d, (dl, _))), Some((u, (l, c)))) = (&date, &updated)
+    if let (Some(((d, d_text), (dl, _))), Some(((u, u_text), (l, c)))) = (&date, &updated)
         && before(u, d)
     {
-        let (u, d) = (written(u), written(d));
+        let (u, d) = (u_text, d_text);
         let message =
             format!("`updated` is {u}, before the entry's `date` {d} (line {dl}), expected a change on or after it");
         problems.push((*l, *c, message));
     }
-    let Some((from, (fl, fc))) = &began else { return problems };
-    if let Some((x, (l, c))) = &disclosed
+    let Some(((from, from_text), (fl, fc))) = &began else { return problems };
+    if let Some(((x, x_text), (l, c))) = &disclosed
         && before(x, from)
     {
-        let (x, from) = (written(x), written(from));
+        let (x, from) = (x_text, from_text);
         problems.push((
             *l,
             *c,
             format!("`disclosed` is {x}, before the incident began (`occurred` from {from}, line {fl}), expected the day it was made public, on or after that"),
         ));
     }
-    if let Some((d, (dl, _))) = &date
+    if let Some(((d, d_text), (dl, _))) = &date
         && before(d, from)
     {
-        let (d, from) = (written(d), written(from));
+        let (d, from) = (d_text, from_text);
         problems.push((
             *fl,
             *fc,
@@ -1702,7 +1719,7 @@ mod tests {
             "---\ntitle: t\ndate: 2024-03-10T00:30:00+09:00\norganization: X\nupdated: 2024-03-09T20:00:00Z\n---\n";
         assert!(fm(zones).is_ok(), "05:00 in +09:00 is after 00:30: {:?}", fm(zones));
         let e = first_error(&zones.replace("20:00:00Z", "15:00:00Z"));
-        let both = "`updated` is 2024-03-09T15:00:00+00:00, before the entry's `date` 2024-03-10T00:30:00+09:00";
+        let both = "`updated` is 2024-03-09T15:00:00Z, before the entry's `date` 2024-03-10T00:30:00+09:00";
         assert!(e.2.contains(both), "{e:?}");
         // `occurred` and `disclosed` date-times too: here each is after the one before it.
         let ok = "---\ntitle: t\ndate: 2025-03-10T23:00:00-05:00\norganization: X\noccurred: 2025-03-11T10:00:00+09:00\ndisclosed: 2025-03-10T22:00:00-05:00\n---\n";
@@ -1711,7 +1728,7 @@ mod tests {
         let e = fm(bad).unwrap_err();
         // 00:30Z is 09:30 in +09:00: both the disclosure and the entry come before 10:00.
         assert_eq!(e.len(), 2, "{e:?}");
-        assert!(e[0].2.starts_with("`disclosed` is 2025-03-10T00:30:00+00:00, before the incident began"), "{e:?}");
+        assert!(e[0].2.starts_with("`disclosed` is 2025-03-10T00:30:00Z, before the incident began"), "{e:?}");
         assert!(e[1].2.starts_with("`occurred` begins on 2025-03-10T10:00:00+09:00"), "{e:?}");
     }
 
@@ -1776,7 +1793,15 @@ mod tests {
         // A bad end is reported at its own line, and a missing one by name.
         let e = first_error(&format!("{base}occurred:\n  from: 2024-01-01\n  to: bad\n---\n"));
         assert_eq!((e.0, e.1), (7, 7), "{}", e.2);
-        assert_eq!(e.2, "`occurred.to` is `bad`, expected a date YYYY-MM-DD");
+        let expected =
+            "expected a date YYYY-MM-DD (or a date-time with its time zone, such as 2024-01-30T10:00:00+09:00)";
+        assert_eq!(e.2, format!("`occurred.to` is `bad`, {expected}"));
+        // Two date-times compare as instants: 01:00+09:00 on the 1st is 16:00Z on the 29th.
+        let instants = "occurred: { from: 2024-01-02T01:00:00+09:00, to: 2024-01-01T17:00:00Z }";
+        assert!(fm(&format!("{base}{instants}\n---\n")).is_ok(), "{:?}", fm(&format!("{base}{instants}\n---\n")));
+        let e =
+            first_error(&format!("{base}occurred: {{ from: 2024-01-02T10:00:00Z, to: 2024-01-02T09:00:00Z }}\n---\n"));
+        assert!(e.2.contains("runs from 2024-01-02T10:00:00Z to the earlier 2024-01-02T09:00:00Z"), "{}", e.2);
         let e = first_error(&format!("{base}occurred: {{ from: 2024-01-01 }}\n---\n"));
         assert!(e.2.starts_with("`occurred` has no `to`"), "{}", e.2);
         let e = first_error(&format!("{base}occurred: 2024-02-30\n---\n"));
