@@ -251,6 +251,13 @@ fn resolve(href: &str, root: &str, own: &str) -> Option<Target> {
     };
     let path = without_fragment.split('?').next().unwrap_or("");
     let decoded = percent_decode_str(path).decode_utf8_lossy().into_owned();
+    let leaves =
+        || Some(Target::Missing(format!("links to `{href}`, which leaves the site, expected a page of this site")));
+    // `/cb` for the site's home: the base path without its slash (query and fragment kept).
+    let home_hint = |abs: &str| match href.get(path.len()..) {
+        Some(after) if format!("{abs}/") == root => format!(" (`{root}{after}`)"),
+        _ => String::new(),
+    };
     let joined: String = if decoded.is_empty() {
         own.to_string()
     } else if let Some(abs) = decoded.strip_prefix('/') {
@@ -258,11 +265,7 @@ fn resolve(href: &str, root: &str, own: &str) -> Option<Target> {
         match abs.strip_prefix(root) {
             Some(rest) => rest.to_string(),
             None => {
-                // `/cb` for the site's home: the base path without its slash (query and fragment kept).
-                let hint = match href.get(path.len()..) {
-                    Some(after) if format!("{abs}/") == root => format!(" (`{root}{after}`)"),
-                    _ => String::new(),
-                };
+                let hint = home_hint(&abs);
                 return Some(Target::Missing(format!(
                     "links to `{href}`, outside the site's base path `{root}`, expected a link under it{hint}"
                 )));
@@ -271,55 +274,31 @@ fn resolve(href: &str, root: &str, own: &str) -> Option<Target> {
     } else {
         // Relative to the directory of the page the link is on, as a browser resolves it: from
         // the page's full path, so that `../../../cb/tags/` climbing out of the base path and
-        // back into it is the page it names.
+        // back into it is the page it names. Above the server's root a browser stays at it; a
+        // link that climbs so far is a mistake.
         let dir = own.rsplit_once('/').map_or("", |(d, _)| d);
-        let mut parts: Vec<&str> = Vec::new();
         let full = format!("{root}{dir}/{decoded}");
-        // Above the server's root a browser stays at it; a link that climbs so far is a mistake.
-        let mut above_root = false;
-        for part in full.split('/') {
-            match part {
-                "" | "." => {}
-                ".." => above_root |= parts.pop().is_none(),
-                p => parts.push(p),
-            }
+        let (parts, above_root) = segments(&full);
+        if above_root {
+            return leaves();
         }
         let trailing = if full.ends_with('/') || full.ends_with("/..") || full.ends_with("/.") { "/" } else { "" };
         let abs = format!("/{}{trailing}", parts.join("/"));
         let abs = if abs == "//" { "/".to_string() } else { abs };
         match abs.strip_prefix(root) {
-            _ if above_root => {
-                return Some(Target::Missing(format!(
-                    "links to `{href}`, which leaves the site, expected a page of this site"
-                )));
-            }
             Some(rest) => rest.to_string(),
             None if format!("{abs}/") == root => {
-                let after = href.get(path.len()..).unwrap_or("");
+                let hint = home_hint(&abs);
                 return Some(Target::Missing(format!(
-                    "links to `{href}`, outside the site's base path `{root}`, expected a link under it (`{root}{after}`)"
+                    "links to `{href}`, outside the site's base path `{root}`, expected a link under it{hint}"
                 )));
             }
-            None => {
-                return Some(Target::Missing(format!(
-                    "links to `{href}`, which leaves the site, expected a page of this site"
-                )));
-            }
+            None => return leaves(),
         }
     };
-    let mut parts: Vec<&str> = Vec::new();
-    for part in joined.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => {
-                if parts.pop().is_none() {
-                    return Some(Target::Missing(format!(
-                        "links to `{href}`, which leaves the site, expected a page of this site"
-                    )));
-                }
-            }
-            p => parts.push(p),
-        }
+    let (parts, above_root) = segments(&joined);
+    if above_root {
+        return leaves();
     }
     let mut path = parts.join("/");
     if joined.ends_with('/') || path.is_empty() {
@@ -329,6 +308,21 @@ fn resolve(href: &str, root: &str, own: &str) -> Option<Target> {
         path.push_str("index.html");
     }
     Some(Target::File { path, fragment })
+}
+
+/// The segments of a `/`-separated path with `.` and `..` applied, and whether a `..` climbed
+/// above its start.
+fn segments(path: &str) -> (Vec<&str>, bool) {
+    let mut parts = Vec::new();
+    let mut above = false;
+    for part in path.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => above |= parts.pop().is_none(),
+            p => parts.push(p),
+        }
+    }
+    (parts, above)
 }
 
 /// `::error file=…,line=…,col=…::…` (or `::warning …`) for GitHub Actions.
