@@ -44,19 +44,22 @@ pub fn load(root: &Path, content_dir: &Path, files: &[PathBuf], opts: MarkdownOp
     // that a mistake in either does not hide it. The first in path order is the term's text.
     let mut first: HashMap<(String, String), &Path> = HashMap::new();
     for file in files {
-        if let Some((taxonomy, term)) = place(content_dir, file) {
-            let dir = term.clone().unwrap_or_default();
-            if let Some(earlier) = first.get(&(taxonomy.clone(), url::key(&dir))) {
-                let message = format!(
-                    "is a second text for the term of {} (`{dir}` and its directory name one term), expected one text for each term",
-                    shown(root, earlier).display()
-                );
-                diags.push(Diagnostic::file(shown(root, file), message));
-                continue;
-            }
-            first.insert((taxonomy, url::key(&dir)), file);
+        let Some((taxonomy, term)) = place(content_dir, file) else {
+            diags.push(misplaced(root, content_dir, file));
+            continue;
+        };
+        let dir = term.as_deref().unwrap_or_default();
+        let key = (taxonomy.clone(), url::key(dir));
+        if let Some(earlier) = first.get(&key) {
+            let message = format!(
+                "is a second text for the term of {} (`{dir}` and its directory name one term), expected one text for each term",
+                shown(root, earlier).display()
+            );
+            diags.push(Diagnostic::file(shown(root, file), message));
+            continue;
         }
-        match load_one(root, content_dir, file, opts) {
+        first.insert(key, file);
+        match load_one(root, file, taxonomy, term, opts) {
             Ok(t) => texts.push(t),
             Err(d) => diags.extend(d),
         }
@@ -64,23 +67,32 @@ pub fn load(root: &Path, content_dir: &Path, files: &[PathBuf], opts: MarkdownOp
     (texts, diags)
 }
 
-fn load_one(root: &Path, content_dir: &Path, file: &Path, opts: MarkdownOptions) -> Result<Text, Vec<Diagnostic>> {
+/// The error for a text that is at no taxonomy's or term's place.
+fn misplaced(root: &Path, content_dir: &Path, file: &Path) -> Diagnostic {
+    // `tags/CI/CD/_index.md`, written for the term `CI/CD`.
+    let deep = file.strip_prefix(content_dir).is_ok_and(|rel| rel.iter().count() > 3);
+    let slash = if deep {
+        "; a term holding `/` is named by its URL segment (`tags/ci-cd/` for `CI/CD`)"
+    } else {
+        "; rename it for an entry of its own"
+    };
+    Diagnostic::file(
+        shown(root, file),
+        format!(
+            "is the text of a taxonomy's or a term's page only in the directory of one, expected `content/<taxonomy path>/{FILE}` (the page /<taxonomy path>/) or `content/<taxonomy path>/<term>/{FILE}` (the page /<taxonomy path>/<term>/){slash}"
+        ),
+    )
+}
+
+/// Reads and renders the text at `file`, the text of `taxonomy` or of its `term`.
+fn load_one(
+    root: &Path,
+    file: &Path,
+    taxonomy: String,
+    term: Option<String>,
+    opts: MarkdownOptions,
+) -> Result<Text, Vec<Diagnostic>> {
     let path = shown(root, file);
-    let (taxonomy, term) = place(content_dir, file).ok_or_else(|| {
-        // `tags/CI/CD/_index.md`, written for the term `CI/CD`.
-        let deep = file.strip_prefix(content_dir).is_ok_and(|rel| rel.iter().count() > 3);
-        let slash = if deep {
-            "; a term holding `/` is named by its URL segment (`tags/ci-cd/` for `CI/CD`)"
-        } else {
-            "; rename it for an entry of its own"
-        };
-        vec![Diagnostic::file(
-            &path,
-            format!(
-                "is the text of a taxonomy's or a term's page only in the directory of one, expected `content/<taxonomy path>/{FILE}` (the page /<taxonomy path>/) or `content/<taxonomy path>/<term>/{FILE}` (the page /<taxonomy path>/<term>/){slash}"
-            ),
-        )]
-    })?;
     let bytes = std::fs::read(file).map_err(|e| vec![Diagnostic::file(&path, format!("cannot be read: {e}"))])?;
     let text = String::from_utf8(bytes).map_err(|e| vec![diag::not_utf8(&path, &e)])?;
     let problem = |(line, col, msg): (usize, usize, String)| Diagnostic::new(&path, line, col, msg).with_source(&text);
