@@ -84,7 +84,7 @@ pub fn walk(root: &Path, content_dir: &Path) -> Result<Tree, Vec<Diagnostic>> {
     // Hidden files and directories are skipped, as Hugo and Zola do: editors keep lock and swap
     // files there (Emacs's `.#entry.md` is a link to nowhere, made as soon as a buffer changes).
     let walker = walkdir::WalkDir::new(content_dir).follow_links(true).sort_by_file_name();
-    let site = Site::new(root);
+    let site = SiteRoot::new(root);
     for item in walker.into_iter().filter_entry(|e| e.depth() == 0 || !is_hidden(e.file_name())) {
         if let Ok(e) = &item {
             links.extend(site.outside(e));
@@ -121,11 +121,11 @@ pub fn walk(root: &Path, content_dir: &Path) -> Result<Tree, Vec<Diagnostic>> {
 }
 
 /// The site root, resolved, to tell which symbolic links lead out of it.
-pub(crate) struct Site(Option<PathBuf>);
+pub(crate) struct SiteRoot(Option<PathBuf>);
 
-impl Site {
-    pub(crate) fn new(root: &Path) -> Site {
-        Site(std::fs::canonicalize(root).ok())
+impl SiteRoot {
+    pub(crate) fn new(root: &Path) -> SiteRoot {
+        SiteRoot(std::fs::canonicalize(root).ok())
     }
 
     /// A link the walk followed out of the site: the link and where it leads.

@@ -82,7 +82,7 @@ impl Theme {
             return Ok(());
         }
         let mut diags = Vec::new();
-        let site = crate::content::Site::new(root);
+        let site = crate::content::SiteRoot::new(root);
         let mut links = Vec::new();
         let mut copied = Vec::new();
         for item in walkdir::WalkDir::new(dir).follow_links(true).sort_by_file_name() {
