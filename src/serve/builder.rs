@@ -155,15 +155,16 @@ struct Shape {
 /// What a set of changed paths touches.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Touched {
-    pub config: bool,
+    /// book.toml or a taxonomy's or term's text changed: the site is loaded again whole.
+    pub full: bool,
     pub theme: bool,
-    /// Changed paths under the content directory (a text's are `config`'s: a full reload).
+    /// Changed paths under the content directory (but texts, which are `full`).
     pub content: HashSet<PathBuf>,
 }
 
 impl Touched {
     pub fn is_empty(&self) -> bool {
-        !self.config && !self.theme && self.content.is_empty()
+        !self.full && !self.theme && self.content.is_empty()
     }
 }
 
@@ -174,7 +175,7 @@ pub fn classify(root: &Path, content_dir: &Path, paths: &[PathBuf]) -> Touched {
     for p in paths {
         // A taxonomy's or term's text is rare and read with the whole site: reload it all.
         if p == &root.join(CONFIG_FILE) || (p.starts_with(content_dir) && content::text::is_text(p)) {
-            t.config = true;
+            t.full = true;
         } else if p.starts_with(content_dir) {
             t.content.insert(p.clone());
         } else if ["templates", "static", "themes"].iter().any(|d| p.starts_with(root.join(d))) {
@@ -267,7 +268,7 @@ impl Builder {
             return Ok(Report::unchanged());
         }
         let Some(mut state) = self.state.take() else { return self.full() };
-        if touched.config {
+        if touched.full {
             return self.full();
         }
         let mut render_everything = false;
@@ -836,7 +837,7 @@ mod tests {
             &content,
             &[root.join("book.toml"), root.join("content/a.md"), root.join("public/x"), root.join("themes/t/a.css")],
         );
-        assert!(t.config && t.theme);
+        assert!(t.full && t.theme);
         assert_eq!(t.content, HashSet::from([root.join("content/a.md")]));
         assert!(classify(root, &content, &[root.join("book.toml~"), root.join("public/a")]).is_empty());
     }
