@@ -115,6 +115,8 @@ pub struct Loaded {
     pub base: BaseUrl,
     pub site: Site,
     pub theme: Theme,
+    /// The ids the theme's templates write, which the bodies were rendered to avoid.
+    pub page_ids: content::PageIds,
     pub tera: tera::Tera,
     /// What loads but may not be what was meant, positioned like errors.
     pub warnings: Vec<Diagnostic>,
@@ -162,19 +164,25 @@ pub fn load_lenient(
         content::walk(root, &content_dir).map_err(|diags| Error::Input(at_config_key(root, "content", diags)))?;
     timings.walk = t.elapsed();
 
-    let t = Instant::now();
-    let opts = LoadOptions {
-        markdown: MarkdownOptions { east_asian_line_breaks: config.markdown.east_asian_line_breaks },
-        drafts: config.build.drafts,
+    // The theme is read first: a body's headings must avoid the ids its templates write. A
+    // theme that does not load is reported below; the default theme's ids stand in meanwhile.
+    let theme = Theme::load(root, &config.book.theme);
+    let page_ids = match &theme {
+        Ok(theme) => theme.page_ids(),
+        Err(_) => Theme::embedded().map(|t| t.page_ids()).unwrap_or_default(),
     };
+
+    let t = Instant::now();
+    let markdown =
+        |page_ids| MarkdownOptions { east_asian_line_breaks: config.markdown.east_asian_line_breaks, page_ids };
+    let opts = LoadOptions { markdown: markdown(&page_ids.entry), drafts: config.build.drafts };
     let content::Load { entries, absent, mut diags } =
         content::load(root, &content_dir, &tree.entries, &tree.bundles, opts);
-    let (texts, text_diags) = content::text::load(root, &content_dir, &tree.texts, opts.markdown);
+    let (texts, text_diags) = content::text::load(root, &content_dir, &tree.texts, markdown(&page_ids.list));
     diags.extend(text_diags);
     diags.extend(config_diags);
     timings.parse = t.elapsed();
 
-    let theme = Theme::load(root, &config.book.theme);
     let tera = theme.as_ref().map_err(Clone::clone).and_then(|t| t.tera());
     if let Ok(theme) = &theme {
         diags.extend(config.check_statics(root, theme.statics.keys().map(String::as_str)));
@@ -199,7 +207,9 @@ pub fn load_lenient(
     finish_diagnostics(root, &mut warnings);
 
     let loaded = match (theme, tera) {
-        (Ok(theme), Ok(tera)) => Some(Loaded { root: root.to_path_buf(), config, base, site, theme, tera, warnings }),
+        (Ok(theme), Ok(tera)) => {
+            Some(Loaded { root: root.to_path_buf(), config, base, site, theme, page_ids, tera, warnings })
+        }
         (theme, tera) => {
             diags.extend(theme.err().unwrap_or_default());
             diags.extend(tera.err().unwrap_or_default());

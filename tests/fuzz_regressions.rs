@@ -116,7 +116,8 @@ fn entry_problem(text: &str) -> Option<String> {
     for rel in ["incidents/2024/2024-033.md", "articles/Fuzz Note.md"] {
         let file = content_dir.join(rel);
         let shown = content::shown(root, &file);
-        let opts = LoadOptions { markdown: MarkdownOptions { east_asian_line_breaks: true }, drafts: true };
+        let opts =
+            LoadOptions { markdown: MarkdownOptions { east_asian_line_breaks: true, page_ids: &[] }, drafts: true };
         match content::parse_entry(&shown, content_dir, &file, text, opts) {
             Ok(Some(e)) => {
                 if url::check_segment(&e.slug).is_err() {
@@ -162,7 +163,7 @@ fn fuzz_frontmatter_lone_cr_line_past_eof() {
     let text = "---\ntitle: x\r\rdate: [\n---\n";
     let file = Path::new("/site/content/incidents/2024/2024-033.md");
     let shown = Path::new("content/incidents/2024/2024-033.md");
-    let opts = LoadOptions { markdown: MarkdownOptions { east_asian_line_breaks: true }, drafts: true };
+    let opts = LoadOptions { markdown: MarkdownOptions { east_asian_line_breaks: true, page_ids: &[] }, drafts: true };
     let diags = content::parse_entry(shown, Path::new("/site/content"), file, text, opts).unwrap_err();
     let d = &diags[0];
     assert!(d.line <= 4 && d.source_line.is_some(), "{d:?}");
@@ -178,7 +179,7 @@ fn fuzz_markdown_every_saved_input() {
         let bytes = std::fs::read(&p).expect("read");
         let Some((&flags, rest)) = bytes.split_first() else { continue };
         let body = String::from_utf8_lossy(rest);
-        let r = markdown::render(&body, MarkdownOptions { east_asian_line_breaks: flags & 1 == 1 });
+        let r = markdown::render(&body, MarkdownOptions { east_asian_line_breaks: flags & 1 == 1, page_ids: &[] });
         for (_, offset) in &r.links {
             assert!(*offset <= body.len(), "{}: link offset {offset} past the body", p.display());
         }

@@ -138,3 +138,34 @@ fn the_table_of_contents_lists_an_articles_headings() {
     build(&root, &[]).success();
     assert_eq!(read(&out, "articles/long/index.html"), "2:経緯(3:found;3:vpn-の設定;) 2:原因 と 対策() 2:まとめ() ");
 }
+
+/// A site's own template writes `id="share"`: a body's heading `## share` gets another id, and
+/// `{#share}` on a heading is an error, as the default theme's `main` is. Before, only the
+/// default theme's ids were kept, and the page got two `id="share"`.
+#[test]
+fn a_body_avoids_the_ids_a_sites_own_templates_write() {
+    let (_tmp, root) = empty_site("theme-ids", "[book]\ntitle = \"テーマ\"\n");
+    let article = include_str!("../themes/default/templates/article.html").replace(
+        "{% include \"partials/related.html\" %}",
+        "<aside id=\"share\">共有</aside>\n{% include \"partials/related.html\" %}",
+    );
+    assert!(article.contains("id=\"share\""));
+    write(&root, "templates/article.html", &article);
+    write(
+        &root,
+        "content/articles/a.md",
+        "---\ntitle: 解説\ndate: 2024-02-01\n---\n\n## share\n\n本文[^share]。\n\n[^share]: 注。\n",
+    );
+    build(&root, &[]).success();
+    let page = read(&root.join("public"), "articles/a/index.html");
+    assert_eq!(count(&page, " id=\"share\""), 1, "{page}");
+    assert!(page.contains("<h2 id=\"share-1\">share</h2>"), "{page}");
+
+    let explicit = "---\ntitle: 解説\ndate: 2024-02-01\n---\n\n## 共有 {#share}\n";
+    write(&root, "content/articles/a.md", explicit);
+    let r = build(&root, &[]);
+    r.expect_status(1);
+    let d = r.diagnostics().into_iter().find(|d| d.message.contains("heading id `share`")).expect(&r.stderr);
+    assert!(d.path.ends_with("content/articles/a.md") && d.line == 6, "{}", r.stderr);
+    assert!(d.message.contains("`share`, `toc-title`"), "names the ids the templates keep: {}", r.stderr);
+}

@@ -9,9 +9,21 @@ use std::sync::LazyLock;
 const MORE: &str = "<!-- more -->";
 
 #[derive(Debug, Clone, Copy)]
-pub struct MarkdownOptions {
+pub struct MarkdownOptions<'a> {
     /// A soft line break between two CJK characters renders as nothing instead of a space.
     pub east_asian_line_breaks: bool,
+    /// The ids the page's templates give their own elements (`main`, the skip link's target):
+    /// headings and footnotes avoid them, so that every id on the page stays unique and `#main`
+    /// still skips to the content. From [`PageIds`].
+    pub page_ids: &'a [String],
+}
+
+/// The ids the theme's templates write as they are (`id="main"`), by the pages a body is shown
+/// on: an entry's page, and a taxonomy's or term's list page with its text.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PageIds {
+    pub entry: Vec<String>,
+    pub list: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -51,21 +63,29 @@ fn parser_options() -> Options {
 }
 
 pub fn render(body: &str, opts: MarkdownOptions) -> Rendered {
-    render_among(body, opts, |_| false)
+    render_among(body, opts, None)
 }
 
 /// Renders the text of a list page (a taxonomy's or a term's): its headings also avoid the ids
 /// of the list's date headings (`year-2024`, `month-3`), which the page writes below it.
 pub fn render_list_text(body: &str, opts: MarkdownOptions) -> Rendered {
-    let list_id = |id: &str| {
+    fn list_id(id: &str) -> bool {
         let number = id.strip_prefix("year-").or_else(|| id.strip_prefix("month-"));
         number.is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
-    };
-    render_among(body, opts, list_id)
+    }
+    render_among(body, opts, Some(ListIds { taken: list_id, shown: "`year-NNNN`, `month-N` above a list" }))
 }
 
-/// Renders `body` with heading ids that are none of the page's own, nor any `taken` says is.
-fn render_among(body: &str, opts: MarkdownOptions, taken: impl Fn(&str) -> bool) -> Rendered {
+/// Ids a list page writes that its templates do not hold as they are: the date headings'.
+struct ListIds {
+    taken: fn(&str) -> bool,
+    /// How a message names them.
+    shown: &'static str,
+}
+
+/// Renders `body` with heading ids that are none of the page's own, nor any `list` ids.
+fn render_among(body: &str, opts: MarkdownOptions, list: Option<ListIds>) -> Rendered {
+    let taken = |id: &str| list.as_ref().is_some_and(|l| (l.taken)(id));
     let mut out = Rendered::default();
     let mut events: Vec<Event<'_>> = Vec::new();
     let mut first_paragraph: Option<(usize, usize)> = None;
@@ -87,7 +107,7 @@ fn render_among(body: &str, opts: MarkdownOptions, taken: impl Fn(&str) -> bool)
     let mut footnote_ids = FootnoteIds::default();
 
     for (mut event, range) in Parser::new_ext(body, parser_options()).into_offset_iter() {
-        footnote_ids.fix(&mut event);
+        footnote_ids.fix(&mut event, opts.page_ids);
         match &event {
             Event::Start(tag) => {
                 match tag {
@@ -134,10 +154,10 @@ fn render_among(body: &str, opts: MarkdownOptions, taken: impl Fn(&str) -> bool)
         events.push(event);
     }
 
-    let mut used_ids: Vec<String> = PAGE_IDS.iter().map(|s| s.to_string()).chain(footnotes).collect();
+    let mut used_ids: Vec<String> = opts.page_ids.iter().cloned().chain(footnotes).collect();
     for (start, end, level, at) in headings {
         let title = heading_text(&events[start + 1..end]);
-        let made = heading_id(&title, &mut used_ids, &taken);
+        let made = heading_id(&title, &mut used_ids, taken);
         if let Event::Start(Tag::Heading { id: slot, .. }) = &mut events[start] {
             let id = match slot {
                 // An explicit `{#id}` wins; it is used from here on, the made one not. One that
@@ -146,8 +166,11 @@ fn render_among(body: &str, opts: MarkdownOptions, taken: impl Fn(&str) -> bool)
                 Some(explicit) => {
                     used_ids.pop();
                     if used_ids.iter().any(|u| u == explicit.as_ref()) || taken(explicit) {
+                        let mut kept: Vec<String> = opts.page_ids.iter().map(|id| format!("`{id}`")).collect();
+                        kept.extend(list.as_ref().map(|l| l.shown.to_string()));
                         let message = format!(
-                            "heading id `{explicit}` is taken: an earlier heading or a footnote has it, or pages keep it for the theme (`main`, `factbox-title`, `toc-title`, `related-title`, and `year-NNNN`, `month-N` above a list), expected another id"
+                            "heading id `{explicit}` is taken: an earlier heading or a footnote has it, or the page's templates give it to an element of their own ({}), expected another id",
+                            kept.join(", ")
                         );
                         out.problems.push((message, at));
                     }
@@ -237,11 +260,6 @@ fn count_bytes(b: &[u8], test: impl Fn(u8) -> bool) -> usize {
     b.chunks(255).map(|run| run.iter().fold(0u8, |n, &c| n + u8::from(test(c))) as usize).sum()
 }
 
-/// The ids the default theme's entry pages give their own elements (the skip link's target, the
-/// fact box, table of contents and related-entries headings): a heading that would take one gets `-1`, so that
-/// every id on the page stays unique and `#main` still skips to the content.
-pub const PAGE_IDS: &[&str] = &["main", "factbox-title", "toc-title", "related-title"];
-
 /// A footnote's label is the id of its definition and the fragment of its references, as
 /// pulldown-cmark writes them. An id must not hold whitespace (`[^注 1]`), a fragment no `"`,
 /// `<`, `>` or `` ` ``, and neither may repeat an id of the page's own (`[^main]`): such a label
@@ -255,13 +273,13 @@ struct FootnoteIds {
 }
 
 impl FootnoteIds {
-    fn fix(&mut self, event: &mut Event<'_>) {
+    fn fix(&mut self, event: &mut Event<'_>, page_ids: &[String]) {
         let label = match event {
             Event::FootnoteReference(label) | Event::Start(Tag::FootnoteDefinition(label)) => label,
             _ => return,
         };
         if self.taken.is_empty() {
-            self.taken.extend(PAGE_IDS.iter().map(|s| s.to_string()));
+            self.taken.extend(page_ids.iter().cloned());
         }
         let id = match self.ids.get(&**label) {
             Some(id) => id.clone(),
@@ -412,8 +430,13 @@ fn join_cjk_soft_breaks(events: &mut [Event<'_>]) {
 mod tests {
     use super::*;
 
+    /// The default theme's (render::theme's tests check that it writes these).
+    fn ids_of_the_theme() -> Vec<String> {
+        ["factbox-title", "main", "related-title", "toc-title"].map(String::from).to_vec()
+    }
+
     fn md(s: &str) -> Rendered {
-        render(s, MarkdownOptions { east_asian_line_breaks: true })
+        render(s, MarkdownOptions { east_asian_line_breaks: true, page_ids: &ids_of_the_theme() })
     }
 
     #[test]
@@ -434,9 +457,10 @@ mod tests {
 
     #[test]
     fn a_list_pages_text_avoids_its_date_heading_ids() {
+        let page_ids = ["main".to_string()];
         let r = render_list_text(
             "## Year 2024\n\n## month-3\n\n## year-\n\n## main\n",
-            MarkdownOptions { east_asian_line_breaks: true },
+            MarkdownOptions { east_asian_line_breaks: true, page_ids: &page_ids },
         );
         assert_eq!(ids(&r), ["year-2024-1", "month-3-1", "year", "main-1"]);
         assert_eq!(ids(&md("## Year 2024\n")), ["year-2024"], "an entry's page has no date headings");
@@ -448,8 +472,10 @@ mod tests {
         let at: Vec<usize> = r.problems.iter().map(|(_, at)| *at).collect();
         assert_eq!(at, [0, 20], "{:?}", r.problems);
         assert!(r.problems[0].0.contains("heading id `main`"), "{:?}", r.problems);
-        let list = render_list_text("## y {#year-2024}\n", MarkdownOptions { east_asian_line_breaks: true });
+        let list =
+            render_list_text("## y {#year-2024}\n", MarkdownOptions { east_asian_line_breaks: true, page_ids: &[] });
         assert_eq!(list.problems.len(), 1, "a list page's date heading id");
+        assert!(list.problems[0].0.contains("`year-NNNN`"), "{:?}", list.problems);
     }
 
     #[test]
@@ -533,7 +559,7 @@ mod tests {
         assert!(r.html.contains("English\nwords"));
         let r = md("**強調**\n次の文\n");
         assert!(r.html.contains("</strong>次の文"), "{}", r.html);
-        let off = render("日本語の\n文章", MarkdownOptions { east_asian_line_breaks: false });
+        let off = render("日本語の\n文章", MarkdownOptions { east_asian_line_breaks: false, page_ids: &[] });
         assert!(off.html.contains("日本語の\n文章"));
     }
 

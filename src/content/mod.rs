@@ -18,7 +18,7 @@ use crate::diag::{self, Diagnostic};
 use crate::url;
 pub use bundle::{Asset, Bundles, Stray, Tree};
 pub use frontmatter::{At, Date, FrontMatter, Kind, Period, Source, iso_date};
-pub use markdown::{Heading, MarkdownOptions};
+pub use markdown::{Heading, MarkdownOptions, PageIds};
 
 /// One entry: an incident or an article, fully parsed and rendered.
 #[derive(Debug, Clone)]
@@ -59,8 +59,8 @@ impl Entry {
 }
 
 #[derive(Debug, Clone, Copy)]
-pub struct LoadOptions {
-    pub markdown: MarkdownOptions,
+pub struct LoadOptions<'a> {
+    pub markdown: MarkdownOptions<'a>,
     pub drafts: bool,
 }
 
@@ -492,7 +492,8 @@ pub fn escape_html(s: &str) -> String {
 mod tests {
     use super::*;
 
-    const OPTS: LoadOptions = LoadOptions { markdown: MarkdownOptions { east_asian_line_breaks: true }, drafts: false };
+    const OPTS: LoadOptions =
+        LoadOptions { markdown: MarkdownOptions { east_asian_line_breaks: true, page_ids: &[] }, drafts: false };
 
     #[test]
     fn a_prefetcher_resumes_at_its_own_first_file_not_taken() {

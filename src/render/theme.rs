@@ -3,16 +3,84 @@
 //! Three layers, later ones winning file by file: the default theme compiled into the binary,
 //! `themes/<name>/` in the site, and the site's own `templates/` and `static/`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use chrono::Datelike;
 use tera::{Kwargs, State, Tera, TeraResult, Value};
 
+use crate::content::PageIds;
 use crate::diag::Diagnostic;
 use crate::url;
 
 include!(concat!(env!("OUT_DIR"), "/default_theme.rs"));
+
+/// A template's text cut into its markup (`false`) and its tags and expressions (`true`, the
+/// inside of `{% %}` and `{{ }}`); comments are left out.
+fn template_pieces(text: &str) -> impl Iterator<Item = (bool, &str)> {
+    let mut rest = text;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        let open =
+            rest.match_indices('{').find(|(i, _)| matches!(rest.as_bytes().get(i + 1), Some(b'{' | b'%' | b'#')));
+        let Some((at, _)) = open else {
+            return Some((false, std::mem::take(&mut rest)));
+        };
+        if at > 0 {
+            let markup = &rest[..at];
+            rest = &rest[at..];
+            return Some((false, markup));
+        }
+        let close = match rest.as_bytes()[1] {
+            b'{' => "}}",
+            b'%' => "%}",
+            _ => "#}",
+        };
+        let inner = &rest[2..];
+        let end = inner.find(close).unwrap_or(inner.len());
+        rest = inner.get(end + 2..).unwrap_or("");
+        // A comment is left out: an empty piece of markup, dropped below.
+        Some(if close == "#}" { (false, "") } else { (true, &inner[..end]) })
+    })
+    .filter(|(is_tag, piece)| *is_tag || !piece.is_empty())
+}
+
+/// The string literals of a tag or expression (`"partials/card.html"`), in any of Tera's quotes.
+fn string_literals(code: &str) -> impl Iterator<Item = &str> {
+    let mut rest = code;
+    std::iter::from_fn(move || {
+        let start = rest.find(['"', '\'', '`'])?;
+        let quote = rest[start..].chars().next()?;
+        let after = &rest[start + 1..];
+        let end = after.find(quote)?;
+        rest = &after[end + 1..];
+        Some(&after[..end])
+    })
+}
+
+/// The values of the `id` attributes in a piece of markup whose value is all there: `id="main"`
+/// is one, `id="year-` (an expression follows) is not.
+fn id_values(markup: &str) -> impl Iterator<Item = &str> {
+    markup
+        .match_indices("id=")
+        .filter_map(move |(at, _)| {
+            let before = markup[..at].chars().next_back();
+            if !before.is_some_and(char::is_whitespace) {
+                return None; // `data-id=`, `grid=`
+            }
+            let value = &markup[at + 3..];
+            match value.chars().next()? {
+                q @ ('"' | '\'') => value[1..].find(q).map(|end| &value[1..1 + end]),
+                _ => {
+                    let end = value.find(|c: char| c.is_whitespace() || c == '>')?;
+                    Some(&value[..end])
+                }
+            }
+        })
+        .filter(|v| !v.is_empty())
+}
 
 /// Where a static file comes from.
 #[derive(Debug, Clone)]
@@ -35,13 +103,10 @@ impl Theme {
     /// Collects the theme's files for the site at `root`: the default theme's, then those of
     /// `themes/<name>/`, then the site's `templates/` and `static/`, each over the one before.
     pub fn load(root: &Path, name: &str) -> Result<Theme, Vec<Diagnostic>> {
-        let mut theme = Theme::default();
         // Every theme starts from the default one, file by file (README): a theme that changes
         // base.html and style.css need not copy the ten other templates, and a theme written
         // before a release that adds a page (search.html, stats.html) keeps building.
-        for (rel, bytes) in DEFAULT_THEME {
-            theme.add_embedded(rel, bytes)?;
-        }
+        let mut theme = Theme::embedded()?;
         let theme_dir = root.join("themes").join(name);
         if theme_dir.is_dir() {
             theme.add_dir(root, &theme_dir.join("templates"), true)?;
@@ -62,6 +127,48 @@ impl Theme {
         theme.add_dir(root, &root.join("templates"), true)?;
         theme.add_dir(root, &root.join("static"), false)?;
         Ok(theme)
+    }
+
+    /// The default theme alone, as compiled into the binary.
+    pub fn embedded() -> Result<Theme, Vec<Diagnostic>> {
+        let mut theme = Theme::default();
+        for (rel, bytes) in DEFAULT_THEME {
+            theme.add_embedded(rel, bytes)?;
+        }
+        Ok(theme)
+    }
+
+    /// The ids the templates of an entry's page and of a list page with a text write as they
+    /// are (`id="main"`), which a body's headings and footnotes must not repeat. They are read
+    /// before the content, which is rendered before the pages. An id written with an expression
+    /// (`id="year-{{ group.year }}"`) cannot be known here.
+    pub fn page_ids(&self) -> PageIds {
+        PageIds {
+            entry: self.literal_ids(&["incident.html", "article.html"]),
+            list: self.literal_ids(&["term.html", "taxonomy.html"]),
+        }
+    }
+
+    /// The literal ids of the `roots` templates and of every template they name (extend,
+    /// include, import, or render through `fragment`), sorted.
+    fn literal_ids(&self, roots: &[&str]) -> Vec<String> {
+        let mut ids = BTreeSet::new();
+        let mut seen = BTreeSet::new();
+        let mut next: Vec<&str> = roots.to_vec();
+        while let Some(name) = next.pop() {
+            let Some((name, (text, _))) = self.templates.get_key_value(name) else { continue };
+            if !seen.insert(name.as_str()) {
+                continue;
+            }
+            for (is_tag, piece) in template_pieces(text) {
+                if is_tag {
+                    next.extend(string_literals(piece).filter(|s| self.templates.contains_key(*s)));
+                } else {
+                    ids.extend(id_values(piece).map(str::to_string));
+                }
+            }
+        }
+        ids.into_iter().collect()
     }
 
     fn add_embedded(&mut self, rel: &str, bytes: &'static [u8]) -> Result<(), Vec<Diagnostic>> {
@@ -608,5 +715,34 @@ mod tests {
     fn the_default_theme_is_embedded() {
         assert!(DEFAULT_THEME.iter().any(|(p, _)| *p == "templates/base.html"));
         assert!(DEFAULT_THEME.iter().any(|(p, _)| *p == "static/style.css"));
+    }
+
+    #[test]
+    fn page_ids_are_the_literal_ids_of_the_templates_a_page_is_made_of() {
+        let ids = Theme::embedded().unwrap().page_ids();
+        // base.html's skip-link target, the partials' (included) and incident.html's, not
+        // search.html's, which no entry's page includes.
+        assert_eq!(ids.entry, ["factbox-title", "main", "related-title", "toc-title"]);
+        // card_group.html's `year-{{ group.year }}` is written with an expression: not known.
+        assert_eq!(ids.list, ["main"]);
+
+        let mut theme = Theme::embedded().unwrap();
+        let own = |text: &str| (text.to_string(), PathBuf::from("templates/x.html"));
+        theme.templates.insert(
+            "article.html".into(),
+            own(r#"{% extends "base.html" %}{% block main %}<div class=a id="share" data-id="no">{# id="comment" #}<p id='q' title="{{ t }}"><i id=bare>{% include 'partials/x.html' %}<b id="n-{{ i }}">{% endblock %}"#),
+        );
+        theme.templates.insert(
+            "partials/x.html".into(),
+            own(r#"<span  id="from-include">{{ fragment(template=`partials/y.html`) }}"#),
+        );
+        theme.templates.insert("partials/y.html".into(), own("<em\nid=\"from-fragment\">"));
+        let entry = theme.page_ids().entry;
+        for id in ["share", "q", "bare", "from-include", "from-fragment", "main", "factbox-title"] {
+            assert!(entry.contains(&id.to_string()), "{id} in {entry:?}");
+        }
+        for id in ["no", "comment", "n-", "toc-title"] {
+            assert!(!entry.iter().any(|e| e.starts_with(id)), "{id} in {entry:?}");
+        }
     }
 }

@@ -275,8 +275,11 @@ impl Builder {
         if touched.theme {
             let theme = Theme::load(&self.root, &state.loaded.config.book.theme);
             match theme.and_then(|t| t.tera().map(|tera| (t, tera))) {
-                // A full load prints the theme's warnings (a static link out of the site).
-                Ok((theme, _)) if !theme.warnings.is_empty() => return self.full(),
+                // A full load prints the theme's warnings (a static link out of the site), and
+                // renders the bodies again when the ids they must avoid changed.
+                Ok((theme, _)) if !theme.warnings.is_empty() || theme.page_ids() != state.loaded.page_ids => {
+                    return self.full();
+                }
                 Ok((theme, tera)) => {
                     state.loaded.theme = theme;
                     state.loaded.tera = tera;
@@ -441,7 +444,10 @@ fn update_content(
     }
 
     let opts = LoadOptions {
-        markdown: MarkdownOptions { east_asian_line_breaks: config.markdown.east_asian_line_breaks },
+        markdown: MarkdownOptions {
+            east_asian_line_breaks: config.markdown.east_asian_line_breaks,
+            page_ids: &state.loaded.page_ids.entry,
+        },
         drafts: config.build.drafts,
     };
     let content::Load { entries, diags, .. } =
@@ -798,6 +804,20 @@ mod tests {
             vec![p]
         });
         assert_eq!(mode, Mode::RenderAll);
+    }
+
+    /// A template that now writes an id a body's heading has (`id="詳細"`): the bodies are
+    /// rendered again to avoid it, as a full build renders them.
+    #[test]
+    fn a_template_edit_that_changes_the_page_ids_loads_everything() {
+        let (mode, _, _) = check("tmplid", |s| {
+            let incident = include_str!("../../themes/default/templates/incident.html");
+            let p = s.path("templates/incident.html");
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(&p, incident.replacen("<article ", "<p id=\"詳細\">詳細</p>\n<article ", 1)).unwrap();
+            vec![p]
+        });
+        assert_eq!(mode, Mode::Full);
     }
 
     #[test]

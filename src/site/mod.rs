@@ -406,7 +406,8 @@ pub(crate) mod tests {
     pub fn entry(rel: &str, fm: &str) -> Entry {
         let content = Path::new("/s/content");
         let file = content.join(rel);
-        let opts = LoadOptions { markdown: MarkdownOptions { east_asian_line_breaks: true }, drafts: true };
+        let opts =
+            LoadOptions { markdown: MarkdownOptions { east_asian_line_breaks: true, page_ids: &[] }, drafts: true };
         let text = format!("---\n{fm}\n---\n本文。\n");
         parse_entry(file.strip_prefix("/s").unwrap(), content, &file, &text, opts).unwrap().unwrap()
     }
