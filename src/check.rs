@@ -27,9 +27,11 @@ pub fn check(root: &Path, drafts: bool) -> Result<CheckReport, Error> {
     let targets: HashSet<String> = link_sources(&loaded.site)
         .iter()
         .flat_map(|(_, own, links)| {
-            links.iter().filter_map(move |l| match resolve(&l.value, root_path, own) {
-                Some(Target::File { path, fragment: Some(_) }) => Some(path),
-                _ => None,
+            links.iter().flat_map(move |l| match resolve(&l.value, root_path, own) {
+                // The page of a directory written without its slash is read too, for the message.
+                Some(Target::File { path, fragment: Some(_) }) => vec![format!("{path}/index.html"), path],
+                Some(Target::Home { fragment: Some(_), .. }) => vec!["index.html".to_string()],
+                _ => vec![],
             })
         })
         .collect();
@@ -115,35 +117,64 @@ fn check_links(
     for (file, own, links) in sources {
         for link in links.iter() {
             let Some(target) = resolve(&link.value, root, own) else { continue };
+            // The id `fragment` names, when `page` has no element with it: (the id, what to expect).
+            let no_such_id = |page: &str, fragment: Option<String>| {
+                let f = fragment?;
+                let page_ids = ids.get(page)?;
+                // `#` and `#top` are the top of any page (HTML's "scroll to the fragment").
+                if f.is_empty() || f.eq_ignore_ascii_case("top") || page_ids.contains(&f) {
+                    return None;
+                }
+                let expected = fragment_expectation(headings.get(page).copied(), page_ids);
+                Some((f, expected))
+            };
+            // A page's link written without its slash: the link with it, unless the fragment
+            // fails there too, which the message then says instead.
+            let with_slash = |start: String, hint: &str, page: &str, fragment| match no_such_id(page, fragment) {
+                None => format!("{start} (`{hint}`)"),
+                Some((f, expected)) => {
+                    let hint = hint.split('#').next().unwrap_or(hint);
+                    format!("{start} (`{hint}`), but that page has no element with id `{f}`, expected {expected}")
+                }
+            };
             let problem = match target {
                 Target::Missing(why) => Some(why),
+                Target::Home { hint, fragment } => Some(with_slash(
+                    format!(
+                        "links to `{}`, outside the site's base path `{root}`, expected a link under it",
+                        link.value
+                    ),
+                    &hint,
+                    "index.html",
+                    fragment,
+                )),
                 Target::File { path, fragment } => {
                     let slug = path.split('/').nth(1).unwrap_or("");
                     let entry_dir = path.starts_with("incidents/") || path.starts_with("articles/");
+                    let dir_page = format!("{path}/index.html");
                     if entry_dir && unparsed.contains(slug) {
                         None
-                    } else if files.contains(&format!("{path}/index.html")) {
+                    } else if files.contains(&dir_page) {
                         // A directory's page without its slash: a host may redirect it, or not.
                         let cut = link.value.find(['?', '#']).unwrap_or(link.value.len());
                         let (dir, rest) = link.value.split_at(cut);
-                        Some(format!(
-                            "links to `{}`, which the site does not have, expected `{dir}/{rest}` (the page of that directory, with its slash)",
+                        let start = format!(
+                            "links to `{}`, which the site does not have, expected the page of that directory, with its slash",
                             link.value
-                        ))
+                        );
+                        Some(with_slash(start, &format!("{dir}/{rest}"), &dir_page, fragment))
                     } else if !files.contains(&path) {
                         Some(format!(
                             "links to `{}`, which the site does not have, expected a page, feed or static file of this site",
                             link.value
                         ))
                     } else {
-                        match (fragment, ids.get(&path)) {
-                            // `#` and `#top` are the top of any page (HTML's "scroll to the fragment").
-                            (Some(f), _) if f.is_empty() || f.eq_ignore_ascii_case("top") => None,
-                            (Some(f), Some(page_ids)) if !page_ids.contains(&f) => {
-                                Some(missing_fragment(&link.value, &f, headings.get(&path).copied(), page_ids))
-                            }
-                            _ => None,
-                        }
+                        no_such_id(&path, fragment).map(|(f, expected)| {
+                            format!(
+                                "links to `{}`, but that page has no element with id `{f}`, expected {expected}",
+                                link.value
+                            )
+                        })
                     }
                 }
             };
@@ -160,10 +191,10 @@ fn entry_page(e: &crate::content::Entry) -> String {
     format!("{}/{}/index.html", if e.is_incident() { "incidents" } else { "articles" }, e.slug)
 }
 
-/// The message for a link to an id its page does not have, suggesting the page's headings (or,
-/// on a page that is not an entry, its first ids in order).
-fn missing_fragment(href: &str, fragment: &str, headings: Option<&[Heading]>, page_ids: &HashSet<String>) -> String {
-    let suggestions = match headings {
+/// What a link to an id its page does not have should name instead: the page's headings (or, on a
+/// page that is not an entry, its first ids in order).
+fn fragment_expectation(headings: Option<&[Heading]>, page_ids: &HashSet<String>) -> String {
+    match headings {
         Some(h) if !h.is_empty() => {
             format!("one of its heading ids ({})", h.iter().map(|h| h.id.as_str()).collect::<Vec<_>>().join(", "))
         }
@@ -179,8 +210,7 @@ fn missing_fragment(href: &str, fragment: &str, headings: Option<&[Heading]>, pa
                 format!("one of its ids ({}{more})", all.join(", "))
             }
         }
-    };
-    format!("links to `{href}`, but that page has no element with id `{fragment}`, expected {suggestions}")
+    }
 }
 
 /// The ids of an HTML page a fragment can scroll to: `id` attributes (in either quotes, as raw
@@ -226,7 +256,16 @@ fn unescape(s: &str) -> String {
 
 #[derive(Debug)]
 enum Target {
-    File { path: String, fragment: Option<String> },
+    File {
+        path: String,
+        fragment: Option<String>,
+    },
+    /// The site's home written as its base path without the slash (`/cb` for `/cb/`): `hint` is
+    /// the link as it should be (`/cb/#x`).
+    Home {
+        hint: String,
+        fragment: Option<String>,
+    },
     Missing(String),
 }
 
@@ -254,9 +293,13 @@ fn resolve(href: &str, root: &str, own: &str) -> Option<Target> {
     let leaves =
         || Some(Target::Missing(format!("links to `{href}`, which leaves the site, expected a page of this site")));
     // `/cb` for the site's home: the base path without its slash (query and fragment kept).
-    let home_hint = |abs: &str| match href.get(path.len()..) {
-        Some(after) if format!("{abs}/") == root => format!(" (`{root}{after}`)"),
-        _ => String::new(),
+    let outside = |abs: &str| match href.get(path.len()..) {
+        Some(after) if format!("{abs}/") == root => {
+            Some(Target::Home { hint: format!("{root}{after}"), fragment: fragment.clone() })
+        }
+        _ => Some(Target::Missing(format!(
+            "links to `{href}`, outside the site's base path `{root}`, expected a link under it"
+        ))),
     };
     let joined: String = if decoded.is_empty() {
         own.to_string()
@@ -264,12 +307,7 @@ fn resolve(href: &str, root: &str, own: &str) -> Option<Target> {
         let abs = format!("/{abs}");
         match abs.strip_prefix(root) {
             Some(rest) => rest.to_string(),
-            None => {
-                let hint = home_hint(&abs);
-                return Some(Target::Missing(format!(
-                    "links to `{href}`, outside the site's base path `{root}`, expected a link under it{hint}"
-                )));
-            }
+            None => return outside(&abs),
         }
     } else {
         // Relative to the directory of the page the link is on, as a browser resolves it: from
@@ -287,12 +325,7 @@ fn resolve(href: &str, root: &str, own: &str) -> Option<Target> {
         let abs = if abs == "//" { "/".to_string() } else { abs };
         match abs.strip_prefix(root) {
             Some(rest) => rest.to_string(),
-            None if format!("{abs}/") == root => {
-                let hint = home_hint(&abs);
-                return Some(Target::Missing(format!(
-                    "links to `{href}`, outside the site's base path `{root}`, expected a link under it{hint}"
-                )));
-            }
+            None if format!("{abs}/") == root => return outside(&abs),
             None => return leaves(),
         }
     };
@@ -352,7 +385,7 @@ mod tests {
     fn file(t: Option<Target>) -> (String, Option<String>) {
         match t {
             Some(Target::File { path, fragment }) => (path, fragment),
-            Some(Target::Missing(m)) => panic!("missing: {m}"),
+            Some(other) => panic!("not a file: {other:?}"),
             None => panic!("external"),
         }
     }
@@ -391,7 +424,9 @@ mod tests {
             Some(Target::Missing(m)) => m,
             other => panic!("{href}: {other:?}"),
         };
-        assert!(missing("../../../cb?x=1").ends_with("expected a link under it (`/cb/?x=1`)"));
+        assert!(
+            matches!(resolve("../../../cb?x=1", "/cb/", own), Some(Target::Home { hint, .. }) if hint == "/cb/?x=1")
+        );
         assert!(missing("../../../other/").contains("which leaves the site"));
         assert!(missing("../../../../cb/").contains("which leaves the site"), "above the server's root");
     }
@@ -411,10 +446,8 @@ mod tests {
     fn a_missing_fragment_suggests_headings_or_the_first_ids() {
         let ids: HashSet<String> = (0..12).map(|i| format!("id{i:02}")).collect();
         let headings = [Heading { level: 2, id: "経緯".into(), title: "経緯".into() }];
-        assert!(
-            missing_fragment("/a/#x", "x", Some(&headings), &ids).ends_with("expected one of its heading ids (経緯)")
-        );
-        let m = missing_fragment("/tags/#x", "x", None, &ids);
+        assert_eq!(fragment_expectation(Some(&headings), &ids), "one of its heading ids (経緯)");
+        let m = fragment_expectation(None, &ids);
         assert!(m.ends_with("(id00, id01, id02, id03, id04, id05, id06, id07, id08, id09, …)"), "{m}");
     }
 

@@ -514,7 +514,8 @@ fn check_links_must_stay_under_the_base_path() {
     write(
         &root,
         "content/articles/guide.md",
-        "---\ntitle: g\ndate: 2024-02-01\n---\n\n[a](/cb/incidents/2024-033/#経緯) [b](../../incidents/2024-033/) [c](/cb/style.css)\n[d](/incidents/2024-033/) [e](/cb#x) [f](/cb/tags#x)\n",
+        "---\ntitle: g\ndate: 2024-02-01\n---\n\n[a](/cb/incidents/2024-033/#経緯) [b](../../incidents/2024-033/) [c](/cb/style.css)\n[d](/incidents/2024-033/) [e](/cb#main) [f](/cb/tags#main)\n\
+         [g](/cb#x) [h](/cb/tags?q#x)\n",
     );
     let r = check(&root, &[]);
     r.expect_status(1);
@@ -531,13 +532,26 @@ fn check_links_must_stay_under_the_base_path() {
                 "content/articles/guide.md",
                 7,
                 27,
-                "links to `/cb#x`, outside the site's base path `/cb/`, expected a link under it (`/cb/#x`)",
+                "links to `/cb#main`, outside the site's base path `/cb/`, expected a link under it (`/cb/#main`)",
             ),
             (
                 "content/articles/guide.md",
                 7,
-                38,
-                "links to `/cb/tags#x`, which the site does not have, expected `/cb/tags/#x` (the page of that directory, with its slash)",
+                41,
+                "links to `/cb/tags#main`, which the site does not have, expected the page of that directory, with its slash (`/cb/tags/#main`)",
+            ),
+            // Where the fragment fails on the page meant, the link with a slash would fail too.
+            (
+                "content/articles/guide.md",
+                8,
+                1,
+                "links to `/cb#x`, outside the site's base path `/cb/`, expected a link under it (`/cb/`), but that page has no element with id `x`, expected one of its ids (main, year-2023, year-2024)",
+            ),
+            (
+                "content/articles/guide.md",
+                8,
+                12,
+                "links to `/cb/tags?q#x`, which the site does not have, expected the page of that directory, with its slash (`/cb/tags/?q`), but that page has no element with id `x`, expected one of its ids (main)",
             ),
         ],
     );
