@@ -69,7 +69,7 @@ fn used(root: &Path, content: &Path) -> Used {
         }
         // An alias where a new entry's page would be is taken too: the build would refuse it.
         for a in &e.meta.aliases {
-            let page = a.value.strip_suffix("/index.html").and_then(|dir| dir.split_once('/'));
+            let page = a.value.path.strip_suffix("/index.html").and_then(|dir| dir.split_once('/'));
             match page.filter(|(_, slug)| !slug.contains('/')) {
                 Some(("incidents", slug)) => u.incident_slugs.push(slug.to_string()),
                 Some(("articles", slug)) => u.article_slugs.push(slug.to_string()),

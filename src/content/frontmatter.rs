@@ -241,6 +241,15 @@ pub struct At<T> {
     pub column: usize,
 }
 
+/// An old URL of an entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Alias {
+    /// The output file of its redirect page (`incidents/legacy-report/index.html`).
+    pub path: String,
+    /// As the front matter has it (`/incidents/legacy-report/`), for messages.
+    pub written: String,
+}
+
 /// Checked front matter.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FrontMatter {
@@ -253,9 +262,8 @@ pub struct FrontMatter {
     pub updated: Option<NaiveDate>,
     pub draft: bool,
     pub extra: serde_json::Map<String, serde_json::Value>,
-    /// Old URLs of the entry, each as the output file of its redirect page
-    /// (`incidents/legacy-report/index.html`), at the line and column it is written at.
-    pub aliases: Vec<At<String>>,
+    /// Old URLs of the entry, at the line and column each is written at.
+    pub aliases: Vec<At<Alias>>,
     pub id: Option<At<String>>,
     pub organization: Option<String>,
     pub attack: Option<String>,
@@ -666,12 +674,14 @@ impl Checker<'_> {
     }
 
     /// Each alias as the output file of its redirect page; clashes are the site's to find.
-    fn aliases(&mut self, v: Option<Vec<Spanned<String>>>) -> Vec<At<String>> {
+    fn aliases(&mut self, v: Option<Vec<Spanned<String>>>) -> Vec<At<Alias>> {
         let mut out = Vec::new();
         for item in v.unwrap_or_default() {
             let (line, column) = self.at(&item);
             match url::alias::parse(&item.value) {
-                Ok(value) => out.push(At { value, line, column }),
+                Ok(path) => {
+                    out.push(At { value: Alias { path, written: item.value.trim().to_string() }, line, column })
+                }
                 Err(why) => {
                     let written = item.value.trim();
                     const EXPECTED: &str =
@@ -1566,11 +1576,12 @@ mod tests {
     #[test]
     fn aliases_are_output_paths_at_their_lines() {
         let m = fm("---\ntitle: t\ndate: 2024-01-30\norganization: X\naliases:\n  - /incidents/legacy-report/\n  - \"旧記事.html\"\n---\n").unwrap();
-        let paths: Vec<(&str, usize, usize)> = m.aliases.iter().map(|a| (a.value.as_str(), a.line, a.column)).collect();
+        let paths: Vec<(&str, usize, usize)> =
+            m.aliases.iter().map(|a| (a.value.path.as_str(), a.line, a.column)).collect();
         assert_eq!(paths, [("incidents/legacy-report/index.html", 6, 5), ("旧記事.html", 7, 5)]);
         let m = fm("---\ntitle: t\ndate: 2024-01-30\norganization: X\naliases: [old, 2019]\n---\n").unwrap();
         assert_eq!(
-            m.aliases.iter().map(|a| a.value.as_str()).collect::<Vec<_>>(),
+            m.aliases.iter().map(|a| a.value.path.as_str()).collect::<Vec<_>>(),
             ["old/index.html", "2019/index.html"]
         );
         assert!(fm("---\ntitle: t\ndate: 2024-01-30\norganization: X\n---\n").unwrap().aliases.is_empty());

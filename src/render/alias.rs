@@ -15,6 +15,7 @@ use tera::Context;
 use super::clash::{self, Overlap};
 use super::{Page, Renderer, index_path};
 use crate::content::At;
+use crate::content::frontmatter::Alias;
 use crate::diag::Diagnostic;
 use crate::render::values::{entry_segments, obj, series_label};
 use crate::url::alias;
@@ -27,12 +28,12 @@ enum Taken<'a> {
     /// A file of a page bundle, copied beside its page.
     Asset,
     /// An alias already accepted: the entry's index and the alias.
-    Alias(usize, &'a At<String>),
+    Alias(usize, &'a At<Alias>),
 }
 
 /// The aliases that take no path of the site, as (entry, alias), in site order; and an error
 /// for each of the others. `written` is every file the render wrote.
-fn accepted<'s>(r: &Renderer<'s>, written: Vec<String>) -> (Vec<(usize, &'s At<String>)>, Vec<Diagnostic>) {
+fn accepted<'s>(r: &Renderer<'s>, written: Vec<String>) -> (Vec<(usize, &'s At<Alias>)>, Vec<Diagnostic>) {
     let site = r.site;
     let mut taken: BTreeMap<&str, Taken<'s>> = written.iter().map(|p| (p.as_str(), Taken::Output)).collect();
     taken.extend(r.theme.statics.keys().map(|p| (p.as_str(), Taken::Static)));
@@ -48,26 +49,27 @@ fn accepted<'s>(r: &Renderer<'s>, written: Vec<String>) -> (Vec<(usize, &'s At<S
         let own = index_path(&entry_segments(e));
         for a in &e.meta.aliases {
             let shown = |p: &str| alias::shown(p);
-            let problem = match clash::in_the_way(&taken, &a.value) {
-                _ if a.value == own => "is this entry's own URL".to_string(),
-                _ if !base_dir.is_empty() && a.value.starts_with(base_dir) => {
-                    let (all, rest) = (shown(&a.value), shown(&a.value[base_dir.len()..]));
+            let (path, written) = (&a.value.path, &a.value.written);
+            let problem = match clash::in_the_way(&taken, path) {
+                _ if *path == own => "is this entry's own URL".to_string(),
+                _ if !base_dir.is_empty() && path.starts_with(base_dir) => {
+                    let rest = shown(&path[base_dir.len()..]);
                     let message = if rest == "/" {
                         // `/cb/` itself: the site's home page, which no alias can take.
                         format!(
-                            "`aliases` item `{all}` is the base path `{base}` itself, the site's home page, expected no alias for it (remove it)"
+                            "`aliases` item `{written}` is the base path `{base}` itself, the site's home page, expected no alias for it (remove it)"
                         )
                     } else {
                         format!(
-                            "`aliases` item `{all}` starts with the base path `{base}`, under which aliases are taken already: it would be published at `{base}{}`, expected `{rest}`",
-                            all.trim_start_matches('/')
+                            "`aliases` item `{written}` starts with the base path `{base}`, under which aliases are taken already: it would be published at `{base}{}`, expected `{rest}`",
+                            shown(path).trim_start_matches('/')
                         )
                     };
                     diags.push(Diagnostic::new(&e.path, a.line, a.column, message));
                     continue;
                 }
                 None => {
-                    taken.insert(&a.value, Taken::Alias(i, a));
+                    taken.insert(path, Taken::Alias(i, a));
                     accepted.push((i, a));
                     continue;
                 }
@@ -77,7 +79,7 @@ fn accepted<'s>(r: &Renderer<'s>, written: Vec<String>) -> (Vec<(usize, &'s At<S
                 Some((_, overlap, Taken::Alias(j, first))) => {
                     let (path, line) = (site.entries[*j].path.display(), first.line);
                     let how = if overlap == Overlap::Same { "also" } else { "in the way of" };
-                    format!("is {how} the alias `{}` of {path}:{line}", shown(&first.value))
+                    format!("is {how} the alias `{}` of {path}:{line}", first.value.written)
                 }
                 Some((p, overlap, taken)) => {
                     let noun = match taken {
@@ -96,8 +98,7 @@ fn accepted<'s>(r: &Renderer<'s>, written: Vec<String>) -> (Vec<(usize, &'s At<S
                 }
             };
             let message = format!(
-                "`aliases` item `{}` {problem}, expected an old path that no page, file or other alias of the site has",
-                shown(&a.value)
+                "`aliases` item `{written}` {problem}, expected an old path that no page, file or other alias of the site has"
             );
             diags.push(Diagnostic::new(&e.path, a.line, a.column, message));
         }
@@ -121,9 +122,9 @@ fn source_of(site: &crate::site::Site, p: &str, taken: &Taken) -> Option<std::pa
 
 impl Renderer<'_> {
     /// The redirect page of one alias of entry `i`, or the template error and the alias's URL.
-    fn alias(&self, i: usize, a: &At<String>) -> Result<Page, (Diagnostic, String)> {
+    fn alias(&self, i: usize, a: &At<Alias>) -> Result<Page, (Diagnostic, String)> {
         let e = &self.site.entries[i];
-        let url = alias::url(&self.links.base, &a.value);
+        let url = alias::url(&self.links.base, &a.value.path);
         let mut ctx = Context::new();
         // Front matter only, not the card (its summary comes from the body): a body edit under
         // `serve` re-renders no alias page, and need not.
@@ -147,7 +148,7 @@ impl Renderer<'_> {
         ctx.insert_value("page_url", url.as_str().into());
         ctx.insert_value("page_permalink", permalink.into());
         let bytes = self.tera.render("alias.html", &ctx).map_err(|err| (self.theme.diagnostic(&err), url))?;
-        Ok(Page { path: a.value.clone(), bytes: bytes.into_bytes() })
+        Ok(Page { path: a.value.path.clone(), bytes: bytes.into_bytes() })
     }
 }
 
