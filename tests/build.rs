@@ -484,7 +484,8 @@ fn bom_and_crlf_entry_is_built() {
 
 /// Hidden files and directories under content/ are not entries (editors' lock and swap files
 /// live there: Emacs's `.#entry.md` is a link to nowhere), and a link to nowhere that is not a
-/// Markdown file is no error; a Markdown link to nowhere still is.
+/// Markdown file is no error but a warning, in a page bundle or not (the picture it stood for is
+/// not published); a Markdown link to nowhere still is an error.
 #[cfg(unix)]
 #[test]
 fn hidden_files_and_dangling_non_entries_are_skipped() {
@@ -492,12 +493,26 @@ fn hidden_files_and_dangling_non_entries_are_skipped() {
     let dir = root.join("content/incidents/2024");
     std::os::unix::fs::symlink("editor@host.1234:1700000000", dir.join(".#2024-001.md")).unwrap();
     std::os::unix::fs::symlink("gone.png", dir.join("diagram.png")).unwrap();
+    write(&root, "content/articles/bundle/index.md", "---\ntitle: 図解\ndate: 2024-01-02\n---\n\n![図](figure.png)\n");
+    std::os::unix::fs::symlink("../../../shared/figure.png", root.join("content/articles/bundle/figure.png")).unwrap();
     write(&root, "content/.drafts/idea.md", "not front matter");
     write(&root, "content/incidents/2024/.2024-001.md.swp", "swap");
     write(&root, "content/articles/.hidden.md", "---\ntitle: 隠し\ndate: 2024-01-01\n---\n");
     let before = build(&root, &[]);
     before.success();
     assert!(!root.join("public/articles/hidden").exists(), "a hidden file became a page");
+    let warnings: Vec<&str> = before.stderr.lines().filter(|l| l.contains(": warning: ")).collect();
+    let not_copied = "warning: is not copied into the site: it is a symbolic link to";
+    let expected = "which does not exist, expected a link to an existing file (or no link)";
+    assert_eq!(
+        warnings,
+        [
+            format!("content/articles/bundle/figure.png: {not_copied} ../../../shared/figure.png, {expected}"),
+            format!("content/incidents/2024/diagram.png: {not_copied} gone.png, {expected}"),
+        ],
+        "{}",
+        before.stderr
+    );
 
     std::os::unix::fs::symlink("nowhere.md", dir.join("2024-099.md")).unwrap();
     let r = build(&root, &[]);

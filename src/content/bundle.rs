@@ -45,6 +45,8 @@ pub enum Stray {
     /// It is in a bundle, but its name (or a directory's between it and the bundle's) is not
     /// UTF-8, or holds a `\` (which browsers read as `/` in a URL): no link could name it.
     BadName,
+    /// It is a symbolic link to nothing (an image moved away): there is nothing to copy.
+    Dangling,
 }
 
 impl Tree {
@@ -79,7 +81,7 @@ impl Tree {
 
     /// A warning for each stray file, at the file (shown relative to `root`).
     pub fn stray_warnings(&self, root: &Path) -> Vec<Diagnostic> {
-        self.strays.iter().map(|(f, why)| stray_warning(&super::shown(root, f), *why)).collect()
+        self.strays.iter().map(|(f, why)| stray_warning(&super::shown(root, f), f, *why)).collect()
     }
 }
 
@@ -96,12 +98,16 @@ fn relative(dir: &Path, file: &Path) -> Option<String> {
     Some(parts?.join("/"))
 }
 
-fn stray_warning(shown: &Path, why: Stray) -> Diagnostic {
+fn stray_warning(shown: &Path, file: &Path, why: Stray) -> Diagnostic {
     let message = match why {
         Stray::NoBundle => format!(
             "is not copied into the site: it is neither an entry (`*.md`) nor in a page bundle, expected it beside an `{INDEX}` (a bundle directory, whose other files are copied beside its page) or in `static/` for a file of the whole site"
         ),
         Stray::BadName => "is not copied into the site: no link can name it, expected a name in UTF-8 (not another encoding, such as Shift_JIS) without `\\` (which browsers read as `/`)".to_string(),
+        Stray::Dangling => format!(
+            "is not copied into the site: it is a symbolic link to {}, which does not exist, expected a link to an existing file (or no link)",
+            std::fs::read_link(file).map_or_else(|_| "nothing".to_string(), |t| t.display().to_string())
+        ),
     };
     Diagnostic::file(shown, message).as_warning()
 }

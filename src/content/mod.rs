@@ -73,6 +73,7 @@ pub fn walk(root: &Path, content_dir: &Path) -> Result<Tree, Vec<Diagnostic>> {
     let mut others = Vec::new();
     let mut diags = Vec::new();
     let mut links = Vec::new();
+    let mut dangling = Vec::new();
     if !content_dir.is_dir() {
         let what = if content_dir.exists() { "is a file" } else { "does not exist" };
         return Err(vec![Diagnostic::file(
@@ -96,13 +97,15 @@ pub fn walk(root: &Path, content_dir: &Path) -> Result<Tree, Vec<Diagnostic>> {
             }
             Ok(e) if e.file_type().is_file() => others.push(e.into_path()),
             Ok(_) => {}
-            // A hidden link to nowhere (the filter above sees only what can be followed), or one
-            // that is not an entry (a backup, an image gone), is not ours.
+            // A hidden link to nowhere (the filter above sees only what can be followed) is not
+            // ours (Emacs's lock file); one that is not an entry (an image gone) is published
+            // nowhere, and said so.
             Err(e)
                 if e.loop_ancestor().is_none()
-                    && e.path().is_some_and(|p| {
-                        is_dangling(p) && (p.file_name().is_some_and(is_hidden) || !is_markdown(p))
-                    }) => {}
+                    && e.path().is_some_and(|p| is_dangling(p) && (hidden(p) || !is_markdown(p))) =>
+            {
+                dangling.extend(e.path().filter(|p| !hidden(p)).map(Path::to_path_buf));
+            }
             Err(e) => {
                 let path = e.path().map_or_else(|| content_dir.to_path_buf(), Path::to_path_buf);
                 let what = if e.loop_ancestor().is_some() {
@@ -117,7 +120,15 @@ pub fn walk(root: &Path, content_dir: &Path) -> Result<Tree, Vec<Diagnostic>> {
             }
         }
     }
-    if diags.is_empty() { Ok(Tree { texts, ..Tree::new(content_dir, files, others, links) }) } else { Err(diags) }
+    if !diags.is_empty() {
+        return Err(diags);
+    }
+    let mut tree = Tree { texts, ..Tree::new(content_dir, files, others, links) };
+    if !dangling.is_empty() {
+        tree.strays.extend(dangling.into_iter().map(|p| (p, Stray::Dangling)));
+        tree.strays.sort_by(|a, b| a.0.cmp(&b.0));
+    }
+    Ok(tree)
 }
 
 /// The site root, resolved, to tell which symbolic links lead out of it.
@@ -173,6 +184,10 @@ pub fn outside_warnings(
         warnings.push(Diagnostic::file(shown(root, &l.link), message).as_warning());
     }
     warnings
+}
+
+fn hidden(path: &Path) -> bool {
+    path.file_name().is_some_and(is_hidden)
 }
 
 fn is_hidden(name: &std::ffi::OsStr) -> bool {
