@@ -105,7 +105,10 @@ fn json_has_every_incident_with_every_field_in_order() {
     assert_eq!(first["occurred_from"], "2022-11-01");
     assert_eq!(first["occurred_to"], "2023-01-31");
     assert_eq!(first["tags"], serde_json::json!(["ECサイト"]));
-    assert_eq!(first["sources"], serde_json::json!([{"title": "発表", "url": "https://example.org/a"}]));
+    assert_eq!(
+        first["sources"],
+        serde_json::json!([{"title": "発表", "url": "https://example.org/a"}, {"title": "続報", "url": "https://example.org/b;jsessionid=1"}])
+    );
     assert!(first["follows"].is_null());
     assert_eq!(items[2]["follows"], "2023-002");
     assert!(items[2]["affected"].is_null());
@@ -126,7 +129,7 @@ fn csv_is_utf8_with_bom_rfc4180_quoted_lists_joined() {
     );
     assert_eq!(
         lines[1],
-        "2023-001,\"A社, \"\"カード\"\" 情報の漏えい\",【セキュリティ事件簿#2023-001】,https://example.org/cb/incidents/2023-001/,2023-03-01,,株式会社A,不正アクセス,小売,1200,氏名;クレジットカード番号,2023-02-28,2022-11-01,2023-01-31,ECサイト,https://example.org/a,"
+        "2023-001,\"A社, \"\"カード\"\" 情報の漏えい\",【セキュリティ事件簿#2023-001】,https://example.org/cb/incidents/2023-001/,2023-03-01,,株式会社A,不正アクセス,小売,1200,氏名;クレジットカード番号,2023-02-28,2022-11-01,2023-01-31,ECサイト,https://example.org/a;https://example.org/b\\;jsessionid=1,"
     );
     assert!(lines[3].ends_with(",氏名,,,,,,2023-002"), "{}", lines[3]);
     assert!(lines[4].starts_with(",C市のメール誤送信,,"), "{}", lines[4]);

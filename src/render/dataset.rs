@@ -161,13 +161,35 @@ fn push_field(out: &mut String, s: &str) {
     }
 }
 
+/// The items of a list in one cell, joined with `;`: a `;` or `\` inside an item is written
+/// `\;` or `\\`, so that a URL such as `/a;jsessionid=1` is still one item.
+fn list<'a>(items: impl IntoIterator<Item = &'a str>) -> String {
+    let mut out = String::new();
+    for (i, item) in items.into_iter().enumerate() {
+        if i > 0 {
+            out.push(';');
+        }
+        if item.contains([';', '\\']) {
+            for c in item.chars() {
+                if matches!(c, ';' | '\\') {
+                    out.push('\\');
+                }
+                out.push(c);
+            }
+        } else {
+            out.push_str(item);
+        }
+    }
+    out
+}
+
 fn csv(records: &[Record<'_>], text: usize) -> String {
     let mut out = String::with_capacity(text + 80 * records.len());
     out.push('\u{feff}');
     out.push_str(&CSV_COLUMNS.join(","));
     out.push_str("\r\n");
     let affected = |r: &Record| r.affected.map(|a| a.to_string()).unwrap_or_default();
-    let sources = |r: &Record| r.sources.iter().map(|s| s.url).collect::<Vec<_>>().join(";");
+    let sources = |r: &Record| list(r.sources.iter().map(|s| s.url));
     for r in records {
         let cells: [&str; 17] = [
             r.id.unwrap_or_default(),
@@ -180,11 +202,11 @@ fn csv(records: &[Record<'_>], text: usize) -> String {
             r.attack.unwrap_or_default(),
             r.sector.unwrap_or_default(),
             &affected(r),
-            &r.data.join(";"),
+            &list(r.data.iter().map(String::as_str)),
             r.disclosed.as_deref().unwrap_or_default(),
             r.occurred_from.as_deref().unwrap_or_default(),
             r.occurred_to.as_deref().unwrap_or_default(),
-            &r.tags.join(";"),
+            &list(r.tags.iter().map(String::as_str)),
             &sources(r),
             r.follows.as_deref().unwrap_or_default(),
         ];
@@ -215,6 +237,16 @@ mod tests {
         assert_eq!(field("say \"hi\""), "\"say \"\"hi\"\"\"");
         assert_eq!(field("two\nlines"), "\"two\nlines\"");
         assert_eq!(CSV_COLUMNS.len(), 17);
+    }
+
+    #[test]
+    fn list_items_keep_their_semicolons_escaped() {
+        assert_eq!(list(["氏名", "住所"]), "氏名;住所");
+        assert_eq!(
+            list(["https://example.org/a;jsessionid=1", "C:\\x"]),
+            "https://example.org/a\\;jsessionid=1;C:\\\\x"
+        );
+        assert_eq!(list([]), "");
     }
 
     fn record(title: &str) -> Record<'_> {
