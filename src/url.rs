@@ -202,39 +202,87 @@ impl BaseUrl {
     }
 }
 
-/// The HTML of an entry's summary made to work on any page: `href` and `src` values that are
-/// relative (`../2024-002/`, `fig.png`, `#原因`, a footnote's `#1`) are resolved against
-/// `page_url`, the entry's own root-relative URL, and every site-relative result (root-relative
-/// ones included) gets `origin` in front (`""` for pages, the site's origin for feeds).
+/// The HTML of an entry's summary made to work on any page: URL attributes that are relative
+/// (`../2024-002/`, `fig.png`, `#原因`, a footnote's `#1`) are resolved against `page_url`, the
+/// entry's own root-relative URL, and every site-relative result (root-relative ones included)
+/// gets `origin` in front (`""` for pages, the site's origin for feeds).
 ///
 /// Why: the summary is written in, and checked against, the entry's page, but shown on list
 /// pages and in feeds, where a relative link would resolve against another page (the home page,
-/// the feed's URL) and lead nowhere. Only double-quoted attributes after whitespace are looked
-/// at: that is all pulldown-cmark writes, and text never holds a bare `"`.
+/// the feed's URL) and lead nowhere. Raw HTML in a body passes through, so every tag is read as
+/// HTML has it: attributes in either quote or none, names in any case, each `srcset` candidate,
+/// and `poster`, `data` (of `<object>`), `cite`, `action` and `formaction` beside `href` and
+/// `src`. Comments and the text of `<script>` and `<style>` are left alone.
 pub fn rebase_links<'a>(html: &'a str, page_url: &str, origin: &str) -> std::borrow::Cow<'a, str> {
     let mut out = String::new();
     let mut copied = 0;
     let mut at = 0;
-    while let Some(found) = html[at..].find("=\"") {
-        let eq = at + found;
-        let value_start = eq + 2;
-        at = value_start;
-        let before = &html[..eq];
-        let is_link_attr = ["href", "src"].iter().any(|name| {
-            before.len() > name.len()
-                && before.ends_with(name)
-                && before.as_bytes()[before.len() - name.len() - 1].is_ascii_whitespace()
-        });
-        if !is_link_attr {
+    let mut rewrite = |start: usize, end: usize, new: String, copied: &mut usize| {
+        out.push_str(&html[*copied..start]);
+        out.push_str(&new);
+        *copied = end;
+    };
+    while let Some(lt) = html[at..].find('<').map(|i| at + i) {
+        let rest = &html[lt + 1..];
+        if rest.starts_with("!--") {
+            at = rest.find("-->").map_or(html.len(), |e| lt + 1 + e + 3);
             continue;
         }
-        let Some(len) = html[value_start..].find('"') else { break };
-        let value = &html[value_start..value_start + len];
-        at = value_start + len;
-        if let Some(new) = rebase_one(value, page_url, origin) {
-            out.push_str(&html[copied..value_start]);
-            out.push_str(&new);
-            copied = value_start + len;
+        let name_len = rest.find(|c: char| !c.is_ascii_alphanumeric()).unwrap_or(rest.len());
+        if name_len == 0 || !rest.starts_with(|c: char| c.is_ascii_alphabetic()) {
+            at = lt + 1;
+            continue;
+        }
+        let name = &rest[..name_len];
+        let mut pos = lt + 1 + name_len;
+        // Attributes, up to the tag's `>`.
+        loop {
+            pos += html[pos..].find(|c: char| !c.is_ascii_whitespace() && c != '/').unwrap_or(html.len() - pos);
+            if pos >= html.len() || html[pos..].starts_with('>') {
+                break;
+            }
+            let attr_len = html[pos..]
+                .find(|c: char| c.is_ascii_whitespace() || matches!(c, '=' | '>' | '/'))
+                .unwrap_or(html.len() - pos)
+                .max(1);
+            let attr = &html[pos..pos + attr_len];
+            pos += attr_len;
+            let after = pos + html[pos..].find(|c: char| !c.is_ascii_whitespace()).unwrap_or(html.len() - pos);
+            if !html[after..].starts_with('=') {
+                continue; // an attribute without a value
+            }
+            let v = after + 1 + html[after + 1..].find(|c: char| !c.is_ascii_whitespace()).unwrap_or(0);
+            let (start, end) = match html[v..].chars().next() {
+                Some(q @ ('"' | '\'')) => match html[v + 1..].find(q) {
+                    Some(len) => (v + 1, v + 1 + len),
+                    // A tag cut off in its value: no element (the summary's end is not HTML's).
+                    None => break,
+                },
+                _ => (v, v + html[v..].find(|c: char| c.is_ascii_whitespace() || c == '>').unwrap_or(html.len() - v)),
+            };
+            if matches!(html[v..].chars().next(), Some('"' | '\'')) {
+                pos = (end + 1).min(html.len());
+            } else {
+                pos = end;
+            }
+            let value = &html[start..end];
+            if attr.eq_ignore_ascii_case("srcset") {
+                if let Some(new) = rebase_srcset(value, page_url, origin) {
+                    rewrite(start, end, new, &mut copied);
+                }
+            } else if is_url_attr(name, attr)
+                && let Some(new) = rebase_one(value, page_url, origin)
+            {
+                rewrite(start, end, new, &mut copied);
+            }
+        }
+        at = (pos + 1).min(html.len());
+        // The text of a script or style is no markup.
+        for raw in ["script", "style"] {
+            if name.eq_ignore_ascii_case(raw) {
+                let close = format!("</{raw}");
+                at = html[at..].to_ascii_lowercase().find(&close).map_or(html.len(), |i| at + i);
+            }
         }
     }
     if copied == 0 {
@@ -242,6 +290,55 @@ pub fn rebase_links<'a>(html: &'a str, page_url: &str, origin: &str) -> std::bor
     }
     out.push_str(&html[copied..]);
     std::borrow::Cow::Owned(out)
+}
+
+/// Whether attribute `attr` of element `tag` holds one URL.
+fn is_url_attr(tag: &str, attr: &str) -> bool {
+    ["href", "src", "poster", "cite", "action", "formaction", "xlink:href"].iter().any(|a| attr.eq_ignore_ascii_case(a))
+        || (attr.eq_ignore_ascii_case("data") && tag.eq_ignore_ascii_case("object"))
+}
+
+/// A `srcset` with each candidate's URL rebased (`a.png 1x, b.png 2x`); `None` when none changes.
+fn rebase_srcset(value: &str, page_url: &str, origin: &str) -> Option<String> {
+    let mut out = String::with_capacity(value.len() + 32 * 2);
+    let mut changed = false;
+    let mut rest = value;
+    while !rest.is_empty() {
+        // Separators before a candidate, then its URL up to whitespace; a URL's trailing commas
+        // end the candidate (HTML's "parse a srcset attribute").
+        let sep = rest.find(|c: char| !c.is_ascii_whitespace() && c != ',').unwrap_or(rest.len());
+        out.push_str(&rest[..sep]);
+        rest = &rest[sep..];
+        let url_len = rest.find(|c: char| c.is_ascii_whitespace()).unwrap_or(rest.len());
+        let url = rest[..url_len].trim_end_matches(',');
+        match rebase_one(url, page_url, origin) {
+            Some(new) => {
+                out.push_str(&new);
+                changed = true;
+            }
+            None => out.push_str(url),
+        }
+        rest = &rest[url.len()..];
+        if url.len() < url_len {
+            continue; // the commas after the URL are the next separators
+        }
+        // The descriptors, up to the next comma outside parentheses.
+        let mut depth = 0usize;
+        let end = rest
+            .char_indices()
+            .find(|&(_, c)| {
+                match c {
+                    '(' => depth += 1,
+                    ')' => depth = depth.saturating_sub(1),
+                    _ => {}
+                }
+                c == ',' && depth == 0
+            })
+            .map_or(rest.len(), |(i, _)| i);
+        out.push_str(&rest[..end]);
+        rest = &rest[end..];
+    }
+    changed.then_some(out)
 }
 
 /// One link of [`rebase_links`]: `None` when it stays as written (external, protocol-relative,
@@ -409,6 +506,32 @@ mod tests {
             r##"<p data-src="x.png">href="y"</p>"##,
         ] {
             assert!(matches!(rebase_links(same, page, ""), std::borrow::Cow::Borrowed(_)), "{same}");
+        }
+        // Raw HTML as a body may write it: any quote or none, any case, `srcset`, `poster`,
+        // `<object data>`; not `data-*`, nor comments, nor a script's text.
+        assert_eq!(
+            r(
+                r#"<IMG SRC='a.png' srcset="a.png 1x,b%20c.png  2x, https://e.org/x.png 3x,/d.png"><a href=q.html>q</a>"#
+            ),
+            r#"<IMG SRC='/cb/incidents/2024-001/a.png' srcset="/cb/incidents/2024-001/a.png 1x,/cb/incidents/2024-001/b%20c.png  2x, https://e.org/x.png 3x,/d.png"><a href=/cb/incidents/2024-001/q.html>q</a>"#
+        );
+        assert_eq!(
+            r(r#"<video poster="p.png" src=v.mp4 controls></video><object data="o.svg" data-x="n.png"></object>"#),
+            r#"<video poster="/cb/incidents/2024-001/p.png" src=/cb/incidents/2024-001/v.mp4 controls></video><object data="/cb/incidents/2024-001/o.svg" data-x="n.png"></object>"#
+        );
+        // A candidate's URL runs to whitespace, less trailing commas (HTML's srcset parsing).
+        assert_eq!(
+            r(r#"<img srcset="a.png, b.png 2x">"#),
+            r#"<img srcset="/cb/incidents/2024-001/a.png, /cb/incidents/2024-001/b.png 2x">"#
+        );
+        for same in [
+            r#"<!-- <a href="x.html"> --><p>a < b, href="y"</p>"#,
+            r#"<script>var s = '<img src="z.png">';</script>"#,
+            r#"<div data="x.png" title='<a href="y">'>"#,
+            r#"<a href="x"#,
+        ] {
+            let rebased = r(same);
+            assert!(!rebased.contains("/cb/"), "{same} → {rebased}");
         }
         // In feeds every site-relative link becomes absolute.
         let feed = |html| rebase_links(html, page, "https://e.org").into_owned();
