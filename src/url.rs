@@ -121,8 +121,13 @@ impl Default for BaseUrl {
 impl BaseUrl {
     pub fn parse(raw: &str) -> Result<BaseUrl, String> {
         let raw = raw.trim();
-        let (origin, path) = if let Some(rest) = raw.strip_prefix("https://").or_else(|| raw.strip_prefix("http://")) {
-            let scheme_len = raw.len() - rest.len();
+        // Schemes and host names are case-insensitive: `HTTPS://Example.org/` is written as
+        // `https://example.org/`.
+        let lower = |prefix: &str| {
+            raw.get(..prefix.len()).filter(|p| p.eq_ignore_ascii_case(prefix)).map(|_| &raw[prefix.len()..])
+        };
+        let (origin, path) = if let Some(rest) = lower("https://").or_else(|| lower("http://")) {
+            let scheme = if raw.len() - rest.len() == "https://".len() { "https://" } else { "http://" };
             let host_end = rest.find('/').unwrap_or(rest.len());
             if host_end == 0 {
                 return Err(format!("`{raw}` has no host, expected e.g. `https://example.org/`"));
@@ -133,6 +138,12 @@ impl BaseUrl {
                     "`{raw}` has characters that cannot be in a host name, expected e.g. `https://example.org/`"
                 ));
             }
+            // The sitemap's and the feeds' URLs must be URIs, whose hosts are ASCII.
+            if !host.is_ascii() {
+                return Err(format!(
+                    "`{raw}` has the host `{host}`, which is not ASCII, expected its ASCII form (the `xn--` name a registrar or `idn` gives for it), as sitemaps and feeds need"
+                ));
+            }
             // A port, when there is one (after the last `:`, past an IPv6 address's `]`), is a
             // number a port can be.
             if let Some((_, port)) = host.rsplit_once(':').filter(|(h, _)| !h.ends_with('[') && !host.ends_with(']'))
@@ -140,7 +151,7 @@ impl BaseUrl {
             {
                 return Err(format!("`{raw}` has the port `{port}`, expected a number from 0 to 65535"));
             }
-            (raw[..scheme_len + host_end].to_string(), &rest[host_end..])
+            (format!("{scheme}{}", host.to_ascii_lowercase()), &rest[host_end..])
         } else if raw.starts_with("//") {
             // A browser reads `//e.org/` as another host, not as a path.
             return Err(format!("`{raw}` names a host without a scheme, expected e.g. `https://example.org/` or `/`"));
@@ -477,6 +488,12 @@ mod tests {
         assert!(BaseUrl::parse("https://a b/").is_err());
         assert_eq!(BaseUrl::parse("https://x.org/事件簿/").unwrap().root(), "/%E4%BA%8B%E4%BB%B6%E7%B0%BF/");
         assert_eq!(BaseUrl::parse("/%E4%BA%8B/").unwrap().root(), "/%E4%BA%8B/");
+        // Scheme and host in any case; the path as written.
+        assert_eq!(BaseUrl::parse("HTTPS://Example.ORG:8443/CB/").unwrap().full(), "https://example.org:8443/CB/");
+        assert_eq!(BaseUrl::parse("Http://e.org").unwrap().full(), "http://e.org/");
+        let idn = BaseUrl::parse("https://例え.jp/cb/").unwrap_err();
+        assert!(idn.contains("`例え.jp`, which is not ASCII, expected its ASCII form"), "{idn}");
+        assert!(BaseUrl::parse("https://xn--r8jz45g.jp/cb/").is_ok());
     }
 
     #[test]
