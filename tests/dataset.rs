@@ -1,6 +1,8 @@
 //! /incidents.json, /incidents.csv, /stats/, organization pages and term feeds, checked against
 //! the `dataset` fixture whose counts are known by construction.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
@@ -262,4 +264,24 @@ fn readme_lists_the_fields_in_the_files_order() {
     let text = read("incidents.csv");
     let header = text.trim_start_matches('\u{feff}').split("\r\n").next().unwrap();
     assert_eq!(documented, header.split(',').collect::<Vec<_>>());
+}
+
+/// A cell a spreadsheet would run as a formula starts with `'` in the CSV, and as written in the
+/// JSON.
+#[test]
+fn csv_cells_that_start_as_formulas_are_text() {
+    let (_tmp, root) = common::empty_site("csv-formula", "[book]\ntitle = \"x\"\n");
+    let org = "=HYPERLINK(\"http://evil\",\"x\"), Inc.";
+    let front = format!(
+        "---\ntitle: \"-1件の漏えい\"\nid: \"2024-001\"\ndate: 2024-01-05\norganization: '{org}'\ntags: [\"@mention\", 通常]\n---\n本文。\n"
+    );
+    common::write(&root, "content/incidents/2024/a.md", &front);
+    common::build(&root, &[]).success();
+    let csv = common::read(&root.join("public"), "incidents.csv");
+    let row = csv.split("\r\n").nth(1).unwrap();
+    assert!(row.starts_with("2024-001,'-1件の漏えい,"), "{row}");
+    assert!(row.contains(",\"'=HYPERLINK(\"\"http://evil\"\",\"\"x\"\"), Inc.\","), "{row}");
+    assert!(row.contains(",'@mention;通常,"), "{row}");
+    let json = common::read(&root.join("public"), "incidents.json");
+    assert!(json.contains("\"organization\":\"=HYPERLINK(\\\"http://evil\\\",\\\"x\\\"), Inc.\""), "{json}");
 }

@@ -150,13 +150,24 @@ fn text_len(r: &Record<'_>) -> usize {
         + opt(&r.follows)
 }
 
-/// RFC 4180: a field with a comma, quote, CR or LF is quoted, quotes doubled.
+/// RFC 4180: a field with a comma, quote, CR or LF is quoted, quotes doubled. A field that
+/// starts as a formula does (`=`, `+`, `-`, `@`, a tab or CR) gets a `'` in front, which
+/// spreadsheet programs take as "text": the file is made for them (hence its BOM), and they would
+/// run `=HYPERLINK(…)` in an organization's name (OWASP's "CSV injection"). The JSON has the
+/// values as written.
 fn push_field(out: &mut String, s: &str) {
+    let formula = s.starts_with(['=', '+', '-', '@', '\t', '\r']);
     if s.contains([',', '"', '\r', '\n']) {
         out.push('"');
+        if formula {
+            out.push('\'');
+        }
         out.push_str(&s.replace('"', "\"\""));
         out.push('"');
     } else {
+        if formula {
+            out.push('\'');
+        }
         out.push_str(s);
     }
 }
@@ -236,6 +247,13 @@ mod tests {
         assert_eq!(field("a,b"), "\"a,b\"");
         assert_eq!(field("say \"hi\""), "\"say \"\"hi\"\"\"");
         assert_eq!(field("two\nlines"), "\"two\nlines\"");
+        assert_eq!(field("=HYPERLINK(\"http://x\",\"y\"), Inc."), "\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\"), Inc.\"");
+        for (cell, neutral) in
+            [("+cmd|' /C calc'!A0", "'+cmd|' /C calc'!A0"), ("-1+2", "'-1+2"), ("@SUM(1)", "'@SUM(1)")]
+        {
+            assert_eq!(field(cell), neutral);
+        }
+        assert_eq!(field("株式会社=A"), "株式会社=A");
         assert_eq!(CSV_COLUMNS.len(), 17);
     }
 
