@@ -224,3 +224,27 @@ fn a_year_without_incidents_is_a_zero_bar() {
     assert!(!page.contains("/years/2020/"), "a link to a year page that does not exist");
     assert!(page.contains("<title>2020: 0</title>"));
 }
+
+/// The yearly charts count an incident in the year of its `date`, as the year pages do, not of
+/// its `disclosed`: their captions said 公表年 (the year it was disclosed) and misled.
+#[test]
+fn yearly_charts_count_by_the_entrys_date_and_say_so() {
+    let (tmp, root) = empty_site("stats-date", "[book]\ntitle = \"統計\"\nbase_url = \"https://example.org/\"\n");
+    incident(&root, 1, "2024-01-05", "ランサムウェア", "医療", 10);
+    let file = root.join("content/incidents/001.md");
+    let text =
+        std::fs::read_to_string(&file).unwrap().replace("affected: 10\n", "affected: 10\ndisclosed: 2023-12-20\n");
+    std::fs::write(&file, text).unwrap();
+    let out = tmp.join("out");
+    build(&root, &["-q", "--output", out.to_str().unwrap()]).success();
+    let page = read(&out, "stats/index.html");
+    for (id, caption) in
+        [("by-year", "事件簿に掲載した年ごとの事件の件数"), ("affected-by-year", "事件簿に掲載した年ごとの、影響")]
+    {
+        let svg = charts(&page).into_iter().find(|s| s.contains(&format!("id=\"{id}-title\""))).expect(id);
+        assert!(svg.contains("<title>2024: "), "{id}: {svg}");
+        assert!(!svg.contains("2023"), "{id}: {svg}");
+        assert!(page.contains(&format!("<figcaption>{caption}")), "{caption}");
+    }
+    assert!(!page.contains("公表年"), "{page}");
+}

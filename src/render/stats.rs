@@ -142,7 +142,7 @@ pub fn value(site: &Site, config: &Config, links: &Links) -> Value {
 
     let (months, first_month) = by_month(site);
     let charts = vec![
-        chart("by-year", "年別の件数", "公表年ごとの事件の件数", "年", "件数", &per_year, Layout::Years),
+        chart("by-year", "年別の件数", "事件簿に掲載した年ごとの事件の件数", "年", "件数", &per_year, Layout::Years),
         chart(
             "by-attack",
             "攻撃種別ごとの件数",
@@ -164,7 +164,7 @@ pub fn value(site: &Site, config: &Config, links: &Links) -> Value {
         chart(
             "affected-by-year",
             "年別の影響人数",
-            "公表年ごとの影響を受けた人数・件数の合計",
+            "事件簿に掲載した年ごとの、影響を受けた人数・件数の合計",
             "年",
             // People and records summed, not incidents: named as on /years/.
             "影響件数",
