@@ -233,6 +233,10 @@ fn scan_names(yaml: &str) -> Names {
     Names { id, slug: value("slug").map(|s| url::key(&s)), kind: None, follows: None }
 }
 
+/// The largest `affected`: 2^53 − 1, the largest whole number a JSON reader in JavaScript (the
+/// dataset's, the search page's) reads exactly. Far above any breach on record (billions).
+pub const MAX_AFFECTED: u64 = (1 << 53) - 1;
+
 /// A value with the (file) line and column it was written at, for site-level checks.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct At<T> {
@@ -858,12 +862,15 @@ impl Checker<'_> {
                 // A tagged number (`!!int 7`) reads back as its value.
                 serde_json::Value::Number(n) if n.as_u64().is_some_and(|u| u.to_string() == written) => n.as_u64(),
                 _ => None,
-            };
+            }
+            .filter(|&n| n <= MAX_AFFECTED);
             if count.is_none() {
                 let message = if digits && v.value.is_string() {
                     format!("`affected` is the text \"{written}\" in quotes, expected a whole number without quotes")
                 } else if digits {
-                    format!("`affected` is `{written}`, more than can be counted, expected at most {}", u64::MAX)
+                    format!(
+                        "`affected` is `{written}`, more than the dataset can hold exactly, expected at most {MAX_AFFECTED}"
+                    )
                 } else {
                     let why = if has_full_width(&written) { FULL_WIDTH } else { "" };
                     format!("`affected` is `{written}`{why}, expected a non-negative whole number without separators")
@@ -1555,7 +1562,14 @@ mod tests {
         assert!(!m.contains("time zone (such"), "{m}");
         let (_, _, m) =
             first_error("---\ntitle: t\ndate: 2024-01-30\norganization: X\naffected: 99999999999999999999999\n---\n");
-        assert!(m.contains("more than can be counted, expected at most 18446744073709551615"), "{m}");
+        assert!(m.contains("more than the dataset can hold exactly, expected at most 9007199254740991"), "{m}");
+        let (_, _, m) =
+            first_error("---\ntitle: t\ndate: 2024-01-30\norganization: X\naffected: 9007199254740992\n---\n");
+        assert!(m.contains("`affected` is `9007199254740992`, more than"), "{m}");
+        assert_eq!(
+            fm("---\ntitle: t\ndate: 2024-01-30\norganization: X\naffected: 9007199254740991\n---\n").unwrap().affected,
+            Some(MAX_AFFECTED)
+        );
         let (_, _, m) = first_error("---\ntitle: t\ndate: 2024-01-30\norganization: X\naffected: １２\n---\n");
         assert!(m.contains("full-width"), "{m}");
     }
