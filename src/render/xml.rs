@@ -115,8 +115,12 @@ pub fn atom(site: &Site, config: &Config, links: &Links, spec: &FeedSpec<'_>) ->
             }
         }
         // A feed reader resolves links against the feed's URL, if at all: make them absolute.
-        let summary = crate::url::rebase_links(&e.summary_html, url, &links.base.absolute(""));
-        let _ = write!(x, "    <summary type=\"html\">{}</summary>\n  </entry>\n", escape(&summary));
+        // An entry with no text has none: an empty summary is shown by some readers as a blank.
+        if !e.summary_html.trim().is_empty() {
+            let summary = crate::url::rebase_links(&e.summary_html, url, &links.base.absolute(""));
+            let _ = writeln!(x, "    <summary type=\"html\">{}</summary>", escape(&summary));
+        }
+        x.push_str("  </entry>\n");
     }
     x.push_str("</feed>\n");
     x
