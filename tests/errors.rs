@@ -1063,3 +1063,26 @@ fn invalid_utf8_column_counts_characters_before_it() {
     let d = expect(&r, "content/incidents/2024/a.md", 5, &["not valid UTF-8"]);
     assert_eq!(d.column, 4, "the column of the first bad byte, counted in characters");
 }
+
+/// A control character pasted into a body (a backspace from a PDF) is invisible in an editor
+/// and forbidden in HTML: an error at it, in an entry and in a term's text alike.
+#[test]
+fn a_character_html_forbids_in_a_body_is_an_error_at_it() {
+    let text = inc("").replace("本文。", "本文。\n\n二行目の途中\u{8}に。\u{fffe}\n");
+    let (_tmp, root) = site(&[
+        ("incidents/2024/a.md", &text),
+        ("tags/_index.md", "# タグ\n\n説明\u{7f}。\n"),
+        ("incidents/2024/b.md", &inc("tags: [x]\n").replace("本文。", "改ページ\u{c}とタブ\tは文字。")),
+    ]);
+    let r = failed(&root);
+    let d = expect(
+        &r,
+        "content/incidents/2024/a.md",
+        line_of(&text, "二行目"),
+        &["control character U+0008 (and 1 more in this text)", "delete it"],
+    );
+    assert_eq!(d.column, 7, "{}", r.stderr);
+    let d = expect(&r, "content/tags/_index.md", 3, &["control character U+007F"]);
+    assert_eq!(d.column, 3, "{}", r.stderr);
+    assert_eq!(r.diagnostics().len(), 2, "{}", r.stderr);
+}

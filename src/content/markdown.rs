@@ -186,6 +186,10 @@ fn render_among(body: &str, opts: MarkdownOptions, list: Option<ListIds>) -> Ren
         }
     }
 
+    if let Some(problem) = forbidden_character(body) {
+        out.problems.push(problem);
+    }
+
     if opts.east_asian_line_breaks {
         join_cjk_soft_breaks(&mut events);
     }
@@ -223,6 +227,57 @@ fn summary_before_more(md: &str, opts: MarkdownOptions) -> String {
     let mut html = String::with_capacity(md.len() + md.len() / 4);
     pulldown_cmark::html::push_html(&mut html, events.into_iter());
     html
+}
+
+/// The first character of `body` that HTML does not allow in a page (a control character other
+/// than whitespace, or a noncharacter such as U+FFFE), with its byte offset: invisible in most
+/// editors, pasted in from a PDF or a spreadsheet, and an error in every page that would show it.
+/// Found without decoding the text: a byte-wide count finds the ASCII ones, and the others are
+/// looked for at their lead bytes, which Japanese text rarely has.
+fn forbidden_character(body: &str) -> Option<(String, usize)> {
+    let b = body.as_bytes();
+    let ascii = |c: u8| (c < 0x20 && !matches!(c, b'\t' | b'\n' | 0x0c | b'\r')) || c == 0x7f;
+    let mut first: Option<usize> = None;
+    if count_bytes(b, ascii) > 0 {
+        first = b.iter().position(|&c| ascii(c));
+    }
+    // U+0080–U+009F (C2 80–9F), U+FDD0–U+FDEF (EF B7 90–AF), U+FFFE and U+FFFF (EF BF BE–BF), and
+    // the two noncharacters at the end of every other plane (F0–F4 .. BF BE–BF).
+    let c1 = memchr::memchr_iter(0xc2, b).find(|&i| matches!(b.get(i + 1), Some(0x80..=0x9f)));
+    let specials = memchr::memmem::find_iter(b, b"\xef\xb7")
+        .find(|&i| matches!(b.get(i + 2), Some(0x90..=0xaf)))
+        .into_iter()
+        .chain(memchr::memmem::find_iter(b, b"\xef\xbf").find(|&i| matches!(b.get(i + 2), Some(0xbe | 0xbf))))
+        .chain(
+            [b"\xbf\xbe", b"\xbf\xbf"]
+                .into_iter()
+                .filter_map(|last| {
+                    // Lead, then a second byte ending in F (the plane's last block), then these two.
+                    memchr::memmem::find_iter(b, last)
+                        .find(|&i| i >= 2 && matches!(b[i - 2], 0xf0..=0xf4) && b[i - 1] & 0x0f == 0x0f)
+                })
+                .map(|i| i - 2),
+        );
+    for at in c1.into_iter().chain(specials) {
+        first = Some(first.map_or(at, |f| f.min(at)));
+    }
+    let at = first?;
+    let c = body[at..].chars().next()?;
+    let what = if c.is_control() { "control character" } else { "noncharacter" };
+    let count = body.chars().filter(|&c| is_forbidden(c)).count();
+    let more = if count > 1 { format!(" (and {} more in this text)", count - 1) } else { String::new() };
+    let message = format!(
+        "contains the {what} U+{:04X}{more}, which no HTML page may hold and most editors do not show, expected text (delete it)",
+        c as u32
+    );
+    Some((message, at))
+}
+
+/// A character [`forbidden_character`] looks for.
+fn is_forbidden(c: char) -> bool {
+    (c.is_control() && !matches!(c, '\t' | '\n' | '\u{c}' | '\r'))
+        || (0xfdd0..=0xfdef).contains(&(c as u32))
+        || (c as u32 & 0xfffe) == 0xfffe
 }
 
 /// The characters of `text` that are not whitespace (`char::is_whitespace`), for the reading
@@ -476,6 +531,27 @@ mod tests {
             render_list_text("## y {#year-2024}\n", MarkdownOptions { east_asian_line_breaks: true, page_ids: &[] });
         assert_eq!(list.problems.len(), 1, "a list page's date heading id");
         assert!(list.problems[0].0.contains("`year-NNNN`"), "{:?}", list.problems);
+    }
+
+    #[test]
+    fn characters_html_forbids_are_problems_at_the_first() {
+        for (body, at, shown) in [
+            ("本文\u{1}と\u{8}。", 6, "control character U+0001 (and 1 more in this text)"),
+            ("a\u{85}b", 1, "control character U+0085"),
+            ("（全角）\u{fffe}", 12, "noncharacter U+FFFE"),
+            ("x\u{fdd0}", 1, "noncharacter U+FDD0"),
+            ("x\u{1fffe}", 1, "noncharacter U+1FFFE"),
+            ("`\u{7f}`", 1, "control character U+007F"),
+        ] {
+            let r = md(body);
+            assert_eq!(r.problems.len(), 1, "{body:?}: {:?}", r.problems);
+            assert_eq!(r.problems[0].1, at, "{body:?}");
+            assert!(r.problems[0].0.contains(&format!("contains the {shown}, which")), "{:?}", r.problems);
+        }
+        for fine in ["タブ\tと改ページ\u{c}と\r\n改行", "置換文字\u{fffd}、\u{ff08}全角\u{ff09}、°±§", "\u{1f600}"]
+        {
+            assert!(md(fine).problems.is_empty(), "{fine:?}");
+        }
     }
 
     #[test]
