@@ -486,6 +486,13 @@ impl Checker<'_> {
                     // Every field named: the editor may not have the contract at hand.
                     let mut message =
                         format!("unknown field `{other}`{hint}, expected one of the fields {}", FIELDS.join(", "));
+                    // A full-width space an input method put around a field's name.
+                    let bare = other.trim_matches('\u{3000}');
+                    if bare != other && FIELDS.contains(&bare) {
+                        message = format!(
+                            "the field `{bare}` is written with a full-width space `　` around it, expected `{bare}` alone at the start of the line"
+                        );
+                    }
                     // Hugo's `index.md`/`_index.md` mix-up: a term's text written as an entry.
                     if other == "description" {
                         message.push_str(
@@ -1212,6 +1219,22 @@ fn syntax_culprit(yaml: &str, error_line: usize) -> Option<(usize, usize, String
     let upto = (error_line + 1).min(lines.len());
     for (i, (_, line)) in lines[..upto].iter().enumerate() {
         let number = i + 1;
+        // A field whose `:` an input method made full-width, or that lacks one or its space: the
+        // parser reads the line as text and fails at the next field.
+        let inside_open_value =
+            lines[..i].iter().rev().map(|(_, l)| *l).find(|l| !l.trim().is_empty()).is_some_and(|prev| {
+                prev.split_once(':').is_some_and(|(_, v)| {
+                    let v = v.trim_start();
+                    match v.chars().next() {
+                        Some(q @ ('"' | '\'')) => !quote_closed(&v[1..], q),
+                        Some('[' | '{') => !brackets_closed(v),
+                        _ => false,
+                    }
+                })
+            });
+        if !inside_open_value && let Some((column, message)) = colon_slip(line) {
+            return Some((number, column, message));
+        }
         if line.starts_with([' ', '\t'])
             && line.trim_start_matches([' ', '\t']).starts_with(|c: char| c != '#')
             && let Some(tab) = line.chars().take_while(|c| *c == ' ' || *c == '\t').position(|c| c == '\t')
@@ -1279,6 +1302,53 @@ fn syntax_culprit(yaml: &str, error_line: usize) -> Option<(usize, usize, String
         }
     }
     None
+}
+
+/// What is wrong with a top-level line that is no `field: value`, for the slips a Japanese input
+/// method makes: a full-width `：` or a full-width space after the colon, no space after it, no
+/// colon at all, or a full-width space before the field. Returns the (1-based, in characters)
+/// column and the message; `None` for a line that is a field, a comment, or no top-level line.
+fn colon_slip(line: &str) -> Option<(usize, String)> {
+    if line.trim().is_empty() || line.starts_with([' ', '\t', '#', '-', '"', '\'', '[', '{', '.', '?', '&', '*', '!']) {
+        return None;
+    }
+    if line.starts_with('\u{3000}') {
+        return Some((
+            1,
+            "the line starts with a full-width space `　`, expected the field at the start of the line".into(),
+        ));
+    }
+    let column = |byte: usize| line[..byte].chars().count() + 1;
+    let half = line.find(':');
+    if let Some(full) = line.find('：').filter(|&f| half.is_none_or(|h| f < h)) {
+        let key = line[..full].trim();
+        return Some((
+            column(full),
+            format!(
+                "`{key}` is followed by the full-width colon `：`, expected `{key}: ` (a half-width colon and a space)"
+            ),
+        ));
+    }
+    let Some(h) = half else {
+        let key = line.split(char::is_whitespace).next().unwrap_or(line);
+        let message = if FIELDS.contains(&key) {
+            format!("`{key}` has no `:` after it, expected `{key}: ` and its value")
+        } else {
+            "this line has no `:`, expected a field such as `title: …`".to_string()
+        };
+        return Some((1, message));
+    };
+    let key = line[..h].trim();
+    match line[h + 1..].chars().next() {
+        None | Some(' ' | '\t') => None,
+        Some('\u{3000}') => Some((
+            column(h + 1),
+            format!("a full-width space `　` follows the `:` of `{key}`, expected a half-width space"),
+        )),
+        Some(_) => {
+            Some((column(h + 1), format!("`{key}` has no space after its `:`, expected `{key}: ` and its value")))
+        }
+    }
 }
 
 /// 1-based column (in characters) where `start`, a suffix of `value`, a suffix of `line`, begins.
@@ -1374,6 +1444,39 @@ mod tests {
 
     fn first_error(text: &str) -> Problem {
         fm(text).unwrap_err().into_iter().next().unwrap()
+    }
+
+    /// The colon slips of a Japanese input method are named at their line, not at the next
+    /// field where the parser fails.
+    #[test]
+    fn a_full_width_or_missing_colon_is_named_at_its_field() {
+        for (line, column, message) in [
+            ("title：テスト", 6, "`title` is followed by the full-width colon `：`, expected `title: `"),
+            ("title:x", 7, "`title` has no space after its `:`, expected `title: ` and its value"),
+            ("title　テスト", 1, "`title` has no `:` after it"),
+            ("title テスト", 1, "`title` has no `:` after it"),
+            ("title:　テスト", 7, "a full-width space `　` follows the `:` of `title`, expected a half-width space"),
+            ("　title: テスト", 1, "the field `title` is written with a full-width space `　` around it"),
+            ("題名 テスト", 1, "this line has no `:`, expected a field such as `title: …`"),
+        ] {
+            for text in [
+                format!("---\n{line}\ndate: 2024-01-30\norganization: X\n---\n"),
+                format!("---\ndate: 2024-01-30\n{line}\norganization: X\n---\n"),
+            ] {
+                let (l, c, m) = first_error(&text);
+                let expected_line = text.lines().position(|l| l == line).unwrap() + 1;
+                assert_eq!((l, c), (expected_line, column), "{line}: {m}");
+                assert!(m.contains(message), "{line}: {m}");
+            }
+        }
+        // A value that holds a full-width colon, or a colon without a space, is no slip.
+        let m = fm(
+            "---\ntitle: 注意：重要\ndate: 2024-01-30\norganization: X\nsources: [{title: a, url: \"https://e.org/\"}]\n---\n",
+        );
+        assert!(m.is_ok(), "{m:?}");
+        // Inside quoted text that runs on, a line is no field.
+        let (l, _, m) = first_error("---\ntitle: \"開いた\ntitle：x\ndate: 2024-01-30\n---\n");
+        assert!(m.contains("quoted text of `title` is not closed") || l == 2, "{l}: {m}");
     }
 
     /// Plain scalars YAML types as booleans and numbers keep their written text in text fields,
