@@ -94,6 +94,27 @@ const INCIDENT_FIELDS: &[&str] =
     &["id", "organization", "attack", "sector", "affected", "data", "disclosed", "occurred", "sources", "follows"];
 
 /// Every front-matter key, for "did you mean" and for the field named in YAML errors.
+/// The fields an entry may leave out, and so may leave empty.
+const OPTIONAL: &[&str] = &[
+    "kind",
+    "tags",
+    "slug",
+    "summary",
+    "updated",
+    "draft",
+    "extra",
+    "aliases",
+    "id",
+    "attack",
+    "sector",
+    "affected",
+    "data",
+    "disclosed",
+    "occurred",
+    "sources",
+    "follows",
+];
+
 pub const FIELDS: &[&str] = &[
     "title",
     "date",
@@ -453,6 +474,11 @@ impl Checker<'_> {
         for (key, v) in pairs {
             raw.keys.push((key.value.clone(), self.at(&key)));
             let field = key.value.as_str();
+            // An optional field left empty (`attack:`, `attack: ~`) is a fact not known yet: absent,
+            // as Hugo and Zola read it. A required one is reported empty below.
+            if matches!(v.value, Node::Scalar(serde_json::Value::Null)) && OPTIONAL.contains(&field) {
+                continue;
+            }
             match field {
                 "title" => raw.title = self.string(field, &v),
                 "date" => raw.date = self.string(field, &v),
@@ -858,6 +884,16 @@ impl Checker<'_> {
         let attack = self.text("attack", raw.attack);
         let sector = self.text("sector", raw.sector);
         let affected = raw.affected.and_then(|v| {
+            let shape = match &v.value {
+                serde_json::Value::Array(_) => Some("a list"),
+                serde_json::Value::Object(_) => Some("a map"),
+                serde_json::Value::String(s) if s.trim().is_empty() => Some("empty"),
+                _ => None,
+            };
+            if let Some(shape) = shape {
+                self.report(&v, format!("`affected` is {shape}, expected a non-negative whole number"));
+                return None;
+            }
             // As written: YAML reads `007` as 7.0 and `0x10` as 16, but a count is plain digits.
             let written = match &v.value {
                 serde_json::Value::String(s) => s.clone(),
@@ -908,10 +944,24 @@ impl Checker<'_> {
                 let message =
                     format!("`sources` item contains the control character U+{:04X}, expected text", c as u32);
                 self.problems.push((line, col, message));
+            } else if url.is_empty() {
+                self.problems.push((line, col, "`sources` item has no url, expected `url: https://…`".into()));
             } else if !is_http_url(url) {
-                let message = format!(
-                    "`sources` url `{url}` is not an http(s) URL, expected one starting with https:// or http://"
-                );
+                let http = url.get(..8).is_some_and(|p| p.eq_ignore_ascii_case("https://"))
+                    || url.get(..7).is_some_and(|p| p.eq_ignore_ascii_case("http://"));
+                let message = match url.chars().find(|c| c.is_whitespace()) {
+                    Some(space) if http => {
+                        let (name, code) =
+                            if space == '\u{3000}' { ("a full-width space", "%E3%80%80") } else { ("a space", "%20") };
+                        format!(
+                            "`sources` url `{url}` has {name} in it, expected a URL without spaces (write `{code}` for one)"
+                        )
+                    }
+                    _ if http => format!("`sources` url `{url}` has no host, expected `https://` and a host name"),
+                    _ => format!(
+                        "`sources` url `{url}` is not an http(s) URL, expected one starting with https:// or http://"
+                    ),
+                };
                 self.problems.push((line, col, message));
             } else if s.title.trim().is_empty() {
                 self.problems.push((line, col, "`sources` item has no title, expected a title".into()));
@@ -1444,6 +1494,46 @@ mod tests {
 
     fn first_error(text: &str) -> Problem {
         fm(text).unwrap_err().into_iter().next().unwrap()
+    }
+
+    /// An optional field left empty is absent; a required one is empty; a count that is no
+    /// number says what it is.
+    #[test]
+    fn empty_optional_fields_are_absent() {
+        let base = "---\ntitle: t\ndate: 2024-01-30\norganization: X\n";
+        let m = fm(&format!(
+            "{base}attack:\nsector: ~\naffected: # 不明\ndisclosed: null\noccurred:\nfollows:\nsummary:\nupdated:\nid:\nslug:\nkind:\ntags:\n---\n"
+        ))
+        .unwrap();
+        assert_eq!(
+            (m.attack, m.sector, m.affected, m.disclosed, m.occurred, m.follows),
+            (None, None, None, None, None, None)
+        );
+        let (_, _, e) = first_error("---\ntitle: t\ndate: 2024-01-30\norganization:\n---\n");
+        assert!(e.contains("`organization` is empty"), "{e}");
+        for (value, shown) in [("[]", "a list"), ("{}", "a map"), ("\"\"", "empty")] {
+            let (_, _, e) = first_error(&format!("{base}affected: {value}\n---\n"));
+            assert_eq!(e, format!("`affected` is {shown}, expected a non-negative whole number"));
+        }
+    }
+
+    #[test]
+    fn source_urls_say_what_is_wrong_with_them() {
+        let base = "---\ntitle: t\ndate: 2024-01-30\norganization: X\nsources:\n";
+        for (item, expected) in [
+            ("  - {title: 発表}", "`sources` item has no url, expected `url: https://…`"),
+            (
+                "  - {title: 発表, url: \"https://example.org/a b\"}",
+                "has a space in it, expected a URL without spaces (write `%20` for one)",
+            ),
+            ("  - {title: 発表, url: \"https://example.org/a\u{3000}b\"}", "has a full-width space in it"),
+            ("  - {title: 発表, url: \"https:///a\"}", "has no host"),
+            ("  - {title: 発表, url: \"ftp://e.org/\"}", "is not an http(s) URL"),
+        ] {
+            let (line, _, e) = first_error(&format!("{base}{item}\n---\n"));
+            assert_eq!(line, 6, "{e}");
+            assert!(e.contains(expected), "{item}: {e}");
+        }
     }
 
     /// The colon slips of a Japanese input method are named at their line, not at the next
