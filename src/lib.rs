@@ -105,7 +105,7 @@ pub struct BuildReport {
     pub output: PathBuf,
     pub timings: Timings,
     /// What built but may not be what was meant.
-    pub warnings: Vec<String>,
+    pub warnings: Vec<Diagnostic>,
 }
 
 /// A loaded, checked site: what `build`, `check` and `serve` all start from.
@@ -378,12 +378,13 @@ fn build_in_pool(opts: &BuildOptions) -> Result<BuildReport, Error> {
     staging.commit()?;
     timings.commit = t.elapsed();
     timings.total = started.elapsed();
-    let mut warnings: Vec<String> = loaded.warnings.iter().map(ToString::to_string).collect();
+    let mut warnings = loaded.warnings.clone();
     if !loaded.base.has_origin() {
-        warnings.push(format!(
-            "warning: the base URL `{}` (book.base_url or --base-url) has no host, so sitemap.xml and the Atom feeds hold relative URLs that search engines and feed readers cannot follow, expected the site's address such as `https://example.org/`",
+        // A problem of the run (book.toml's or --base-url's), at no file.
+        warnings.push(Diagnostic::file("", format!(
+            "the base URL `{}` (book.base_url or --base-url) has no host, so sitemap.xml and the Atom feeds hold relative URLs that search engines and feed readers cannot follow, expected the site's address such as `https://example.org/`",
             loaded.base.root()
-        ));
+        )).as_warning());
     }
     let report = BuildReport {
         warnings,

@@ -205,21 +205,27 @@ fn today() -> chrono::NaiveDate {
 }
 
 fn check(args: CheckArgs) -> ExitCode {
+    let here = Here::of(args.root.as_deref());
     let root = match site_root(args.root) {
         Ok(r) => r,
         Err(code) => return code,
     };
     match casebook::check::check(&root, args.drafts) {
         Ok(r) => {
+            let warnings = here.paths(r.warnings);
             match args.format {
-                Format::Github => r.warnings.iter().for_each(|d| outln!("{}", casebook::check::github_annotation(d))),
-                Format::Text => print_diagnostics(&r.warnings),
+                Format::Github => warnings.iter().for_each(|d| outln!("{}", casebook::check::github_annotation(d))),
+                Format::Text => print_diagnostics(&warnings),
             }
-            outln!("checked {} entries and {} files: no problems", r.entries, r.files);
+            let verdict = match warnings.len() {
+                0 => "no problems".to_string(),
+                n => format!("no errors, {n} warning(s)"),
+            };
+            outln!("checked {} entries and {} files: {verdict}", r.entries, r.files);
             ExitCode::SUCCESS
         }
         Err(e) => {
-            let diags = e.diagnostics();
+            let diags = here.paths(e.diagnostics());
             match args.format {
                 Format::Github => diags.iter().for_each(|d| outln!("{}", casebook::check::github_annotation(d))),
                 Format::Text => print_diagnostics(&diags),
@@ -325,18 +331,41 @@ fn site_root(root: Option<PathBuf>) -> Result<PathBuf, ExitCode> {
 }
 
 /// How many of `diags` are errors: a failed run reports its warnings too.
+/// Where diagnostics' paths lead from. They name files relative to the site root; with `--root`
+/// given as a relative path they are shown under it (`site/content/a.md` for `--root site`), so
+/// that they lead to the files from the working directory, for an editor's jump to an error and
+/// for GitHub's annotations in a repository whose site is in a subdirectory.
+struct Here(Option<PathBuf>);
+
+impl Here {
+    fn of(root: Option<&std::path::Path>) -> Here {
+        Here(root.filter(|r| r.is_relative() && *r != std::path::Path::new(".")).map(std::path::Path::to_path_buf))
+    }
+
+    fn paths(&self, mut diags: Vec<casebook::diag::Diagnostic>) -> Vec<casebook::diag::Diagnostic> {
+        if let Some(root) = &self.0 {
+            // Names that are no file (`--base-url`, the built-in theme's) stay as they are.
+            for d in diags.iter_mut().filter(|d| d.path.is_relative() && root.join(&d.path).exists()) {
+                d.path = root.join(&d.path);
+            }
+        }
+        diags
+    }
+}
+
 fn errors(diags: &[casebook::diag::Diagnostic]) -> usize {
     diags.iter().filter(|d| !d.warning).count()
 }
 
-fn report(e: &casebook::Error) -> ExitCode {
-    let diags = e.diagnostics();
+fn report(e: &casebook::Error, here: &Here) -> ExitCode {
+    let diags = here.paths(e.diagnostics());
     print_diagnostics(&diags);
     errln!("error: build failed with {} error(s); the previous output was left as it was", errors(&diags));
     ExitCode::from(1)
 }
 
 fn build(args: BuildArgs) -> ExitCode {
+    let here = Here::of(args.root.as_deref());
     let root = match site_root(args.root) {
         Ok(r) => r,
         Err(code) => return code,
@@ -381,7 +410,7 @@ fn build(args: BuildArgs) -> ExitCode {
     match result {
         Ok(r) => {
             if !args.quiet {
-                for w in &r.warnings {
+                for w in here.paths(r.warnings.clone()) {
                     errln!("{w}");
                 }
                 outln!(
@@ -410,7 +439,7 @@ fn build(args: BuildArgs) -> ExitCode {
             }
             ExitCode::SUCCESS
         }
-        Err(e) => report(&e),
+        Err(e) => report(&e, &here),
     }
 }
 

@@ -1000,7 +1000,7 @@ fn base_url_flag_overrides_book_toml() {
     let r = build(&root, &["--base-url", "/"]);
     r.success();
     assert!(
-        r.stderr.starts_with("warning: the base URL `/` (book.base_url or --base-url) has no host"),
+        r.stderr.starts_with("casebook: warning: the base URL `/` (book.base_url or --base-url) has no host"),
         "{}",
         r.stderr
     );

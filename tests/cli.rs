@@ -1232,3 +1232,28 @@ fn every_option_has_help_and_the_readme_usage_matches() {
         assert_eq!(a, b, "README usage `{line}` against `casebook {} --help`", cmd.join(" "));
     }
 }
+
+/// With `--root` given as a relative path, diagnostics name files under it, so that they lead
+/// to the files from the working directory (GitHub's annotations in a repository whose site is
+/// in a subdirectory); `check` that passes with warnings says so.
+#[test]
+fn paths_in_diagnostics_lead_from_the_working_directory() {
+    let tmp = TempDir::new("cli-here");
+    let repo = tmp.path().to_path_buf();
+    let (_t, site) = linked_site("cli-here-site");
+    copy_dir(&site, &repo.join("site"));
+    write(&repo.join("site"), "content/stray.txt", "not published");
+    let r = run_in(&repo, &["check", "--root", "site"]);
+    r.success();
+    assert!(r.stderr.contains("site/content/stray.txt: warning: "), "{}", r.stderr);
+    assert!(r.stdout.contains(": no errors, 1 warning(s)"), "{}", r.stdout);
+    let r = run_in(&repo, &["check", "--root", "site", "--format", "github"]);
+    assert!(r.stdout.contains("::warning file=site/content/stray.txt::"), "{}", r.stdout);
+    write(&repo.join("site"), "content/articles/bad.md", "---\ntitle: x\n---\n");
+    let r = run_in(&repo, &["build", "--root", "site"]);
+    r.expect_status(1);
+    assert!(r.stderr.contains("site/content/articles/bad.md:"), "{}", r.stderr);
+    // Found from a subdirectory, or given absolute, the paths stay relative to the site root.
+    let r = run_in(&repo.join("site/content"), &["check"]);
+    assert!(r.stderr.contains("\ncontent/articles/bad.md:") || r.stderr.starts_with("content/articles/bad.md:"), "{}", r.stderr);
+}
