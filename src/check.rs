@@ -24,10 +24,12 @@ pub fn check(root: &Path, drafts: bool) -> Result<CheckReport, Error> {
     // Links are compared decoded, so the base path is too.
     let root_path = percent_decode_str(loaded.base.root()).decode_utf8_lossy().into_owned();
     let root_path = root_path.as_str();
+    let origin = loaded.base.absolute("");
+    let origin = origin.as_str();
     let targets: HashSet<String> = link_sources(&loaded.site)
         .iter()
         .flat_map(|(_, own, links)| {
-            links.iter().flat_map(move |l| match resolve(&l.value, root_path, own) {
+            links.iter().flat_map(move |l| match resolve_in_site(&l.value, origin, root_path, own) {
                 // The page of a directory written without its slash is read too, for the message.
                 Some(Target::File { path, fragment: Some(_) }) => vec![format!("{path}/index.html"), path],
                 Some(Target::Home { fragment: Some(_), .. }) => vec!["index.html".to_string()],
@@ -116,7 +118,7 @@ fn check_links(
     let mut diags = Vec::new();
     for (file, own, links) in sources {
         for link in links.iter() {
-            let Some(target) = resolve(&link.value, root, own) else { continue };
+            let Some(target) = resolve_in_site(&link.value, &loaded.base.absolute(""), root, own) else { continue };
             // The id `fragment` names, when `page` has no element with it: (the id, what to expect).
             let no_such_id = |page: &str, fragment: Option<String>| {
                 let f = fragment?;
@@ -269,6 +271,31 @@ enum Target {
     Missing(String),
 }
 
+/// Like [`resolve`], with a link to the site's own address (`https://example.org/cb/tags/` for
+/// `base_url = "https://example.org/cb/"`) taken as the internal link it is: it breaks as one.
+fn resolve_in_site(href: &str, origin: &str, root: &str, own: &str) -> Option<Target> {
+    let trimmed = href.trim();
+    let rest = (!origin.is_empty())
+        .then(|| {
+            trimmed.get(..origin.len()).filter(|o| o.eq_ignore_ascii_case(origin)).map(|_| &trimmed[origin.len()..])
+        })
+        .flatten()
+        .filter(|rest| rest.is_empty() || rest.starts_with(['/', '?', '#']));
+    let Some(rest) = rest else { return resolve(href, root, own) };
+    let path = if rest.is_empty() || !rest.starts_with('/') { format!("/{rest}") } else { rest.to_string() };
+    // Elsewhere on the same host (the organization's main site beside a casebook at `/cb/`) is
+    // not this site's to check.
+    let decoded = percent_decode_str(path.split(['?', '#']).next().unwrap_or("")).decode_utf8_lossy();
+    if !decoded.starts_with(root) && format!("{decoded}/") != root {
+        return None;
+    }
+    // Messages quote the link as written.
+    match resolve(&path, root, own)? {
+        Target::Missing(m) => Some(Target::Missing(m.replacen(&format!("`{path}`"), &format!("`{href}`"), 1))),
+        other => Some(other),
+    }
+}
+
 /// The output file an internal link points at, or `None` for external links.
 fn resolve(href: &str, root: &str, own: &str) -> Option<Target> {
     let href = href.trim();
@@ -388,6 +415,22 @@ mod tests {
             Some(other) => panic!("not a file: {other:?}"),
             None => panic!("external"),
         }
+    }
+
+    /// A link to the site's own address is internal, and breaks as one; elsewhere on the host is
+    /// not the site's.
+    #[test]
+    fn links_to_the_sites_own_address_are_internal() {
+        let own = "articles/a/index.html";
+        let origin = "https://example.org";
+        let f = |href| resolve_in_site(href, origin, "/cb/", own);
+        assert_eq!(file(f("https://example.org/cb/tags/x/")).0, "tags/x/index.html");
+        assert_eq!(file(f("HTTPS://EXAMPLE.ORG/cb/")).0, "index.html");
+        assert!(matches!(f("https://example.org/cb"), Some(Target::Home { .. })));
+        assert!(f("https://example.org/about/").is_none(), "the host's other pages");
+        assert!(f("https://example.org.evil/cb/").is_none());
+        assert!(f("https://other.org/cb/").is_none());
+        assert!(resolve_in_site("https://example.org/cb/x/", "", "/cb/", own).is_none(), "no origin: external");
     }
 
     #[test]

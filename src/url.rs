@@ -227,12 +227,26 @@ impl BaseUrl {
 pub fn rebase_links<'a>(html: &'a str, page_url: &str, origin: &str) -> std::borrow::Cow<'a, str> {
     let mut out = String::new();
     let mut copied = 0;
+    for range in url_ranges(html) {
+        if let Some(new) = rebase_one(&html[range.clone()], page_url, origin) {
+            out.push_str(&html[copied..range.start]);
+            out.push_str(&new);
+            copied = range.end;
+        }
+    }
+    if copied == 0 {
+        return std::borrow::Cow::Borrowed(html);
+    }
+    out.push_str(&html[copied..]);
+    std::borrow::Cow::Owned(out)
+}
+
+/// The byte ranges of the URLs in the tags of a piece of HTML, in order: each URL attribute's
+/// value (see [`rebase_links`]) and each `srcset` candidate's URL, as written (entities and
+/// all). Comments and the text of `<script>` and `<style>` hold none.
+pub fn url_ranges(html: &str) -> Vec<std::ops::Range<usize>> {
+    let mut out = Vec::new();
     let mut at = 0;
-    let mut rewrite = |start: usize, end: usize, new: String, copied: &mut usize| {
-        out.push_str(&html[*copied..start]);
-        out.push_str(&new);
-        *copied = end;
-    };
     while let Some(lt) = html[at..].find('<').map(|i| at + i) {
         let rest = &html[lt + 1..];
         if rest.starts_with("!--") {
@@ -265,26 +279,22 @@ pub fn rebase_links<'a>(html: &'a str, page_url: &str, origin: &str) -> std::bor
             let v = after + 1 + html[after + 1..].find(|c: char| !c.is_ascii_whitespace()).unwrap_or(0);
             let (start, end) = match html[v..].chars().next() {
                 Some(q @ ('"' | '\'')) => match html[v + 1..].find(q) {
-                    Some(len) => (v + 1, v + 1 + len),
+                    Some(len) => {
+                        pos = v + 1 + len + 1;
+                        (v + 1, v + 1 + len)
+                    }
                     // A tag cut off in its value: no element (the summary's end is not HTML's).
                     None => break,
                 },
-                _ => (v, v + html[v..].find(|c: char| c.is_ascii_whitespace() || c == '>').unwrap_or(html.len() - v)),
-            };
-            if matches!(html[v..].chars().next(), Some('"' | '\'')) {
-                pos = (end + 1).min(html.len());
-            } else {
-                pos = end;
-            }
-            let value = &html[start..end];
-            if attr.eq_ignore_ascii_case("srcset") {
-                if let Some(new) = rebase_srcset(value, page_url, origin) {
-                    rewrite(start, end, new, &mut copied);
+                _ => {
+                    pos = v + html[v..].find(|c: char| c.is_ascii_whitespace() || c == '>').unwrap_or(html.len() - v);
+                    (v, pos)
                 }
-            } else if is_url_attr(name, attr)
-                && let Some(new) = rebase_one(value, page_url, origin)
-            {
-                rewrite(start, end, new, &mut copied);
+            };
+            if attr.eq_ignore_ascii_case("srcset") {
+                out.extend(srcset_urls(&html[start..end]).into_iter().map(|r| start + r.start..start + r.end));
+            } else if is_url_attr(name, attr) {
+                out.push(start..end);
             }
         }
         at = (pos + 1).min(html.len());
@@ -296,11 +306,7 @@ pub fn rebase_links<'a>(html: &'a str, page_url: &str, origin: &str) -> std::bor
             }
         }
     }
-    if copied == 0 {
-        return std::borrow::Cow::Borrowed(html);
-    }
-    out.push_str(&html[copied..]);
-    std::borrow::Cow::Owned(out)
+    out
 }
 
 /// Whether attribute `attr` of element `tag` holds one URL.
@@ -309,33 +315,27 @@ fn is_url_attr(tag: &str, attr: &str) -> bool {
         || (attr.eq_ignore_ascii_case("data") && tag.eq_ignore_ascii_case("object"))
 }
 
-/// A `srcset` with each candidate's URL rebased (`a.png 1x, b.png 2x`); `None` when none changes.
-fn rebase_srcset(value: &str, page_url: &str, origin: &str) -> Option<String> {
-    let mut out = String::with_capacity(value.len() + 32 * 2);
-    let mut changed = false;
-    let mut rest = value;
-    while !rest.is_empty() {
+/// The ranges of the candidates' URLs in a `srcset` (`a.png 1x, b.png 2x`).
+fn srcset_urls(value: &str) -> Vec<std::ops::Range<usize>> {
+    let mut out = Vec::new();
+    let mut at = 0;
+    while at < value.len() {
         // Separators before a candidate, then its URL up to whitespace; a URL's trailing commas
         // end the candidate (HTML's "parse a srcset attribute").
-        let sep = rest.find(|c: char| !c.is_ascii_whitespace() && c != ',').unwrap_or(rest.len());
-        out.push_str(&rest[..sep]);
-        rest = &rest[sep..];
-        let url_len = rest.find(|c: char| c.is_ascii_whitespace()).unwrap_or(rest.len());
-        let url = rest[..url_len].trim_end_matches(',');
-        match rebase_one(url, page_url, origin) {
-            Some(new) => {
-                out.push_str(&new);
-                changed = true;
-            }
-            None => out.push_str(url),
+        at += value[at..].find(|c: char| !c.is_ascii_whitespace() && c != ',').unwrap_or(value.len() - at);
+        if at >= value.len() {
+            break;
         }
-        rest = &rest[url.len()..];
+        let url_len = value[at..].find(|c: char| c.is_ascii_whitespace()).unwrap_or(value.len() - at);
+        let url = value[at..at + url_len].trim_end_matches(',');
+        out.push(at..at + url.len());
+        at += url.len();
         if url.len() < url_len {
             continue; // the commas after the URL are the next separators
         }
         // The descriptors, up to the next comma outside parentheses.
         let mut depth = 0usize;
-        let end = rest
+        at = value[at..]
             .char_indices()
             .find(|&(_, c)| {
                 match c {
@@ -345,11 +345,9 @@ fn rebase_srcset(value: &str, page_url: &str, origin: &str) -> Option<String> {
                 }
                 c == ',' && depth == 0
             })
-            .map_or(rest.len(), |(i, _)| i);
-        out.push_str(&rest[..end]);
-        rest = &rest[end..];
+            .map_or(value.len(), |(i, _)| at + i);
     }
-    changed.then_some(out)
+    out
 }
 
 /// One link of [`rebase_links`]: `None` when it stays as written (external, protocol-relative,

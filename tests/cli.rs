@@ -1255,5 +1255,51 @@ fn paths_in_diagnostics_lead_from_the_working_directory() {
     assert!(r.stderr.contains("site/content/articles/bad.md:"), "{}", r.stderr);
     // Found from a subdirectory, or given absolute, the paths stay relative to the site root.
     let r = run_in(&repo.join("site/content"), &["check"]);
-    assert!(r.stderr.contains("\ncontent/articles/bad.md:") || r.stderr.starts_with("content/articles/bad.md:"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("\ncontent/articles/bad.md:") || r.stderr.starts_with("content/articles/bad.md:"),
+        "{}",
+        r.stderr
+    );
+}
+
+/// `check` follows the links of raw HTML in a body (an `<a href>`, an `<img srcset>`) and links
+/// to the site's own address, as it follows Markdown's.
+#[test]
+fn check_follows_raw_html_links_and_links_to_the_sites_own_address() {
+    let (_tmp, root) = linked_site("check-raw");
+    write(&root, "book.toml", "[book]\ntitle = \"x\"\nbase_url = \"https://example.org/cb/\"\n");
+    write(
+        &root,
+        "content/incidents/2024/2024-033.md",
+        "---\ntitle: t\nid: \"2024-033\"\ndate: 2024-01-30\norganization: o\n---\n\n## 経緯\n",
+    );
+    write(
+        &root,
+        "content/articles/guide.md",
+        "---\ntitle: g\ndate: 2024-02-01\n---\n\n<p><a href='/cb/incidents/raw-missing/'>raw</a> <img src=\"/cb/style.css\" srcset=\"/cb/style.css 1x, /cb/nothing.png 2x\"></p>\n\n\
+         [ok](https://example.org/cb/incidents/2024-033/#経緯) [abs](https://EXAMPLE.org/cb/incidents/nothing/) [main](https://example.org/about/)\n\n\
+         本文に <a href=\"#ない\">インライン</a>。\n",
+    );
+    let r = check(&root, &[]);
+    r.expect_status(1);
+    let site_lacks = "which the site does not have, expected a page, feed or static file of this site";
+    assert_diags(
+        &r,
+        &[
+            ("content/articles/guide.md", 6, 13, &format!("links to `/cb/incidents/raw-missing/`, {site_lacks}")),
+            ("content/articles/guide.md", 6, 100, &format!("links to `/cb/nothing.png`, {site_lacks}")),
+            (
+                "content/articles/guide.md",
+                8,
+                53,
+                &format!("links to `https://EXAMPLE.org/cb/incidents/nothing/`, {site_lacks}"),
+            ),
+            (
+                "content/articles/guide.md",
+                10,
+                14,
+                "links to `#ない`, but that page has no element with id `ない`, expected one of its heading ids (it has none)",
+            ),
+        ],
+    );
 }

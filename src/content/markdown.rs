@@ -108,6 +108,13 @@ fn render_among(body: &str, opts: MarkdownOptions, list: Option<ListIds>) -> Ren
 
     for (mut event, range) in Parser::new_ext(body, parser_options()).into_offset_iter() {
         footnote_ids.fix(&mut event, opts.page_ids);
+        // Raw HTML's links are the author's links too, for `check`.
+        if let Event::Html(t) | Event::InlineHtml(t) = &event
+            && t.contains('<')
+        {
+            let at = range.start + body.get(range.clone()).and_then(|r| r.find(&**t)).unwrap_or(0);
+            out.links.extend(crate::url::url_ranges(t).into_iter().map(|r| (t[r.clone()].to_string(), at + r.start)));
+        }
         match &event {
             Event::Start(tag) => {
                 match tag {
