@@ -166,8 +166,14 @@ fn check_links(
                         );
                         Some(with_slash(start, &format!("{dir}/{rest}"), &dir_page, fragment))
                     } else if !files.contains(&path) {
+                        let hint = normalized_twin(&path, files)
+                            .map(|twin| {
+                                let fragment = link.value.find('#').map_or("", |i| &link.value[i..]);
+                                format!(" (did you mean `{}{fragment}`?)", page_href(loaded, &twin))
+                            })
+                            .unwrap_or_default();
                         Some(format!(
-                            "links to `{}`, which the site does not have, expected a page, feed or static file of this site",
+                            "links to `{}`, which the site does not have, expected a page, feed or static file of this site{hint}",
                             link.value
                         ))
                     } else {
@@ -186,6 +192,30 @@ fn check_links(
         }
     }
     diags
+}
+
+/// The file of the site a missing `path` most likely meant: the same path with each segment made
+/// a key as terms and slugs are (`incidents/MOVEit-CVE/` → `incidents/moveit-cve/`, `tags/VPN/`),
+/// or only NFKC-normalized (a file name typed in another Unicode form than it was saved in).
+fn normalized_twin(path: &str, files: &HashSet<String>) -> Option<String> {
+    let (dir, last) = path.rsplit_once('/').map_or(("", path), |(d, l)| (d, l));
+    let twin = |f: &dyn Fn(&str) -> String| {
+        let mut out: Vec<String> = dir.split('/').filter(|s| !s.is_empty()).map(f).collect();
+        out.push(if last == "index.html" { last.to_string() } else { f(last) });
+        out.join("/")
+    };
+    [twin(&|s| crate::url::key(s)), twin(&|s| crate::url::nfkc(s).into_owned())]
+        .into_iter()
+        .find(|t| t != path && files.contains(t))
+}
+
+/// The href of an output file: `/cb/tags/vpn/` for `tags/vpn/index.html`, `/cb/a/b.png`.
+fn page_href(loaded: &Loaded, file: &str) -> String {
+    let segments: Vec<&str> = file.split('/').collect();
+    match segments.split_last() {
+        Some((&"index.html", dirs)) => loaded.base.url(dirs),
+        _ => loaded.base.file_url(&segments),
+    }
 }
 
 /// The output file of an entry's page.

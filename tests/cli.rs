@@ -1303,3 +1303,49 @@ fn check_follows_raw_html_links_and_links_to_the_sites_own_address() {
         ],
     );
 }
+
+/// A link to a page written in another case or Unicode form than its URL (a slug is made a key,
+/// as terms are) is told the URL it meant.
+#[test]
+fn check_suggests_the_normalized_url_a_link_meant() {
+    let (_tmp, root) = linked_site("check-twin");
+    write(
+        &root,
+        "content/incidents/2024/moveit.md",
+        "---\ntitle: t\ndate: 2024-01-30\norganization: o\nslug: MOVEit-CVE\ntags: [VPN]\n---\n\n## 経緯\n",
+    );
+    write(
+        &root,
+        "content/articles/guide.md",
+        "---\ntitle: g\ndate: 2024-02-01\n---\n\n[a](/incidents/MOVEit-CVE/#経緯) [b](/tags/VPN/) [c](/tags/ＶＰＮ/) [d](/tags/nothing/)\n",
+    );
+    let r = check(&root, &[]);
+    r.expect_status(1);
+    let lacks = "which the site does not have, expected a page, feed or static file of this site";
+    assert_diags(
+        &r,
+        &[
+            (
+                "content/articles/guide.md",
+                6,
+                1,
+                &format!(
+                    "links to `/incidents/MOVEit-CVE/#経緯`, {lacks} (did you mean `/incidents/moveit-cve/#経緯`?)"
+                ),
+            ),
+            (
+                "content/articles/guide.md",
+                6,
+                32,
+                &format!("links to `/tags/VPN/`, {lacks} (did you mean `/tags/vpn/`?)"),
+            ),
+            (
+                "content/articles/guide.md",
+                6,
+                48,
+                &format!("links to `/tags/ＶＰＮ/`, {lacks} (did you mean `/tags/vpn/`?)"),
+            ),
+            ("content/articles/guide.md", 6, 64, &format!("links to `/tags/nothing/`, {lacks}")),
+        ],
+    );
+}
