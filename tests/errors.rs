@@ -1086,3 +1086,30 @@ fn a_character_html_forbids_in_a_body_is_an_error_at_it() {
     assert_eq!(d.column, 3, "{}", r.stderr);
     assert_eq!(r.diagnostics().len(), 2, "{}", r.stderr);
 }
+
+/// A title copied from a published post keeps its series label: it would show twice (or with
+/// two numbers), since pages put the label from `id` before every incident's title.
+#[test]
+fn a_title_that_begins_with_the_series_label_is_an_error_at_it() {
+    let same = inc("id: \"2024-034\"\n")
+        .replace("title: 事件", "title: \"【セキュリティ事件簿#2024-034】株式会社Y 不正アクセスについて\"");
+    let other = inc("id: \"2024-035\"\n").replace("title: 事件", "title: 【セキュリティ事件簿#2024-036】別の事件");
+    let none = inc("").replace("title: 事件", "title: 【セキュリティ事件簿#2024-037】番号なし");
+    let fine = inc("id: \"2024-038\"\n").replace("title: 事件", "title: 続報【セキュリティ事件簿#2024-034】について");
+    let (_tmp, root) = site(&[
+        ("incidents/2024/a.md", &same),
+        ("incidents/2024/b.md", &other),
+        ("incidents/2024/c.md", &none),
+        ("incidents/2024/d.md", &fine),
+    ]);
+    let r = failed(&root);
+    expect(
+        &r,
+        "content/incidents/2024/a.md",
+        2,
+        &["`title` begins with the series label `【セキュリティ事件簿#2024-034】`", "expected the title without it"],
+    );
+    expect(&r, "content/incidents/2024/b.md", 2, &["label `【セキュリティ事件簿#2024-036】`, but `id` is `2024-035`"]);
+    expect(&r, "content/incidents/2024/c.md", 2, &["but the entry has no `id`", "`id: \"2024-037\"`"]);
+    assert_eq!(r.diagnostics().len(), 3, "{}", r.stderr);
+}

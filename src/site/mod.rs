@@ -80,6 +80,7 @@ impl Site {
                 },
                 || {
                     let mut diags = check_unique(&entries);
+                    diags.extend(labelled_titles(&entries, &config.series.label));
                     let follows = resolve_follows(&entries, absent, &mut diags);
                     diag::sort(&mut diags);
                     let years = build_years(&entries);
@@ -112,6 +113,32 @@ impl Site {
 /// `(year, number)` of a series id, for ordering; entries without an id sort first.
 fn series_number(e: &Entry) -> (u32, u32) {
     e.id().and_then(crate::content::frontmatter::series_number).unwrap_or((0, 0))
+}
+
+/// An incident's title that begins with the series label (`【セキュリティ事件簿#2024-034】…`, as
+/// a title copied from a published post does): pages put the label from `id` before every
+/// incident's title, so it would show twice, or with two numbers.
+fn labelled_titles(entries: &[Entry], label: &str) -> Vec<Diagnostic> {
+    let open = format!("【{label}#");
+    let mut diags = Vec::new();
+    for e in entries.iter().filter(|e| e.is_incident() && !label.is_empty()) {
+        let Some(rest) = e.meta.title.strip_prefix(&open) else { continue };
+        let Some((number, _)) = rest.split_once('】') else { continue };
+        let written = format!("{open}{number}】");
+        let message = match e.id() {
+            Some(id) if id == number => format!(
+                "`title` begins with the series label `{written}`, which pages put before the title from `id`, expected the title without it"
+            ),
+            Some(id) => format!(
+                "`title` begins with the series label `{written}`, but `id` is `{id}` (pages put the label from `id` before the title), expected the title without the label, and the incident's number in `id`"
+            ),
+            None => format!(
+                "`title` begins with the series label `{written}`, but the entry has no `id` (pages put the label from `id` before the title), expected the title without the label, and `id: \"{number}\"`"
+            ),
+        };
+        diags.push(Diagnostic::new(&e.path, e.meta.title_line, 1, message));
+    }
+    diags
 }
 
 /// Ids are unique across the site; slugs are unique within a kind (they share a URL prefix).
