@@ -1333,3 +1333,19 @@ fn the_readme_book_toml_is_accepted() {
     r.success();
     assert!(root.join("public/tags/index.html").is_file());
 }
+
+/// A front-matter `summary: |` over two lines joins them between Japanese characters, on list
+/// pages and in the feed, as a body's paragraph does (a line break shows as a space).
+#[test]
+fn a_summary_written_over_lines_joins_them_between_japanese_characters() {
+    let (_tmp, root) = empty_site("summary-lines", "[book]\ntitle = \"t\"\nbase_url = \"https://example.org/\"\n");
+    write(
+        &root,
+        "content/articles/a.md",
+        "---\ntitle: 記事\ndate: 2024-02-01\nsummary: |\n  決済画面が改ざんされ、\n  カード情報が漏えいした。\n---\n\n本文。\n",
+    );
+    build(&root, &[]).success();
+    let out = root.join("public");
+    assert!(read(&out, "index.html").contains("決済画面が改ざんされ、カード情報が漏えいした。"));
+    assert!(read(&out, "feed.xml").contains("決済画面が改ざんされ、カード情報が漏えいした。"));
+}

@@ -451,6 +451,33 @@ pub fn is_cjk(c: char) -> bool {
         | 0x20000..=0x3134F) // extensions B..G
 }
 
+/// Plain text (a front-matter `summary: |`) with each line break between two CJK characters
+/// dropped, as a body's soft breaks are: a browser shows a line break in text as a space.
+pub fn join_cjk_lines(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.contains('\n') {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let lines: Vec<&str> = text.split('\n').collect();
+    let mut out = String::with_capacity(text.len());
+    for (i, line) in lines.iter().enumerate() {
+        if i > 0 {
+            let before = lines[i - 1].trim_end().chars().next_back();
+            let after = line.trim_start().chars().next();
+            match (before, after) {
+                (Some(a), Some(b)) if is_cjk(a) && is_cjk(b) => {
+                    let end = out.trim_end().len();
+                    out.truncate(end);
+                    out.push_str(line.trim_start());
+                    continue;
+                }
+                _ => out.push('\n'),
+            }
+        }
+        out.push_str(line);
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 /// Drops soft breaks between two CJK characters, looking through inline markup on either side
 /// (`**強調**\n次` still joins).
 fn join_cjk_soft_breaks(events: &mut [Event<'_>]) {
@@ -538,6 +565,17 @@ mod tests {
             render_list_text("## y {#year-2024}\n", MarkdownOptions { east_asian_line_breaks: true, page_ids: &[] });
         assert_eq!(list.problems.len(), 1, "a list page's date heading id");
         assert!(list.problems[0].0.contains("`year-NNNN`"), "{:?}", list.problems);
+    }
+
+    #[test]
+    fn plain_text_lines_join_between_cjk_characters() {
+        assert_eq!(
+            join_cjk_lines("決済画面が改ざんされ、\nカード情報が漏えいした。\n"),
+            "決済画面が改ざんされ、カード情報が漏えいした。\n"
+        );
+        assert_eq!(join_cjk_lines("英語 English\nline と日本語"), "英語 English\nline と日本語");
+        assert_eq!(join_cjk_lines("一行"), "一行");
+        assert_eq!(join_cjk_lines("末尾  \n  次"), "末尾次");
     }
 
     #[test]

@@ -435,7 +435,10 @@ pub fn parse_entry(
         .map(|(value, l, column)| At { value, line: l + split.body_line - 1, column })
         .collect();
     let summary_html = match &meta.summary {
-        // Front-matter text is never markup: escape it.
+        // Front-matter text is never markup: escape it. Its lines join as a body's do.
+        Some(s) if opts.markdown.east_asian_line_breaks => {
+            format!("<p>{}</p>\n", escape_html(&markdown::join_cjk_lines(s)))
+        }
         Some(s) => format!("<p>{}</p>\n", escape_html(s)),
         None => body.summary_html,
     };
