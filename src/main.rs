@@ -81,21 +81,22 @@ enum NewCommand {
     /// overwrites a file or reuses an id.
     Incident {
         /// The organization that had the incident (front matter `organization`).
-        #[arg(long)]
+        #[arg(long, value_parser = non_empty)]
         organization: String,
         /// Use this id instead of the next free one; the file goes under its year.
         #[arg(long, value_parser = series_id)]
         id: Option<String>,
         /// The kind of incident, such as 不正アクセス (front matter `attack`).
-        #[arg(long)]
+        #[arg(long, value_parser = non_empty)]
         attack: Option<String>,
         /// The sector, such as 医療 (front matter `sector`).
-        #[arg(long)]
+        #[arg(long, value_parser = non_empty)]
         sector: Option<String>,
         /// Site root; defaults to the nearest ancestor directory holding book.toml.
         #[arg(long)]
         root: Option<PathBuf>,
         /// The entry's title (front matter `title`).
+        #[arg(value_parser = non_empty)]
         title: String,
     },
     /// content/articles/<slug>.md, the slug made from the title; never overwrites a file or reuses
@@ -105,8 +106,14 @@ enum NewCommand {
         #[arg(long)]
         root: Option<PathBuf>,
         /// The article's title (front matter `title`); its letters, digits and `_` make the slug.
+        #[arg(value_parser = non_empty)]
         title: String,
     },
+}
+
+/// A required text left empty (`--organization ''`) is a usage error too.
+fn non_empty(s: &str) -> Result<String, String> {
+    if s.trim().is_empty() { Err("expected a non-empty value".to_string()) } else { Ok(s.to_string()) }
 }
 
 /// A bad option value is a usage error (exit status 2), checked as the arguments are parsed.
