@@ -497,6 +497,8 @@ fn hidden_files_and_dangling_non_entries_are_skipped() {
     std::os::unix::fs::symlink("../../../shared/figure.png", root.join("content/articles/bundle/figure.png")).unwrap();
     write(&root, "content/.drafts/idea.md", "not front matter");
     write(&root, "content/incidents/2024/.2024-001.md.swp", "swap");
+    write(&root, "content/incidents/2024/2024-001.md~", "backup");
+    write(&root, "content/incidents/2024/#2024-001.md#", "autosave");
     write(&root, "content/articles/.hidden.md", "---\ntitle: 隠し\ndate: 2024-01-01\n---\n");
     let before = build(&root, &[]);
     before.success();

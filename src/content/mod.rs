@@ -84,6 +84,7 @@ pub fn walk(root: &Path, content_dir: &Path) -> Result<Tree, Vec<Diagnostic>> {
     // Following links lets editors link entries in; walkdir detects loops and reports them.
     // Hidden files and directories are skipped, as Hugo and Zola do: editors keep lock and swap
     // files there (Emacs's `.#entry.md` is a link to nowhere, made as soon as a buffer changes).
+    // So are editors' backups and autosaves (`entry.md~`, `#entry.md#`), as Hugo skips them.
     let walker = walkdir::WalkDir::new(content_dir).follow_links(true).sort_by_file_name();
     let site = SiteRoot::new(root);
     for item in walker.into_iter().filter_entry(|e| e.depth() == 0 || !is_hidden(e.file_name())) {
@@ -191,7 +192,8 @@ fn hidden(path: &Path) -> bool {
 }
 
 fn is_hidden(name: &std::ffi::OsStr) -> bool {
-    name.as_encoded_bytes().first() == Some(&b'.')
+    let b = name.as_encoded_bytes();
+    b.first() == Some(&b'.') || b.last() == Some(&b'~') || (b.len() > 1 && b[0] == b'#' && b[b.len() - 1] == b'#')
 }
 
 pub fn is_markdown(path: &Path) -> bool {
