@@ -2,12 +2,13 @@
 //! writes a page that redirects to the entry.
 //!
 //! An alias is read as a path under the site's root (`base_url`'s path), with or without a
-//! leading `/`. Percent-encoded input is decoded and every segment NFKC-normalized, as term keys
-//! are, so that `/%E6%97%A7/` and `/旧/` are one alias, written on disk with its Unicode.
+//! leading `/`. Percent-encoded input is decoded, so that `/%E6%97%A7/` and `/旧/` are one alias,
+//! written on disk with its Unicode. It is not NFKC-normalized as term keys are: an old URL is
+//! matched by a server byte for byte, and `/ﾃｽﾄ/` made `/テスト/` would leave the old link a 404.
 
 use percent_encoding::percent_decode_str;
 
-use super::{BaseUrl, nfkc};
+use super::BaseUrl;
 
 /// The longest segment in bytes: a file or directory name, which file systems cap at 255.
 const MAX_SEGMENT_BYTES: usize = 255;
@@ -70,7 +71,7 @@ pub fn parse(raw: &str) -> Result<String, String> {
     Ok(out)
 }
 
-/// One segment, decoded and normalized, or why it cannot be one.
+/// One segment, decoded, or why it cannot be one.
 fn segment(written: &str) -> Result<String, String> {
     if written.is_empty() {
         return Err("has an empty segment (`//`)".into());
@@ -85,15 +86,15 @@ fn segment(written: &str) -> Result<String, String> {
     let decoded = percent_decode_str(written)
         .decode_utf8()
         .map_err(|_| format!("has `{written}`, whose percent-encoding is not UTF-8"))?;
-    let segment = nfkc(&decoded).into_owned();
+    let segment = decoded.into_owned();
     if let Some(c) = segment.chars().find(|c| c.is_control()) {
         return Err(format!("contains the control character U+{:04X} (encoded)", c as u32));
     }
     if segment.contains(['/', '\\']) {
-        return Err(format!("has `{written}`, which decodes or normalizes to a `/` or `\\`"));
+        return Err(format!("has `{written}`, which decodes to a `/` or `\\`"));
     }
     if segment.contains(['?', '#']) {
-        return Err(format!("has `{written}`, which decodes or normalizes to a `?` or `#`"));
+        return Err(format!("has `{written}`, which decodes to a `?` or `#`"));
     }
     if segment == "." || segment == ".." {
         return Err(format!("has the segment `{written}` (`.` and `..` are not allowed)"));
@@ -143,8 +144,9 @@ mod tests {
     fn unicode_and_percent_encoding_are_one_alias() {
         assert_eq!(parse("/旧記事/").unwrap(), "旧記事/index.html");
         assert_eq!(parse("/%E6%97%A7%E8%A8%98%E4%BA%8B/").unwrap(), "旧記事/index.html");
-        // NFKC, as term keys: full-width letters and half-width katakana.
-        assert_eq!(parse("/ｏｌｄ/ﾗﾝｻﾑ/").unwrap(), "old/ランサム/index.html");
+        // Not NFKC, as term keys are: an old URL is matched byte for byte.
+        assert_eq!(parse("/ｏｌｄ/ﾗﾝｻﾑ/").unwrap(), "ｏｌｄ/ﾗﾝｻﾑ/index.html");
+        assert_eq!(parse("/a／b/．．/").unwrap(), "a／b/．．/index.html");
         // Case is kept: URLs are case-sensitive.
         assert_eq!(parse("/Old/").unwrap(), "Old/index.html");
         assert_eq!(parse("/a%20b/").unwrap(), "a b/index.html");
@@ -170,9 +172,6 @@ mod tests {
         assert!(why("/a%2Fb/").contains("`/`"));
         assert!(why("/a%zzb/").contains("two hex digits"));
         assert!(why("/a%ff/").contains("not UTF-8"));
-        // Full-width `／` and `．．` normalize to `/` and `..`.
-        assert!(why("/a／b/").contains("`/`"));
-        assert!(why("/．．/").contains("`.` and `..`"));
         assert!(why("/old.php").contains("not a page"));
         assert!(why(&format!("/{}/", "あ".repeat(90))).contains("270 bytes"));
     }
