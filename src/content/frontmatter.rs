@@ -368,7 +368,20 @@ fn fields(split: &Split<'_>, line: &str) -> Result<Fields, Vec<Problem>> {
                 return vec![(line, column, message)];
             }
             let (line, column) = positions.map(e.line, e.column);
-            vec![(line, column, describe_yaml_error(split.yaml, e.line, &e.message))]
+            let mut message = describe_yaml_error(split.yaml, e.line, &e.message);
+            // A field written twice: where the first one is, which the editor may have to keep.
+            let twice = e.message.strip_prefix("duplicate mapping key: ").map(str::trim);
+            if let Some(key) = twice.filter(|k| field_at(split.yaml, e.line) == Some(*k)) {
+                let first = yaml_lines(split.yaml).iter().position(|(_, l)| {
+                    !l.starts_with([' ', '\t']) && l.split_once(':').is_some_and(|(k, _)| k.trim_end() == key)
+                });
+                if let Some(first) = first.filter(|f| f + 1 < e.line) {
+                    let at = positions.map(first + 1, 1).0;
+                    message =
+                        message.replacen("is written twice,", &format!("is written twice (first at line {at}),"), 1);
+                }
+            }
+            vec![(line, column, message)]
         })?
     };
     let Node::Map(pairs) = root else {
@@ -1674,7 +1687,7 @@ mod tests {
     fn duplicate_keys_and_deep_nesting_are_said_plainly() {
         let head = "---\ntitle: t\ndate: 2024-01-30\norganization: X\n";
         let cases = [
-            ("title: u\n".to_string(), 5, "`title` is written twice, expected each field once"),
+            ("title: u\n".to_string(), 5, "`title` is written twice (first at line 2), expected each field once"),
             (
                 "sources:\n  - title: a\n    title: b\n".to_string(),
                 7,
