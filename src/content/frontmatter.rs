@@ -1231,7 +1231,15 @@ fn no_such_day(s: &str) -> &'static str {
         FULL_WIDTH
     } else if day_exists && b.len() > 10 {
         let zoned = s.ends_with(['Z', 'z']) || s[10..].rfind(['+', '-']).is_some();
-        if zoned { "" } else { ", a time without a time zone (such as +09:00)" }
+        // Jekyll's and Hugo's `2024-02-01 10:00:00 +09:00`: the zone set off by a space.
+        let spaced_zone = s[10..].rfind([' ', '\t']).is_some_and(|i| s[10 + i + 1..].starts_with(['+', '-']));
+        if spaced_zone {
+            ", a time zone set off by a space (write `2024-02-01T10:00:00+09:00`, the zone right after the time)"
+        } else if zoned {
+            ""
+        } else {
+            ", a time without a time zone (such as +09:00)"
+        }
     } else {
         ""
     }
@@ -1763,6 +1771,10 @@ mod tests {
         for date in ["2024-01-30 10:00", "2024-01-30T10:00:00"] {
             let (_, _, m) = first_error(&format!("---\ntitle: t\ndate: {date}\norganization: X\n---\n"));
             assert!(m.contains("a time without a time zone"), "{m}");
+        }
+        for date in ["2024-02-01 10:00:00 +09:00", "2024-02-01 10:00:00 -0500"] {
+            let (_, _, m) = first_error(&format!("---\ntitle: t\ndate: {date}\norganization: X\n---\n"));
+            assert!(m.contains("a time zone set off by a space"), "{m}");
         }
         let (_, _, m) = first_error("---\ntitle: t\ndate: 2024-01-30T25:00:00+09:00\norganization: X\n---\n");
         assert!(!m.contains("time zone (such"), "{m}");
