@@ -172,10 +172,20 @@ fn check_links(
                                 format!(" (did you mean `{}{fragment}`?)", page_href(loaded, &twin))
                             })
                             .unwrap_or_default();
-                        Some(format!(
-                            "links to `{}`, which the site does not have, expected a page, feed or static file of this site{hint}",
-                            link.value
-                        ))
+                        let draft = entry_dir
+                            .then(|| loaded.drafts.iter().find(|(s, _)| s == slug && path.ends_with("/index.html")))
+                            .flatten();
+                        Some(match draft {
+                            Some((_, file)) => format!(
+                                "links to `{}`, the page of a draft ({}), which is published only with `--drafts`, expected a published page",
+                                link.value,
+                                crate::content::shown(&loaded.root, file).display()
+                            ),
+                            None => format!(
+                                "links to `{}`, which the site does not have, expected a page, feed or static file of this site{hint}",
+                                link.value
+                            ),
+                        })
                     } else {
                         no_such_id(&path, fragment).map(|(f, expected)| {
                             format!(

@@ -120,6 +120,8 @@ pub struct Loaded {
     pub tera: tera::Tera,
     /// What loads but may not be what was meant, positioned like errors.
     pub warnings: Vec<Diagnostic>,
+    /// The drafts left out (without `--drafts`), as (slug, file): a link to one is told so.
+    pub drafts: Vec<(String, PathBuf)>,
 }
 
 /// Reads the configuration, every entry and the theme, and builds the site model. Every problem
@@ -208,7 +210,8 @@ pub fn load_lenient(
 
     let loaded = match (theme, tera) {
         (Ok(theme), Ok(tera)) => {
-            Some(Loaded { root: root.to_path_buf(), config, base, site, theme, page_ids, tera, warnings })
+            let drafts = absent.into_iter().filter(|a| a.draft).map(|a| (a.slug, a.path)).collect();
+            Some(Loaded { root: root.to_path_buf(), config, base, site, theme, page_ids, tera, warnings, drafts })
         }
         (theme, tera) => {
             diags.extend(theme.err().unwrap_or_default());

@@ -487,12 +487,18 @@ fn check_honours_drafts_flag() {
         "---\ntitle: 案内\ndate: 2024-05-02\n---\n\n[下書き](/articles/draft/)\n",
     );
 
-    // Without --drafts the draft is not built: the link to it is broken, its own links unchecked.
+    // Without --drafts the draft is not built: the link to it is broken, and said to be a
+    // draft's; the draft's own links are unchecked.
     let r = check(&root, &[]);
     r.expect_status(1);
     assert_diags(
         &r,
-        &[("content/articles/points-at-draft.md", 6, 1, &format!("links to `/articles/draft/`, {MISSING}"))],
+        &[(
+            "content/articles/points-at-draft.md",
+            6,
+            1,
+            "links to `/articles/draft/`, the page of a draft (content/articles/draft.md), which is published only with `--drafts`, expected a published page",
+        )],
     );
 
     // With --drafts the draft page exists, and its own broken link is reported.
