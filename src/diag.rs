@@ -162,7 +162,54 @@ pub fn not_utf8(path: impl Into<PathBuf>, e: &std::string::FromUtf8Error) -> Dia
     let at = e.utf8_error().valid_up_to();
     let valid = String::from_utf8_lossy(&e.as_bytes()[..at]);
     let (line, col) = line_col(&valid, at);
-    Diagnostic::new(path, line, col, "the file is not valid UTF-8, expected UTF-8 text")
+    let message = match encoding_guess(e.as_bytes()) {
+        Some(encoding) => {
+            format!("the file is not valid UTF-8 (it looks like {encoding}), expected UTF-8 text: save it as UTF-8")
+        }
+        None => "the file is not valid UTF-8, expected UTF-8 text".to_string(),
+    };
+    Diagnostic::new(path, line, col, message)
+}
+
+/// The encoding a file that is no UTF-8 most likely is in, when it can be told: UTF-16 by its
+/// byte-order mark or its NULs, or one of the older Japanese encodings by its byte pairs (what
+/// Windows and older editors save Japanese text in).
+fn encoding_guess(b: &[u8]) -> Option<&'static str> {
+    if b.starts_with(&[0xff, 0xfe]) || b.starts_with(&[0xfe, 0xff]) {
+        return Some("UTF-16, by its byte-order mark");
+    }
+    let sample = &b[..b.len().min(4096)];
+    if sample.len() >= 4 && sample.iter().filter(|&&c| c == 0).count() * 4 >= sample.len() {
+        return Some("UTF-16, by its NUL bytes");
+    }
+    // Every byte past ASCII in a two-byte pair of the encoding (and, for Shift_JIS, half-width
+    // katakana alone), and at least one pair.
+    let pairs = |lead: fn(u8) -> bool, trail: fn(u8) -> bool, single: fn(u8) -> bool| {
+        let (mut i, mut seen) = (0, false);
+        while i < b.len() {
+            match b[i] {
+                c if c < 0x80 => i += 1,
+                c if single(c) => i += 1,
+                c if lead(c) && b.get(i + 1).is_some_and(|&t| trail(t)) => {
+                    seen = true;
+                    i += 2;
+                }
+                _ => return false,
+            }
+        }
+        seen
+    };
+    if pairs(|c| matches!(c, 0xa1..=0xfe | 0x8e), |t| matches!(t, 0xa1..=0xfe), |_| false) {
+        Some("EUC-JP (or Shift_JIS), an older Japanese encoding")
+    } else if pairs(
+        |c| matches!(c, 0x81..=0x9f | 0xe0..=0xfc),
+        |t| matches!(t, 0x40..=0x7e | 0x80..=0xfc),
+        |c| matches!(c, 0xa1..=0xdf),
+    ) {
+        Some("Shift_JIS, the encoding Windows editors save Japanese in")
+    } else {
+        None
+    }
 }
 
 /// Sorts diagnostics into the stable order the CLI promises: by path, then position.
@@ -206,6 +253,18 @@ pub fn suggestion<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>)
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_file_in_another_encoding_is_named() {
+        let guess = |bytes: &[u8]| not_utf8("a.md", &String::from_utf8(bytes.to_vec()).unwrap_err()).message;
+        let sjis: &[u8] = b"---\x0atitle: \x8e\x96\x8c\x8f\x82\xcc\x8aT\x97v\x0adate: 2024-01-30\x0a---\x0a\x96{\x95\xb6\x81B\xb6\xc0\xb6\xc5\x0a";
+        assert!(guess(sjis).contains("it looks like Shift_JIS"), "{}", guess(sjis));
+        let euc: &[u8] = b"---\x0atitle: \xbb\xf6\xb7\xef\xa4\xce\xb3\xb5\xcd\xd7\x0adate: 2024-01-30\x0a---\x0a\xcb\xdc\xca\xb8\xa1\xa3\x8e\xb6\x8e\xc0\x8e\xb6\x8e\xc5\x0a";
+        assert!(guess(euc).contains("it looks like EUC-JP"), "{}", guess(euc));
+        let utf16: &[u8] = b"\xff\xfe-\x00-\x00-\x00\x0a\x00t\x00i\x00t\x00l\x00e\x00:\x00 \x00\x8bN\xf6Nn0\x82i\x81\x89\x0a\x00d\x00a\x00t\x00e\x00:\x00 \x002\x000\x002\x004\x00-\x000\x001\x00-\x003\x000\x00\x0a\x00-\x00-\x00-\x00\x0a\x00,g\x87e\x020v\xff\x80\xffv\xff\x85\xff\x0a\x00";
+        assert!(guess(utf16).contains("UTF-16, by its byte-order mark"), "{}", guess(utf16));
+        assert_eq!(guess(b"abc\xff\xff"), "the file is not valid UTF-8, expected UTF-8 text");
+    }
 
     #[test]
     fn line_col_counts_characters() {
