@@ -207,9 +207,12 @@ pub fn init(dir: &Path, today: NaiveDate) -> Result<Vec<PathBuf>, Error> {
     if dir.exists() && !dir.is_dir() {
         return Err(Error::Setup(format!("{} is a file, expected a new or empty directory", dir.display())));
     }
-    if dir.exists() && std::fs::read_dir(dir).map(|mut d| d.next().is_some()).unwrap_or(true) {
+    // Hidden files do not count (a fresh repository's `.git`, `.gitignore`), as Zola has it:
+    // nothing init writes is hidden, and it never overwrites.
+    let visible = |d: std::fs::ReadDir| d.flatten().any(|e| e.file_name().as_encoded_bytes().first() != Some(&b'.'));
+    if dir.exists() && std::fs::read_dir(dir).map(visible).unwrap_or(true) {
         return Err(Error::Setup(format!(
-            "{} exists and is not empty, expected a new or empty directory",
+            "{} exists and holds files, expected a new or empty directory (or one with hidden files only, such as .git)",
             dir.display()
         )));
     }

@@ -1034,6 +1034,12 @@ fn init_into_an_existing_empty_directory_and_nested_paths() {
     std::fs::create_dir(tmp.join("empty")).unwrap();
     run(tmp.path(), &["init", "empty"]).success();
     assert!(tmp.join("empty/book.toml").is_file());
+    // A fresh repository: hidden files only, as Zola allows.
+    write(tmp.path(), "repo/.git/HEAD", "ref: refs/heads/main\n");
+    write(tmp.path(), "repo/.gitignore", "public/\n");
+    run(tmp.path(), &["init", "repo"]).success();
+    assert!(tmp.join("repo/book.toml").is_file());
+    assert_eq!(read(&tmp.join("repo"), ".gitignore"), "public/\n");
 
     let nested = tmp.join("a/b/c");
     let r = run(tmp.path(), &["init", nested.to_str().unwrap()]);
@@ -1061,7 +1067,7 @@ fn init_refuses_a_non_empty_directory_or_an_existing_site() {
     let before = snapshot(tmp.path());
     let r = run(tmp.path(), &["init", "notes"]);
     r.expect_status(1);
-    assert!(r.stderr.contains("notes exists and is not empty, expected a new or empty directory"), "{}", r.stderr);
+    assert!(r.stderr.contains("notes exists and holds files, expected a new or empty directory"), "{}", r.stderr);
     assert_eq!(r.stdout, "");
     assert_eq!(snapshot(tmp.path()), before, "nothing written into a non-empty directory");
 
