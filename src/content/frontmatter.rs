@@ -93,28 +93,11 @@ fn spanned_value(n: &Spanned<Node>) -> Spanned<serde_json::Value> {
 const INCIDENT_FIELDS: &[&str] =
     &["id", "organization", "attack", "sector", "affected", "data", "disclosed", "occurred", "sources", "follows"];
 
-/// Every front-matter key, for "did you mean" and for the field named in YAML errors.
-/// The fields an entry may leave out, and so may leave empty.
-const OPTIONAL: &[&str] = &[
-    "kind",
-    "tags",
-    "slug",
-    "summary",
-    "updated",
-    "draft",
-    "extra",
-    "aliases",
-    "id",
-    "attack",
-    "sector",
-    "affected",
-    "data",
-    "disclosed",
-    "occurred",
-    "sources",
-    "follows",
-];
+/// The fields an entry must have (`organization` an incident only): every other may be left out,
+/// and so may be left empty.
+const REQUIRED: &[&str] = &["title", "date", "organization"];
 
+/// Every front-matter key, for "did you mean" and for the field named in YAML errors.
 pub const FIELDS: &[&str] = &[
     "title",
     "date",
@@ -489,7 +472,10 @@ impl Checker<'_> {
             let field = key.value.as_str();
             // An optional field left empty (`attack:`, `attack: ~`) is a fact not known yet: absent,
             // as Hugo and Zola read it. A required one is reported empty below.
-            if matches!(v.value, Node::Scalar(serde_json::Value::Null)) && OPTIONAL.contains(&field) {
+            if matches!(v.value, Node::Scalar(serde_json::Value::Null))
+                && FIELDS.contains(&field)
+                && !REQUIRED.contains(&field)
+            {
                 continue;
             }
             match field {
