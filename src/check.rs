@@ -115,10 +115,11 @@ fn check_links(
     let site = &loaded.site;
     // Output path of each entry page → its heading ids, the ids a message suggests.
     let headings: HashMap<String, &[Heading]> = site.entries.iter().map(|e| (entry_page(e), &e.headings[..])).collect();
+    let origin = loaded.base.absolute("");
     let mut diags = Vec::new();
     for (file, own, links) in sources {
         for link in links.iter() {
-            let Some(target) = resolve_in_site(&link.value, &loaded.base.absolute(""), root, own) else { continue };
+            let Some(target) = resolve_in_site(&link.value, &origin, root, own) else { continue };
             // The id `fragment` names, when `page` has no element with it: (the id, what to expect).
             let no_such_id = |page: &str, fragment: Option<String>| {
                 let f = fragment?;
