@@ -1087,6 +1087,29 @@ fn a_character_html_forbids_in_a_body_is_an_error_at_it() {
     assert_eq!(r.diagnostics().len(), 2, "{}", r.stderr);
 }
 
+/// A YAML mistake in one field (a full-width colon, a field written twice, a quote left open)
+/// stops a YAML parser; the file's other problems, in other fields and in the body, are still
+/// reported in the same run, and the field with the mistake is not also "missing".
+#[test]
+fn a_yaml_mistake_in_one_field_hides_nothing_else_of_the_file() {
+    let a = "---\ntitle：事件\ndate: 2024-01-30\norganization: 株式会社テスト\naffected: 多数\ntags: [a]\ntags: [b]\nsector: \"小売\nattack: x\norganisation: y\n---\n\n本文\u{8}。\n";
+    let t = "---\ndescription：説明\nsummary: x\n---\n\n説明\u{7f}。\n";
+    let (_tmp, root) = site(&[("incidents/2024/a.md", a), ("tags/_index.md", t)]);
+    let r = failed(&root);
+    let path = "content/incidents/2024/a.md";
+    expect(&r, path, line_of(a, "title："), &["`title` is followed by the full-width colon"]);
+    expect(&r, path, line_of(a, "affected"), &["`affected` is `多数`"]);
+    expect(&r, path, line_of(a, "tags: [b]"), &["`tags` is written twice (first at line 6)"]);
+    expect(&r, path, line_of(a, "sector"), &["quoted text of `sector` is not closed"]);
+    expect(&r, path, line_of(a, "organisation"), &["did you mean `organization`"]);
+    expect(&r, path, line_of(a, "本文"), &["control character U+0008"]);
+    expect(&r, "content/tags/_index.md", 2, &["`description` is followed by the full-width colon"]);
+    expect(&r, "content/tags/_index.md", 3, &["unknown field `summary`"]);
+    expect(&r, "content/tags/_index.md", 6, &["control character U+007F"]);
+    assert!(!r.stderr.contains("missing"), "{}", r.stderr);
+    assert_eq!(r.diagnostics().len(), 9, "{}", r.stderr);
+}
+
 /// A title copied from a published post keeps its series label: it would show twice (or with
 /// two numbers), since pages put the label from `id` before every incident's title.
 #[test]

@@ -201,7 +201,7 @@ pub struct Names {
 pub fn names(split: &Split<'_>) -> Names {
     let parsed = if split.yaml.trim().is_empty() { Ok(Node::Map(Vec::new())) } else { yaml::parse(split.yaml) };
     let Ok(Node::Map(pairs)) = parsed else { return scan_names(split.yaml) };
-    let mut checker = Checker { positions: Positions::new(split), problems: Vec::new() };
+    let mut checker = Checker { positions: Positions::new(split), problems: Vec::new(), dropped: Vec::new() };
     let raw = checker.typed(pairs);
     let text = |s: Option<Spanned<String>>| s.map(|s| s.value.trim().to_string()).filter(|s| !s.is_empty());
     Names {
@@ -299,8 +299,8 @@ pub type Problem = (usize, usize, String);
 
 /// Parses and checks the YAML of one entry. `default_kind` comes from the file's location.
 pub fn parse(split: &Split<'_>, default_kind: Kind) -> Result<FrontMatter, Vec<Problem>> {
-    let pairs = fields(split, "title: ...")?;
-    let mut checker = Checker { positions: Positions::new(split), problems: Vec::new() };
+    let Read { pairs, errors, dropped } = fields(split, "title: ...")?;
+    let mut checker = Checker { positions: Positions::new(split), problems: errors, dropped };
     let raw = checker.typed(pairs);
     checker.check(raw, default_kind)
 }
@@ -308,8 +308,8 @@ pub fn parse(split: &Split<'_>, default_kind: Kind) -> Result<FrontMatter, Vec<P
 /// Parses the front matter of a taxonomy's or a term's text (`_index.md`): its `description`,
 /// the one field it has (the text itself is the Markdown below).
 pub fn parse_text(split: &Split<'_>) -> Result<Option<String>, Vec<Problem>> {
-    let pairs = fields(split, "description: ...")?;
-    let mut checker = Checker { positions: Positions::new(split), problems: Vec::new() };
+    let Read { pairs, errors, dropped } = fields(split, "description: ...")?;
+    let mut checker = Checker { positions: Positions::new(split), problems: errors, dropped };
     let mut description = None;
     let mut first: Option<usize> = None;
     for (k, v) in pairs {
@@ -338,40 +338,103 @@ pub fn parse_text(split: &Split<'_>) -> Result<Option<String>, Vec<Problem>> {
 /// A front matter's fields as written: each key and value with their positions.
 type Fields = Vec<(Spanned<String>, Spanned<Node>)>;
 
-/// The fields of a front matter, in written order; a YAML error at its place in the file. `line`
-/// is an example field for the message when it is no map of fields.
-fn fields(split: &Split<'_>, line: &str) -> Result<Fields, Vec<Problem>> {
-    let root: Node = if split.yaml.trim().is_empty() {
-        Node::Map(Vec::new())
-    } else {
-        yaml::parse(split.yaml).map_err(|e| {
-            let positions = Positions::new(split);
-            if let Some((l, c, message)) = syntax_culprit(split.yaml, e.line) {
-                let (line, column) = positions.map(l, c);
-                return vec![(line, column, message)];
+/// The fields of a front matter as far as they can be read, with its YAML errors.
+struct Read {
+    pairs: Fields,
+    /// Each YAML error, at its place in the file.
+    errors: Vec<Problem>,
+    /// The keys of the fields left out to read past an error: written, though not readable.
+    dropped: Vec<String>,
+}
+
+/// How many YAML errors of one front matter are read past before the rest is given up.
+const MAX_YAML_ERRORS: usize = 16;
+
+/// The fields of a front matter, in written order. A YAML error stops a parser at its first
+/// mistake; when the mistake is one of those an editor makes in one field (a full-width colon, a
+/// field written twice, a quote left open), that field is left out and the rest read again, so
+/// that the file's other problems are reported in the same run. `line` is an example field for
+/// the message when the front matter is no map of fields.
+fn fields(split: &Split<'_>, line: &str) -> Result<Read, Vec<Problem>> {
+    let mut yaml = std::borrow::Cow::Borrowed(split.yaml);
+    let mut errors = Vec::new();
+    let mut dropped = Vec::new();
+    let root: Node = loop {
+        if yaml.trim().is_empty() {
+            break Node::Map(Vec::new());
+        }
+        let e = match yaml::parse(&yaml) {
+            Ok(root) => break root,
+            Err(e) => e,
+        };
+        let (problem, culprit) = yaml_problem(split, &yaml, &e);
+        errors.push(problem);
+        match culprit.and_then(|l| drop_field(&yaml, l)) {
+            Some((rest, key)) if errors.len() < MAX_YAML_ERRORS => {
+                yaml = std::borrow::Cow::Owned(rest);
+                dropped.push(key);
             }
-            let (line, column) = positions.map(e.line, e.column);
-            let mut message = describe_yaml_error(split.yaml, e.line, &e.message);
-            // A field written twice: where the first one is, which the editor may have to keep.
-            let twice = e.message.strip_prefix("duplicate mapping key: ").map(str::trim);
-            if let Some(key) = twice.filter(|k| field_at(split.yaml, e.line) == Some(*k)) {
-                let first = yaml_lines(split.yaml).iter().position(|(_, l)| {
-                    !l.starts_with([' ', '\t']) && l.split_once(':').is_some_and(|(k, _)| k.trim_end() == key)
-                });
-                if let Some(first) = first.filter(|f| f + 1 < e.line) {
-                    let at = positions.map(first + 1, 1).0;
-                    message =
-                        message.replacen("is written twice,", &format!("is written twice (first at line {at}),"), 1);
-                }
-            }
-            vec![(line, column, message)]
-        })?
+            _ => return Err(errors),
+        }
     };
     let Node::Map(pairs) = root else {
         let message = format!("the front matter is not a map of fields, expected lines such as `{line}`");
-        return Err(vec![(split.yaml_line, 1, message)]);
+        errors.push((split.yaml_line, 1, message));
+        return Err(errors);
     };
-    Ok(pairs)
+    Ok(Read { pairs, errors, dropped })
+}
+
+/// A YAML error at its place in the file, said in an editor's terms, and the YAML line of the
+/// mistake when it is one known to stay inside one field (`None`: reading on would guess).
+fn yaml_problem(split: &Split<'_>, yaml: &str, e: &yaml::YamlError) -> (Problem, Option<usize>) {
+    let positions = Positions::new(split);
+    if let Some((l, c, message)) = syntax_culprit(yaml, e.line) {
+        let (line, column) = positions.map(l, c);
+        return ((line, column, message), Some(l));
+    }
+    let (line, column) = positions.map(e.line, e.column);
+    let mut message = describe_yaml_error(yaml, e.line, &e.message);
+    // A field written twice: where the first one is, which the editor may have to keep.
+    let twice = e.message.strip_prefix("duplicate mapping key: ").map(str::trim);
+    let culprit = twice.is_some().then_some(e.line);
+    if let Some(key) = twice.filter(|k| field_at(yaml, e.line) == Some(*k)) {
+        let first = yaml_lines(yaml).iter().position(|(_, l)| {
+            !l.starts_with([' ', '\t']) && l.split_once(':').is_some_and(|(k, _)| k.trim_end() == key)
+        });
+        if let Some(first) = first.filter(|f| f + 1 < e.line) {
+            let at = positions.map(first + 1, 1).0;
+            message = message.replacen("is written twice,", &format!("is written twice (first at line {at}),"), 1);
+        }
+    }
+    ((line, column, message), culprit)
+}
+
+/// The YAML with the top-level field that holds `line` (1-based) blanked out, lines kept so that
+/// every other position stays, and that field's key; `None` when there is nothing left to drop.
+fn drop_field(yaml: &str, line: usize) -> Option<(String, String)> {
+    let lines = yaml_lines(yaml);
+    let index = line.checked_sub(1)?.min(lines.len().checked_sub(1)?);
+    // A field starts at the start of a line; its value may go on over indented lines and, for a
+    // block list, over lines starting with `-`.
+    let starts = |l: &str| !l.trim().is_empty() && !l.starts_with([' ', '\t', '-', '#']);
+    let first = (0..=index).rev().find(|&i| starts(lines[i].1)).unwrap_or(index);
+    let end = (first + 1..lines.len()).find(|&i| starts(lines[i].1)).unwrap_or(lines.len());
+    if lines[first..end].iter().all(|(_, l)| l.trim().is_empty()) {
+        return None;
+    }
+    let head = lines[first].1.trim_start_matches([' ', '\t', '\u{3000}']);
+    let key = head.split([':', '：', ' ', '\t', '\u{3000}']).next().unwrap_or(head).to_string();
+    let mut out = String::with_capacity(yaml.len());
+    for (i, (start, text)) in lines.iter().enumerate() {
+        if !(first..end).contains(&i) {
+            out.push_str(text);
+        }
+        // The line's own ending (LF, CRLF or CR), which the line count must keep.
+        let next = lines.get(i + 1).map_or(yaml.len(), |(s, _)| *s);
+        out.push_str(&yaml[start + text.len()..next]);
+    }
+    Some((out, key))
 }
 
 /// A value of the wrong shape, described for a message: "a list", "a map", "empty".
@@ -399,6 +462,8 @@ fn scalar_text(v: &serde_json::Value) -> Option<String> {
 struct Checker<'a> {
     positions: Positions<'a>,
     problems: Vec<Problem>,
+    /// Fields left out for a YAML error of their own: not "missing" as well.
+    dropped: Vec<String>,
 }
 
 /// The lines of YAML text as YAML counts them: LF, CRLF and a lone CR each end a line.
@@ -678,7 +743,7 @@ impl Checker<'_> {
             return None;
         }
         if let Some(c) = control(&v.value) {
-            self.report(&v, format!("`{field}` contains the control character U+{:04X}, expected text", c as u32));
+            self.report(&v, format!("`{field}` contains {}, expected text", named(c)));
             return None;
         }
         Some(v.value.trim().to_string())
@@ -694,8 +759,7 @@ impl Checker<'_> {
                 continue;
             }
             if let Some(c) = control(s) {
-                let message =
-                    format!("`{field}` has an item with the control character U+{:04X}, expected text", c as u32);
+                let message = format!("`{field}` has an item with {}, expected text", named(c));
                 self.report(&item, message);
                 continue;
             }
@@ -758,8 +822,9 @@ impl Checker<'_> {
         // at the value; "missing" beside it would send the editor looking for a line that is there.
         // A misspelt key (`organisation`) is reported with its "did you mean": the field it was
         // meant for counts as written, or one mistake would be two errors.
+        // So does a field left out for a YAML error of its own (`title：…`).
         let written = |field: &str| {
-            raw.keys.iter().any(|(k, _)| {
+            raw.keys.iter().map(|(k, _)| k).chain(&self.dropped).any(|k| {
                 k == field
                     || (!FIELDS.contains(&k.as_str()) && diag::did_you_mean(k, FIELDS.iter().copied()) == Some(field))
             })
@@ -940,8 +1005,7 @@ impl Checker<'_> {
             let url = s.url.trim();
             let (line, col) = s.url_at;
             if let Some(c) = control(&s.title).or_else(|| control(url)) {
-                let message =
-                    format!("`sources` item contains the control character U+{:04X}, expected text", c as u32);
+                let message = format!("`sources` item contains {}, expected text", named(c));
                 self.problems.push((line, col, message));
             } else if url.is_empty() {
                 self.problems.push((line, col, "`sources` item has no url, expected `url: https://…`".into()));
@@ -975,7 +1039,7 @@ impl Checker<'_> {
                 self.report(&v, "`follows` is empty, expected the id or slug of an earlier entry".into());
                 None
             } else if let Some(c) = control(&value) {
-                self.report(&v, format!("`follows` contains the control character U+{:04X}, expected text", c as u32));
+                self.report(&v, format!("`follows` contains {}, expected text", named(c)));
                 None
             } else {
                 Some(At { value, line, column })
@@ -1189,14 +1253,25 @@ fn is_http_url(s: &str) -> bool {
     // Schemes are case-insensitive (RFC 3986 §3.1): `HTTPS://` is as good.
     let after =
         |scheme: &str| s.get(..scheme.len()).filter(|p| p.eq_ignore_ascii_case(scheme)).map(|_| &s[scheme.len()..]);
-    let rest = after("https://").or_else(|| after("http://"));
-    matches!(rest, Some(r) if !r.is_empty() && !r.starts_with('/') && !r.chars().any(|c| c.is_whitespace() || c.is_control()))
+    let Some(rest) = after("https://").or_else(|| after("http://")) else { return false };
+    // The host is what the authority holds between its user (`user@`) and its port (`:443`).
+    let authority = &rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())];
+    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let host = if host.starts_with('[') { host } else { host.rsplit_once(':').map_or(host, |(h, _)| h) };
+    !host.is_empty() && !rest.chars().any(|c| c.is_whitespace() || c.is_control())
 }
 
 /// The first control character of front-matter text other than line ends and tabs (which a
-/// quoted YAML string can hold): invisible in an editor, and not allowed in HTML.
-fn control(s: &str) -> Option<char> {
-    s.chars().find(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+/// quoted YAML string can hold), or noncharacter (U+FFFE): invisible in an editor, and not
+/// allowed in HTML. A form feed, allowed in a body's text, is no text of a field.
+pub fn control(s: &str) -> Option<char> {
+    s.chars().find(|&c| c == '\u{c}' || super::markdown::is_forbidden(c))
+}
+
+/// A character [`control`] finds, named for a message: "the control character U+0001".
+pub fn named(c: char) -> String {
+    let what = if c.is_control() { "control character" } else { "noncharacter" };
+    format!("the {what} U+{:04X}", c as u32)
 }
 
 /// Why text that does not parse as a date is wrong, when it can be told, for a message where
@@ -1290,6 +1365,12 @@ fn syntax_culprit(yaml: &str, error_line: usize) -> Option<(usize, usize, String
                 })
             });
         if !inside_open_value && let Some((column, message)) = colon_slip(line) {
+            return Some((number, column, message));
+        }
+        if !inside_open_value
+            && let Some(field @ ("sources" | "occurred")) = field_at(yaml, number)
+            && let Some((column, message)) = nested_colon_slip(field, line)
+        {
             return Some((number, column, message));
         }
         if line.starts_with([' ', '\t'])
@@ -1406,6 +1487,36 @@ fn colon_slip(line: &str) -> Option<(usize, String)> {
             Some((column(h + 1), format!("`{key}` has no space after its `:`, expected `{key}: ` and its value")))
         }
     }
+}
+
+/// The slips of [`colon_slip`] in a key of `sources` (`  - title：…`, `    url:https://…`) or
+/// `occurred` (`from`, `to`), whose value is read as text up to where the parser fails on a
+/// later line. Keys of `extra`, which may be anything, are not guessed at.
+fn nested_colon_slip(field: &str, line: &str) -> Option<(usize, String)> {
+    let body = line.trim_start_matches(' ');
+    let body = body.strip_prefix("- ").map_or(body, |b| b.trim_start_matches(' '));
+    let keys: &[&str] = if field == "sources" { &["title", "url"] } else { &["from", "to"] };
+    let key = keys.iter().find(|k| body.starts_with(**k))?;
+    // Indentation and the list's `- ` are ASCII: bytes are columns.
+    let at = line.len() - body.len() + key.len();
+    let rest = &body[key.len()..];
+    let message = match rest.chars().next()? {
+        '：' => {
+            format!(
+                "`{key}` of `{field}` is followed by the full-width colon `：`, expected `{key}: ` (a half-width colon and a space)"
+            )
+        }
+        ':' => match rest[1..].chars().next() {
+            None | Some(' ' | '\t') => return None,
+            Some('\u{3000}') => {
+                format!("a full-width space `　` follows the `:` of `{key}` in `{field}`, expected a half-width space")
+            }
+            Some(_) => format!("`{key}` of `{field}` has no space after its `:`, expected `{key}: ` and its value"),
+        },
+        _ => return None,
+    };
+    let column = if rest.starts_with('：') { at + 1 } else { at + 2 };
+    Some((column, message))
 }
 
 /// 1-based column (in characters) where `start`, a suffix of `value`, a suffix of `line`, begins.
@@ -1535,11 +1646,18 @@ mod tests {
             ),
             ("  - {title: 発表, url: \"https://example.org/a\u{3000}b\"}", "has a full-width space in it"),
             ("  - {title: 発表, url: \"https:///a\"}", "has no host"),
+            ("  - {title: 発表, url: \"https://?q=1\"}", "has no host"),
+            ("  - {title: 発表, url: \"https://#top\"}", "has no host"),
+            ("  - {title: 発表, url: \"https://:8443/a\"}", "has no host"),
+            ("  - {title: 発表, url: \"https://user@/a\"}", "has no host"),
             ("  - {title: 発表, url: \"ftp://e.org/\"}", "is not an http(s) URL"),
         ] {
             let (line, _, e) = first_error(&format!("{base}{item}\n---\n"));
             assert_eq!(line, 6, "{e}");
             assert!(e.contains(expected), "{item}: {e}");
+        }
+        for url in ["https://u@e.org:8443/a?b#c", "http://[::1]:8080/", "HTTPS://e.org"] {
+            assert!(fm(&format!("{base}  - {{title: 発表, url: \"{url}\"}}\n---\n")).is_ok(), "{url}");
         }
     }
 
@@ -1566,6 +1684,29 @@ mod tests {
                 assert!(m.contains(message), "{line}: {m}");
             }
         }
+        // The same slips in a key of `sources` or `occurred`, at their own line.
+        for (line, column, message) in [
+            ("  - title：発表", 10, "`title` of `sources` is followed by the full-width colon `：`"),
+            ("  - title:発表", 11, "`title` of `sources` has no space after its `:`"),
+            ("    url：https://e.org/", 8, "`url` of `sources` is followed by the full-width colon"),
+        ] {
+            let text = format!(
+                "---\ntitle: t\ndate: 2024-01-30\norganization: X\nsources:\n  - title: a\n    url: https://e.org/\n{}\n---\n",
+                if line.starts_with("  -") {
+                    format!("{line}\n    url: https://e.org/b")
+                } else {
+                    format!("  - title: b\n{line}")
+                }
+            );
+            let (l, c, m) = first_error(&text);
+            let expected_line = text.lines().position(|l| l == line).unwrap() + 1;
+            assert_eq!((l, c), (expected_line, column), "{line}: {m}");
+            assert!(m.contains(message), "{line}: {m}");
+        }
+        let (l, c, m) =
+            first_error("---\ntitle: t\ndate: 2024-01-30\noccurred:\n  from：2024-01-01\n  to: 2024-01-02\n---\n");
+        assert_eq!((l, c), (5, 7), "{m}");
+        assert!(m.contains("`from` of `occurred` is followed by the full-width colon"), "{m}");
         // A value that holds a full-width colon, or a colon without a space, is no slip.
         let m = fm(
             "---\ntitle: 注意：重要\ndate: 2024-01-30\norganization: X\nsources: [{title: a, url: \"https://e.org/\"}]\n---\n",
@@ -1574,6 +1715,28 @@ mod tests {
         // Inside quoted text that runs on, a line is no field.
         let (l, _, m) = first_error("---\ntitle: \"開いた\ntitle：x\ndate: 2024-01-30\n---\n");
         assert!(m.contains("quoted text of `title` is not closed") || l == 2, "{l}: {m}");
+    }
+
+    /// Past a YAML mistake in one field the rest is read, every position kept (CRLF and lone CR
+    /// line ends included), and the field with the mistake is not also "missing".
+    #[test]
+    fn a_yaml_mistake_in_one_field_leaves_the_others_read() {
+        for nl in ["\n", "\r\n"] {
+            let text = ["---", "title：t", "date: 2024-01-30", "organization: X", "affected: x", "---", ""].join(nl);
+            let errors = fm(&text).unwrap_err();
+            let at: Vec<(usize, usize)> = errors.iter().map(|e| (e.0, e.1)).collect();
+            assert_eq!(at, [(2, 6), (5, 11)], "{nl:?}: {errors:?}");
+        }
+        // A nested key written twice leaves out its whole field; a lone CR ends a YAML line.
+        let text = "---\ntitle: t\rsummary: s\ndate: 2024-01-30\nsources:\n  - title: a\n    title: b\ndata: 3\n---\n";
+        let errors = fm(text).unwrap_err();
+        assert_eq!(errors.len(), 3, "{errors:?}");
+        assert!(errors[0].2.contains("`sources` has the key `title` twice") && errors[0].0 == 6, "{errors:?}");
+        assert!(errors.iter().any(|e| e.0 == 7 && e.2.contains("`data`")), "{errors:?}");
+        assert!(errors.iter().any(|e| e.2.contains("`organization` is missing")), "{errors:?}");
+        // A mistake not known to stay in its field ends the reading there.
+        let errors = fm("---\ntitle: t\ndate: 2024-01-30\nsummary: a: b\naffected: x\n---\n").unwrap_err();
+        assert_eq!(errors.len(), 1, "{errors:?}");
     }
 
     /// Plain scalars YAML types as booleans and numbers keep their written text in text fields,
@@ -1646,19 +1809,19 @@ mod tests {
     /// line and column) and in its own field, not where the parser noticed it later.
     #[test]
     fn yaml_syntax_errors_point_at_the_mistake() {
-        let head = "---\ntitle: t\ndate: 2024-01-30\n";
+        let head = "---\ntitle: t\ndate: 2024-01-30\norganization: X\n";
         let cases = [
-            ("sector: \"小売\naffected: 3\n", 4, 9, "the quoted text of `sector` is not closed"),
-            ("title2: 'It''s\naffected: 3\n", 4, 9, "quoted text of `title2` is not closed"),
+            ("sector: \"小売\naffected: 3\n", 5, 9, "the quoted text of `sector` is not closed"),
+            ("title2: 'It''s\naffected: 3\n", 5, 9, "quoted text of `title2` is not closed"),
             (
                 "tags: [まとめ, C#\nsummary: s\n",
-                4,
+                5,
                 7,
                 "the list of `tags` is not closed on its line, expected a closing `]`",
             ),
-            ("occurred: { from: 2024-01-01\nsummary: s\n", 4, 11, "the map of `occurred` is not closed"),
-            ("attack: x\n\tsector: 小売\n", 5, 1, "a tab indents this line of `sector`, expected spaces"),
-            ("sources:\n  - title: a\n\t url: https://x.org/\n", 6, 1, "a tab indents this line of `sources`"),
+            ("occurred: { from: 2024-01-01\nsummary: s\n", 5, 11, "the map of `occurred` is not closed"),
+            ("attack: x\n\tsector: 小売\n", 6, 1, "a tab indents this line of `sector`, expected spaces"),
+            ("sources:\n  - title: a\n\t url: https://x.org/\n", 7, 1, "a tab indents this line of `sources`"),
         ];
         for (yaml, line, column, message) in cases {
             let text = format!("{head}{yaml}---\n");
@@ -1669,8 +1832,8 @@ mod tests {
             assert!(m.contains(message), "{text:?}: {m}");
         }
         // Closed on a later line is valid YAML, and an error elsewhere keeps the parser's words.
-        assert!(fm(&format!("{head}organization: X\ntags: [a,\n  b]\n---\n")).is_ok());
-        let (l, _, m) = first_error(&format!("{head}organization: X\ntags: [a, 'b']\nsummary: a: b\n---\n"));
+        assert!(fm(&format!("{head}tags: [a,\n  b]\n---\n")).is_ok());
+        let (l, _, m) = first_error(&format!("{head}tags: [a, 'b']\nsummary: a: b\n---\n"));
         assert_eq!(l, 6);
         assert!(m.starts_with("`summary` is not valid YAML"), "{m}");
     }
@@ -1841,6 +2004,11 @@ mod tests {
         assert!(e[0].2.contains("`title` contains the control character U+0001"), "{}", e[0].2);
         assert_eq!(e[1].0, 5);
         assert!(e[1].2.contains("`tags` has an item with the control character U+007F"), "{}", e[1].2);
+        // Noncharacters, written as they are or escaped, are no text either.
+        let e = fm("---\ntitle: \"a\\uFFFEb\"\ndate: 2024-01-30\norganization: X\u{fdd0}\n---\n").unwrap_err();
+        assert_eq!(e.len(), 2, "{e:?}");
+        assert!(e[0].2.contains("`title` contains the noncharacter U+FFFE"), "{e:?}");
+        assert!(e[1].2.contains("`organization` contains the noncharacter U+FDD0") && e[1].0 == 4, "{e:?}");
         assert!(
             fm("---\ntitle: \"a\\tb\"\ndate: 2024-01-30\norganization: X\nsummary: \"一行目\\n二行目\"\n---\n").is_ok()
         );

@@ -281,7 +281,7 @@ fn forbidden_character(body: &str) -> Option<(String, usize)> {
 }
 
 /// A character [`forbidden_character`] looks for.
-fn is_forbidden(c: char) -> bool {
+pub(crate) fn is_forbidden(c: char) -> bool {
     (c.is_control() && !matches!(c, '\t' | '\n' | '\u{c}' | '\r'))
         || (0xfdd0..=0xfdef).contains(&(c as u32))
         || (c as u32 & 0xfffe) == 0xfffe

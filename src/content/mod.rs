@@ -417,8 +417,15 @@ pub fn parse_entry(
 ) -> Result<Option<Entry>, Vec<Diagnostic>> {
     let problem = |(line, col, msg): (usize, usize, String)| Diagnostic::new(path, line, col, msg).with_source(text);
     let split = frontmatter::split(text).map_err(|(line, msg)| vec![problem((line, 1, msg))])?;
-    let meta = frontmatter::parse(&split, default_kind(content_dir, file))
-        .map_err(|ps| ps.into_iter().map(problem).collect::<Vec<_>>())?;
+    let meta = match frontmatter::parse(&split, default_kind(content_dir, file)) {
+        Ok(meta) => meta,
+        Err(ps) => {
+            // The body is checked all the same, so that one run reports all of the file.
+            let body = markdown::render(split.body, opts.markdown).problems;
+            let body = body_problems(split.body, split.body_line, body).err().unwrap_or_default();
+            return Err(ps.into_iter().chain(body).map(problem).collect());
+        }
+    };
     if meta.draft && !opts.drafts {
         return Ok(None);
     }

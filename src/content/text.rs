@@ -101,15 +101,20 @@ fn load_one(
         text.strip_prefix('\u{feff}').unwrap_or(&text).lines().next().map(str::trim_end) == Some("---");
     let (description, body, body_line) = if starts_with_front_matter {
         let split = frontmatter::split(&text).map_err(|(line, msg)| vec![problem((line, 1, msg))])?;
-        let description =
-            frontmatter::parse_text(&split).map_err(|ps| ps.into_iter().map(problem).collect::<Vec<_>>())?;
-        (description, split.body, split.body_line)
+        (frontmatter::parse_text(&split), split.body, split.body_line)
     } else {
-        (None, text.strip_prefix('\u{feff}').unwrap_or(&text), 1)
+        (Ok(None), text.strip_prefix('\u{feff}').unwrap_or(&text), 1)
     };
     let rendered = markdown::render_list_text(body, opts);
-    super::body_problems(body, body_line, rendered.problems)
-        .map_err(|ps| ps.into_iter().map(problem).collect::<Vec<_>>())?;
+    // The front matter's problems and the body's are reported together, in one run.
+    let body_problems = super::body_problems(body, body_line, rendered.problems);
+    let description = match (description, body_problems) {
+        (Ok(description), Ok(())) => description,
+        (description, body) => {
+            let ps = description.err().unwrap_or_default().into_iter().chain(body.err().unwrap_or_default());
+            return Err(ps.map(problem).collect());
+        }
+    };
     let links = positions(body, rendered.links)
         .into_iter()
         .map(|(value, l, column)| At { value, line: l + body_line - 1, column })
