@@ -96,7 +96,7 @@ enum NewCommand {
         #[arg(long)]
         root: Option<PathBuf>,
         /// The entry's title (front matter `title`).
-        #[arg(value_parser = non_empty)]
+        #[arg(value_parser = incident_title)]
         title: String,
     },
     /// content/articles/<slug>.md, the slug made from the title; never overwrites a file or reuses
@@ -111,9 +111,29 @@ enum NewCommand {
     },
 }
 
-/// A required text left empty (`--organization ''`) is a usage error too.
+/// A required text left empty (`--organization ''`) is a usage error too, and so is one holding
+/// a character no page may show (a control character pasted in with it).
 fn non_empty(s: &str) -> Result<String, String> {
-    if s.trim().is_empty() { Err("expected a non-empty value".to_string()) } else { Ok(s.to_string()) }
+    if s.trim().is_empty() {
+        return Err("expected a non-empty value".to_string());
+    }
+    match casebook::content::frontmatter::control(s) {
+        Some(c) => Err(format!("contains {}, expected text", casebook::content::frontmatter::named(c))),
+        None => Ok(s.to_string()),
+    }
+}
+
+/// An incident's title copied from a published post keeps its series label, which pages put
+/// before the title from the id: the label would show twice.
+fn incident_title(s: &str) -> Result<String, String> {
+    let s = non_empty(s)?;
+    let label = s.strip_prefix('【').and_then(|rest| rest.split_once('】')).map(|(inside, _)| inside);
+    match label.and_then(|l| l.rsplit_once('#')).filter(|(_, id)| casebook::content::frontmatter::is_series_id(id)) {
+        Some((name, id)) => Err(format!(
+            "begins with the series label `【{name}#{id}】`, which pages put before the title from the id, expected the title without it (and `--id {id}` for the number)"
+        )),
+        None => Ok(s),
+    }
 }
 
 /// A bad option value is a usage error (exit status 2), checked as the arguments are parsed.

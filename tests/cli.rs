@@ -821,7 +821,8 @@ fn new_incident_usage_errors_exit_2() {
 }
 
 /// The promise of `new` is a file that builds; an empty title or organization cannot make one,
-/// so `new` must refuse, as the usage error it is (exit 2), and write nothing.
+/// nor a control character, nor a title with its series label, so `new` must refuse, as the
+/// usage error it is (exit 2), and write nothing.
 #[test]
 fn new_refuses_empty_required_fields() {
     let (_tmp, root) = empty_site("new-empty", BOOK);
@@ -834,6 +835,11 @@ fn new_refuses_empty_required_fields() {
         &["new", "incident", "--organization", "", "組織名なし"][..],
         &["new", "incident", "--organization", "o", "--attack", "", "攻撃名なし"][..],
         &["new", "article", ""][..],
+        // A pasted control character or noncharacter, which no page may show.
+        &["new", "incident", "--organization", "株式会社\u{8}X", "制御文字"][..],
+        &["new", "article", "見出し\u{fffe}"][..],
+        // A title copied with its series label, which pages put before it from the id.
+        &["new", "incident", "--organization", "o", "【セキュリティ事件簿#2024-033】不正アクセス"][..],
     ] {
         let r = run(&root, args);
         let now = snapshot(&root);
