@@ -175,12 +175,20 @@ pub fn load_lenient(
     };
 
     let t = Instant::now();
-    let markdown =
-        |page_ids| MarkdownOptions { east_asian_line_breaks: config.markdown.east_asian_line_breaks, page_ids };
-    let opts = LoadOptions { markdown: markdown(&page_ids.entry), drafts: config.build.drafts };
+    let opts = LoadOptions {
+        east_asian_line_breaks: config.markdown.east_asian_line_breaks,
+        incident_ids: &page_ids.incident,
+        article_ids: &page_ids.article,
+        drafts: config.build.drafts,
+    };
     let content::Load { entries, absent, mut diags } =
         content::load(root, &content_dir, &tree.entries, &tree.bundles, opts);
-    let (texts, text_diags) = content::text::load(root, &content_dir, &tree.texts, markdown(&page_ids.list));
+    let (texts, text_diags) = content::text::load(
+        root,
+        &content_dir,
+        &tree.texts,
+        MarkdownOptions { east_asian_line_breaks: config.markdown.east_asian_line_breaks, page_ids: &page_ids.list },
+    );
     diags.extend(text_diags);
     diags.extend(config_diags);
     timings.parse = t.elapsed();

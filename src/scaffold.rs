@@ -7,7 +7,7 @@ use chrono::{Datelike, NaiveDate};
 
 use crate::Error;
 use crate::config::{CONFIG_FILE, Config};
-use crate::content::{self, LoadOptions, MarkdownOptions, frontmatter};
+use crate::content::{self, LoadOptions, frontmatter};
 use crate::url;
 
 /// Fields of a new incident.
@@ -59,7 +59,7 @@ struct Used {
 fn used(root: &Path, content: &Path) -> Used {
     let mut u = Used { ids: Vec::new(), incident_slugs: Vec::new(), article_slugs: Vec::new() };
     let Ok(tree) = content::walk(root, content) else { return u };
-    let opts = LoadOptions { markdown: MarkdownOptions { east_asian_line_breaks: true, page_ids: &[] }, drafts: true };
+    let opts = LoadOptions { east_asian_line_breaks: true, incident_ids: &[], article_ids: &[], drafts: true };
     let load = content::load(root, content, &tree.entries, &tree.bundles, opts);
     for e in &load.entries {
         u.ids.extend(e.id().map(str::to_string));

@@ -116,8 +116,7 @@ fn entry_problem(text: &str) -> Option<String> {
     for rel in ["incidents/2024/2024-033.md", "articles/Fuzz Note.md"] {
         let file = content_dir.join(rel);
         let shown = content::shown(root, &file);
-        let opts =
-            LoadOptions { markdown: MarkdownOptions { east_asian_line_breaks: true, page_ids: &[] }, drafts: true };
+        let opts = LoadOptions { east_asian_line_breaks: true, incident_ids: &[], article_ids: &[], drafts: true };
         match content::parse_entry(&shown, content_dir, &file, text, opts) {
             Ok(Some(e)) => {
                 if url::check_segment(&e.slug).is_err() {
@@ -163,7 +162,7 @@ fn fuzz_frontmatter_lone_cr_line_past_eof() {
     let text = "---\ntitle: x\r\rdate: [\n---\n";
     let file = Path::new("/site/content/incidents/2024/2024-033.md");
     let shown = Path::new("content/incidents/2024/2024-033.md");
-    let opts = LoadOptions { markdown: MarkdownOptions { east_asian_line_breaks: true, page_ids: &[] }, drafts: true };
+    let opts = LoadOptions { east_asian_line_breaks: true, incident_ids: &[], article_ids: &[], drafts: true };
     let diags = content::parse_entry(shown, Path::new("/site/content"), file, text, opts).unwrap_err();
     let d = &diags[0];
     assert!(d.line <= 4 && d.source_line.is_some(), "{d:?}");

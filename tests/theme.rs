@@ -169,3 +169,29 @@ fn a_body_avoids_the_ids_a_sites_own_templates_write() {
     assert!(d.path.ends_with("content/articles/a.md") && d.line == 6, "{}", r.stderr);
     assert!(d.message.contains("`share`, `toc-title`"), "names the ids the templates keep: {}", r.stderr);
 }
+
+/// An incident's page and an article's are made of different templates: a heading id only an
+/// article's page writes (`toc-title`, its table of contents) is free on an incident's, and an
+/// id written `ID = "x"` is an id all the same.
+#[test]
+fn each_kind_of_entry_keeps_only_the_ids_of_its_own_page() {
+    let (_tmp, root) = empty_site("theme-kind-ids", "[book]\ntitle = \"テーマ\"\n");
+    let incident = include_str!("../themes/default/templates/incident.html").replace(
+        "{% include \"partials/related.html\" %}",
+        "<aside ID = \"share\">共有</aside>\n{% include \"partials/related.html\" %}",
+    );
+    write(&root, "templates/incident.html", &incident);
+    let inc = "---\ntitle: 事件\ndate: 2024-02-01\norganization: 株式会社X\n---\n\n## 目次 {#toc-title}\n\n## share\n";
+    write(&root, "content/incidents/2024/a.md", inc);
+    build(&root, &[]).success();
+    let page = read(&root.join("public"), "incidents/a/index.html");
+    assert_eq!(count(&page, "id=\"toc-title\""), 1, "{page}");
+    assert!(page.contains("<h2 id=\"share-1\">share</h2>"), "{page}");
+
+    write(&root, "content/articles/b.md", "---\ntitle: 解説\ndate: 2024-02-01\n---\n\n## 目次 {#toc-title}\n");
+    let r = build(&root, &[]);
+    r.expect_status(1);
+    let d = r.diagnostics().into_iter().find(|d| d.message.contains("heading id `toc-title`")).expect(&r.stderr);
+    assert!(d.path.ends_with("content/articles/b.md") && d.line == 6, "{}", r.stderr);
+    assert_eq!(r.diagnostics().len(), 1, "{}", r.stderr);
+}

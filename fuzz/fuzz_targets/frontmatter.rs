@@ -11,7 +11,7 @@ mod common;
 
 use std::path::Path;
 
-use casebook::content::{self, LoadOptions, MarkdownOptions, frontmatter};
+use casebook::content::{self, LoadOptions, frontmatter};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -31,7 +31,7 @@ fuzz_target!(|data: &[u8]| {
         let file = content_dir.join(rel);
         let shown = content::shown(root, &file);
         for drafts in [true, false] {
-            let opts = LoadOptions { markdown: MarkdownOptions { east_asian_line_breaks: drafts }, drafts };
+            let opts = LoadOptions { east_asian_line_breaks: drafts, incident_ids: &[], article_ids: &[], drafts };
             match content::parse_entry(&shown, content_dir, &file, text, opts) {
                 Ok(Some(e)) => {
                     check!("slug-segment", casebook::url::check_segment(&e.slug).is_ok(), "slug {:?}", e.slug);

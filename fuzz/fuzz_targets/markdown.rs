@@ -15,7 +15,7 @@ use libfuzzer_sys::fuzz_target;
 fuzz_target!(|data: &[u8]| {
     let Some((&flags, rest)) = data.split_first() else { return };
     let body = String::from_utf8_lossy(rest);
-    let r = markdown::render(&body, MarkdownOptions { east_asian_line_breaks: flags & 1 == 1 });
+    let r = markdown::render(&body, MarkdownOptions { east_asian_line_breaks: flags & 1 == 1, page_ids: &[] });
     for (_, offset) in &r.links {
         check!("link-offset", *offset <= body.len(), "link offset {offset} past {}", body.len());
         // What parse_entry does with each offset.

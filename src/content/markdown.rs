@@ -19,10 +19,12 @@ pub struct MarkdownOptions<'a> {
 }
 
 /// The ids the theme's templates write as they are (`id="main"`), by the pages a body is shown
-/// on: an entry's page, and a taxonomy's or term's list page with its text.
+/// on: an incident's page, an article's (each its own template), and a taxonomy's or term's list
+/// page with its text.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PageIds {
-    pub entry: Vec<String>,
+    pub incident: Vec<String>,
+    pub article: Vec<String>,
     pub list: Vec<String>,
 }
 

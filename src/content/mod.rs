@@ -60,8 +60,20 @@ impl Entry {
 
 #[derive(Debug, Clone, Copy)]
 pub struct LoadOptions<'a> {
-    pub markdown: MarkdownOptions<'a>,
+    /// A soft line break between two CJK characters renders as nothing instead of a space.
+    pub east_asian_line_breaks: bool,
+    /// The ids of an incident's page and of an article's, which a body's headings avoid.
+    pub incident_ids: &'a [String],
+    pub article_ids: &'a [String],
     pub drafts: bool,
+}
+
+impl<'a> LoadOptions<'a> {
+    /// How the body of an entry of `kind` is rendered: among the ids of its own page.
+    pub fn markdown(&self, kind: Kind) -> MarkdownOptions<'a> {
+        let page_ids = if kind == Kind::Incident { self.incident_ids } else { self.article_ids };
+        MarkdownOptions { east_asian_line_breaks: self.east_asian_line_breaks, page_ids }
+    }
 }
 
 /// Finds every file under `content_dir`, sorted, so that the order of everything downstream does
@@ -417,11 +429,12 @@ pub fn parse_entry(
 ) -> Result<Option<Entry>, Vec<Diagnostic>> {
     let problem = |(line, col, msg): (usize, usize, String)| Diagnostic::new(path, line, col, msg).with_source(text);
     let split = frontmatter::split(text).map_err(|(line, msg)| vec![problem((line, 1, msg))])?;
-    let meta = match frontmatter::parse(&split, default_kind(content_dir, file)) {
+    let kind = default_kind(content_dir, file);
+    let meta = match frontmatter::parse(&split, kind) {
         Ok(meta) => meta,
         Err(ps) => {
             // The body is checked all the same, so that one run reports all of the file.
-            let body = markdown::render(split.body, opts.markdown).problems;
+            let body = markdown::render(split.body, opts.markdown(kind)).problems;
             let body = body_problems(split.body, split.body_line, body).err().unwrap_or_default();
             return Err(ps.into_iter().chain(body).map(problem).collect());
         }
@@ -436,7 +449,7 @@ pub fn parse_entry(
         _ => default_slug(content_dir, file),
     };
 
-    let body = markdown::render(split.body, opts.markdown);
+    let body = markdown::render(split.body, opts.markdown(meta.kind));
     body_problems(split.body, split.body_line, body.problems)
         .map_err(|ps| ps.into_iter().map(problem).collect::<Vec<_>>())?;
     let links = positions(split.body, body.links)
@@ -445,7 +458,7 @@ pub fn parse_entry(
         .collect();
     let summary_html = match &meta.summary {
         // Front-matter text is never markup: escape it. Its lines join as a body's do.
-        Some(s) if opts.markdown.east_asian_line_breaks => {
+        Some(s) if opts.east_asian_line_breaks => {
             format!("<p>{}</p>\n", escape_html(&markdown::join_cjk_lines(s)))
         }
         Some(s) => format!("<p>{}</p>\n", escape_html(s)),
@@ -520,7 +533,7 @@ mod tests {
     use super::*;
 
     const OPTS: LoadOptions =
-        LoadOptions { markdown: MarkdownOptions { east_asian_line_breaks: true, page_ids: &[] }, drafts: false };
+        LoadOptions { east_asian_line_breaks: true, incident_ids: &[], article_ids: &[], drafts: false };
 
     #[test]
     fn a_prefetcher_resumes_at_its_own_first_file_not_taken() {

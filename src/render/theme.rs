@@ -63,14 +63,17 @@ fn string_literals(code: &str) -> impl Iterator<Item = &str> {
 /// The values of the `id` attributes in a piece of markup whose value is all there: `id="main"`
 /// is one, `id="year-` (an expression follows) is not.
 fn id_values(markup: &str) -> impl Iterator<Item = &str> {
-    markup
-        .match_indices("id=")
-        .filter_map(move |(at, _)| {
+    // HTML attribute names are ASCII case-insensitive and `=` may have spaces around it:
+    // `ID="x"` and `id = "x"` are ids too.
+    let bytes = markup.as_bytes();
+    (0..bytes.len().saturating_sub(1))
+        .filter(move |&at| bytes[at..at + 2].eq_ignore_ascii_case(b"id"))
+        .filter_map(move |at| {
             let before = markup[..at].chars().next_back();
             if !before.is_some_and(char::is_whitespace) {
                 return None; // `data-id=`, `grid=`
             }
-            let value = &markup[at + 3..];
+            let value = markup[at + 2..].trim_start().strip_prefix('=')?.trim_start();
             match value.chars().next()? {
                 q @ ('"' | '\'') => value[1..].find(q).map(|end| &value[1..1 + end]),
                 _ => {
@@ -144,7 +147,8 @@ impl Theme {
     /// (`id="year-{{ group.year }}"`) cannot be known here.
     pub fn page_ids(&self) -> PageIds {
         PageIds {
-            entry: self.literal_ids(&["incident.html", "article.html"]),
+            incident: self.literal_ids(&["incident.html"]),
+            article: self.literal_ids(&["article.html"]),
             list: self.literal_ids(&["term.html", "taxonomy.html"]),
         }
     }
@@ -722,7 +726,9 @@ mod tests {
         let ids = Theme::embedded().unwrap().page_ids();
         // base.html's skip-link target, the partials' (included) and incident.html's, not
         // search.html's, which no entry's page includes.
-        assert_eq!(ids.entry, ["factbox-title", "main", "related-title", "toc-title"]);
+        assert_eq!(ids.incident, ["factbox-title", "main", "related-title"]);
+        // article.html's table of contents is on articles only.
+        assert_eq!(ids.article, ["main", "related-title", "toc-title"]);
         // card_group.html's `year-{{ group.year }}` is written with an expression: not known.
         assert_eq!(ids.list, ["main"]);
 
@@ -736,12 +742,14 @@ mod tests {
             "partials/x.html".into(),
             own(r#"<span  id="from-include">{{ fragment(template=`partials/y.html`) }}"#),
         );
-        theme.templates.insert("partials/y.html".into(), own("<em\nid=\"from-fragment\">"));
-        let entry = theme.page_ids().entry;
-        for id in ["share", "q", "bare", "from-include", "from-fragment", "main", "factbox-title"] {
+        theme
+            .templates
+            .insert("partials/y.html".into(), own("<em\nid=\"from-fragment\"><i ID=\"upper\"><b id = 'spaced'>"));
+        let entry = theme.page_ids().article;
+        for id in ["share", "q", "bare", "from-include", "from-fragment", "main", "upper", "spaced"] {
             assert!(entry.contains(&id.to_string()), "{id} in {entry:?}");
         }
-        for id in ["no", "comment", "n-", "toc-title"] {
+        for id in ["no", "comment", "n-", "toc-title", "factbox-title"] {
             assert!(!entry.iter().any(|e| e.starts_with(id)), "{id} in {entry:?}");
         }
     }

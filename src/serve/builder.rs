@@ -18,7 +18,7 @@ use axum::body::Bytes;
 
 use super::affected::{BodyChange, affected_jobs};
 use crate::config::{CONFIG_FILE, Config};
-use crate::content::{self, Bundles, Entry, LoadOptions, MarkdownOptions};
+use crate::content::{self, Bundles, Entry, LoadOptions};
 use crate::diag::Diagnostic;
 use crate::render::theme::StaticSource;
 use crate::render::{self, Job, Page, RenderError, Theme};
@@ -444,10 +444,9 @@ fn update_content(
     }
 
     let opts = LoadOptions {
-        markdown: MarkdownOptions {
-            east_asian_line_breaks: config.markdown.east_asian_line_breaks,
-            page_ids: &state.loaded.page_ids.entry,
-        },
+        east_asian_line_breaks: config.markdown.east_asian_line_breaks,
+        incident_ids: &state.loaded.page_ids.incident,
+        article_ids: &state.loaded.page_ids.article,
         drafts: config.build.drafts,
     };
     let content::Load { entries, diags, .. } =

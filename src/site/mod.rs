@@ -427,14 +427,13 @@ fn build_years(entries: &[Entry]) -> Vec<Year> {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::content::{LoadOptions, MarkdownOptions, parse_entry};
+    use crate::content::{LoadOptions, parse_entry};
     use std::path::Path;
 
     pub fn entry(rel: &str, fm: &str) -> Entry {
         let content = Path::new("/s/content");
         let file = content.join(rel);
-        let opts =
-            LoadOptions { markdown: MarkdownOptions { east_asian_line_breaks: true, page_ids: &[] }, drafts: true };
+        let opts = LoadOptions { east_asian_line_breaks: true, incident_ids: &[], article_ids: &[], drafts: true };
         let text = format!("---\n{fm}\n---\n本文。\n");
         parse_entry(file.strip_prefix("/s").unwrap(), content, &file, &text, opts).unwrap().unwrap()
     }
