@@ -162,7 +162,9 @@ pub fn load_lenient(
 
     let t = Instant::now();
     let content_dir = root.join(&config.build.content);
-    let tree =
+    // Only a content directory that is not there stops here: a file the walk could not read
+    // is reported beside every other problem, as the rest is still loaded.
+    let (tree, walk_diags) =
         content::walk(root, &content_dir).map_err(|diags| Error::Input(at_config_key(root, "content", diags)))?;
     timings.walk = t.elapsed();
 
@@ -191,10 +193,12 @@ pub fn load_lenient(
     );
     diags.extend(text_diags);
     diags.extend(config_diags);
+    diags.extend(walk_diags);
     timings.parse = t.elapsed();
 
     let tera = theme.as_ref().map_err(Clone::clone).and_then(|t| t.tera());
     if let Ok(theme) = &theme {
+        diags.extend(theme.errors.iter().cloned());
         diags.extend(config.check_statics(root, theme.statics.keys().map(String::as_str)));
     }
 

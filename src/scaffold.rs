@@ -58,7 +58,8 @@ struct Used {
 
 fn used(root: &Path, content: &Path) -> Used {
     let mut u = Used { ids: Vec::new(), incident_slugs: Vec::new(), article_slugs: Vec::new() };
-    let Ok(tree) = content::walk(root, content) else { return u };
+    // A file the walk cannot read takes nothing; the others still do.
+    let Ok((tree, _)) = content::walk(root, content) else { return u };
     let opts = LoadOptions { east_asian_line_breaks: true, incident_ids: &[], article_ids: &[], drafts: true };
     let load = content::load(root, content, &tree.entries, &tree.bundles, opts);
     for e in &load.entries {

@@ -629,6 +629,45 @@ fn book_toml_and_content_problems_are_reported_in_one_run() {
     assert_eq!(r.diagnostics().len(), 4, "{}", r.stderr);
 }
 
+/// A file the walk of the content cannot read (a link to nowhere, a link that loops), and a
+/// static file that cannot be copied, do not hide the other files' problems: one run reports
+/// them all, and `check` still checks the links of the entries that load.
+#[cfg(unix)]
+#[test]
+fn unreadable_files_and_the_other_files_problems_are_reported_in_one_run() {
+    let bad = art("draft: maybe\n");
+    let linking = format!("{}\n[壊れ](/nope/)\n", art(""));
+    let (_tmp, root) = site(&[("articles/a.md", &bad), ("articles/b.md", &linking)]);
+    let link = |target: &str, at: &str| std::os::unix::fs::symlink(target, root.join(at)).unwrap();
+    link("nowhere.md", "content/articles/gone.md");
+    link("..", "content/articles/loop");
+    std::fs::create_dir_all(root.join("static")).unwrap();
+    link("nowhere.png", "static/gone.png");
+    let r = build(&root, &[]);
+    r.expect_status(1);
+    expect(&r, "content/articles/a.md", line_of(&bad, "draft:"), &["`draft`"]);
+    for (file, what) in [
+        ("content/articles/gone.md", "cannot be read"),
+        ("content/articles/loop", "is a symbolic link that loops back to a parent directory"),
+        ("static/gone.png", "is a symbolic link to nowhere.png, which does not exist"),
+    ] {
+        let line = format!("{file}: error: {what}");
+        assert!(r.stderr.lines().any(|l| l.starts_with(&line)), "no `{line}` in:\n{}", r.stderr);
+    }
+    assert!(
+        r.stderr.ends_with("error: build failed with 4 error(s); the previous output was left as it was\n"),
+        "{}",
+        r.stderr
+    );
+
+    let c = run_in(&root, &["check"]);
+    c.expect_status(1);
+    let at = format!("content/articles/b.md:{}:1: error: links to `/nope/`", line_of(&linking, "/nope/"));
+    assert!(c.stderr.contains(&at), "{}", c.stderr);
+    assert!(c.stderr.contains("content/articles/gone.md: error: cannot be read"), "{}", c.stderr);
+    assert!(c.stderr.contains("static/gone.png: error: is a symbolic link"), "{}", c.stderr);
+}
+
 /// Invalid UTF-8 in book.toml is reported at its line and column, like in an entry.
 #[test]
 fn book_toml_that_is_not_utf8_is_reported_at_its_position() {

@@ -78,8 +78,11 @@ impl<'a> LoadOptions<'a> {
 
 /// Finds every file under `content_dir`, sorted, so that the order of everything downstream does
 /// not depend on the file system: the Markdown files, and the others sorted into bundles' assets
-/// and strays.
-pub fn walk(root: &Path, content_dir: &Path) -> Result<Tree, Vec<Diagnostic>> {
+/// and strays. Beside the tree, the files and directories it could not read (a link to nowhere,
+/// a link that loops, a directory without permission): the rest of the tree is still loaded and
+/// checked, so that one run reports every problem (SPEC: "all of them are reported in one run").
+/// An error only when there is no content directory to walk.
+pub fn walk(root: &Path, content_dir: &Path) -> Result<(Tree, Vec<Diagnostic>), Vec<Diagnostic>> {
     let mut files = Vec::new();
     let mut texts = Vec::new();
     let mut others = Vec::new();
@@ -133,15 +136,12 @@ pub fn walk(root: &Path, content_dir: &Path) -> Result<Tree, Vec<Diagnostic>> {
             }
         }
     }
-    if !diags.is_empty() {
-        return Err(diags);
-    }
     let mut tree = Tree { texts, ..Tree::new(content_dir, files, others, links) };
     if !dangling.is_empty() {
         tree.strays.extend(dangling.into_iter().map(|p| (p, Stray::Dangling)));
         tree.strays.sort_by(|a, b| a.0.cmp(&b.0));
     }
-    Ok(tree)
+    Ok((tree, diags))
 }
 
 /// The site root, resolved, to tell which symbolic links lead out of it.

@@ -100,6 +100,9 @@ pub struct Theme {
     pub statics: BTreeMap<String, StaticSource>,
     /// Symbolic links out of the site that static files come through, one warning each.
     pub warnings: Vec<Diagnostic>,
+    /// Static files that cannot be copied (a link to nowhere, a file without permission). They
+    /// fail the build, but the theme still renders: the content is checked in the same run.
+    pub errors: Vec<Diagnostic>,
 }
 
 impl Theme {
@@ -212,7 +215,14 @@ impl Theme {
                         ),
                         _ => format!("cannot be read: {e}"),
                     };
-                    diags.push(Diagnostic::file(crate::content::shown(root, &p), message));
+                    let d = Diagnostic::file(crate::content::shown(root, &p), message);
+                    // A template that cannot be read would leave the default theme's in its
+                    // place unnoticed: it stops the theme. A static file is only not copied.
+                    if templates {
+                        diags.push(d)
+                    } else {
+                        self.errors.push(d)
+                    }
                     continue;
                 }
             };

@@ -275,9 +275,14 @@ impl Builder {
         if touched.theme {
             let theme = Theme::load(&self.root, &state.loaded.config.book.theme);
             match theme.and_then(|t| t.tera().map(|tera| (t, tera))) {
-                // A full load prints the theme's warnings (a static link out of the site), and
-                // renders the bodies again when the ids they must avoid changed.
-                Ok((theme, _)) if !theme.warnings.is_empty() || theme.page_ids() != state.loaded.page_ids => {
+                // A full load prints the theme's warnings (a static link out of the site) and
+                // reports its static files that cannot be copied, and renders the bodies again
+                // when the ids they must avoid changed.
+                Ok((theme, _))
+                    if !theme.warnings.is_empty()
+                        || !theme.errors.is_empty()
+                        || theme.page_ids() != state.loaded.page_ids =>
+                {
                     return self.full();
                 }
                 Ok((theme, tera)) => {
@@ -383,7 +388,7 @@ enum ContentChange {
 
 /// The stamps of every entry and asset, and which files are assets and strays.
 fn stamp_all(root: &Path, content_dir: &Path) -> (HashMap<PathBuf, Stamp>, Shape) {
-    let tree = content::walk(root, content_dir).unwrap_or_default();
+    let tree = content::walk(root, content_dir).map(|(tree, _)| tree).unwrap_or_default();
     let stamps =
         tree.entries.iter().map(PathBuf::as_path).chain(tree.asset_files()).map(|f| (f.to_path_buf(), stamp(f)));
     (stamps.collect(), Shape { bundles: tree.bundles, strays: tree.strays, texts: tree.texts })
@@ -413,7 +418,8 @@ fn update_content(
         }
         (hinted.iter().cloned().collect(), Vec::new())
     } else {
-        let tree = content::walk(root, &state.content_dir).ok()?;
+        // A file the walk cannot read is reported by the full load, with everything else.
+        let tree = content::walk(root, &state.content_dir).ok().filter(|(_, diags)| diags.is_empty())?.0;
         let shape = &state.shape;
         if (&tree.bundles, &tree.strays, &tree.texts) != (&shape.bundles, &shape.strays, &shape.texts) {
             return None;
