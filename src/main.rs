@@ -371,13 +371,21 @@ impl Here {
 
     fn paths(&self, mut diags: Vec<casebook::diag::Diagnostic>) -> Vec<casebook::diag::Diagnostic> {
         if let Some(root) = &self.0 {
-            // Names that are no file (`--base-url`, the built-in theme's) stay as they are.
-            for d in diags.iter_mut().filter(|d| d.path.is_relative() && root.join(&d.path).exists()) {
+            for d in diags.iter_mut().filter(|d| names_a_file(root, &d.path)) {
                 d.path = root.join(&d.path);
             }
         }
         diags
     }
+}
+
+/// Whether a diagnostic's `path` is a file or directory of the site at `root`. Names that are no
+/// file (`--base-url`, the built-in theme's) stay as they are, and so does no name at all (a
+/// problem of the run, shown as `casebook:`). A symbolic link counts though it leads nowhere or
+/// to itself: it is the file the diagnostic is about, and `exists()`, which follows it, would
+/// leave it named apart from every other file.
+fn names_a_file(root: &std::path::Path, path: &std::path::Path) -> bool {
+    !path.as_os_str().is_empty() && path.is_relative() && root.join(path).symlink_metadata().is_ok()
 }
 
 fn errors(diags: &[casebook::diag::Diagnostic]) -> usize {

@@ -1367,3 +1367,34 @@ fn check_suggests_the_normalized_url_a_link_meant() {
         ],
     );
 }
+
+/// With `--root DIR` given relative, a file that is a link to nowhere or to itself (which no
+/// `exists()` sees) is named under DIR as every other file is, whether the walk of the content
+/// or of `static/` finds it; a problem of no file (a base URL without a host) names no file.
+#[cfg(unix)]
+#[test]
+fn paths_of_links_to_nowhere_lead_from_the_working_directory_too() {
+    let tmp = TempDir::new("cli-here-links");
+    let repo = tmp.path().to_path_buf();
+    let (_t, site) = linked_site("cli-here-links-site");
+    copy_dir(&site, &repo.join("site"));
+    let r = run_in(&repo, &["build", "--root", "site"]);
+    r.success();
+    assert!(r.stderr.starts_with("casebook: warning: the base URL `/` "), "{}", r.stderr);
+
+    let link = |target: &str, at: &str| std::os::unix::fs::symlink(target, repo.join("site").join(at)).unwrap();
+    link("nowhere.md", "content/articles/gone.md");
+    link("self.md", "content/articles/self.md");
+    link("nowhere.png", "static/gone.png");
+    write(&repo.join("site"), "content/articles/bad.md", "---\ntitle: x\n---\n");
+    for command in ["build", "check"] {
+        let r = run_in(&repo, &[command, "--root", "site"]);
+        r.expect_status(1);
+        for file in
+            ["content/articles/bad.md:2:1", "content/articles/gone.md", "content/articles/self.md", "static/gone.png"]
+        {
+            let named = r.stderr.lines().any(|l| l.starts_with(&format!("site/{file}: error: ")));
+            assert!(named, "{command}: `{file}` is not named under site/:\n{}", r.stderr);
+        }
+    }
+}
