@@ -116,6 +116,7 @@ fn check_links(
     // Output path of each entry page → its heading ids, the ids a message suggests.
     let headings: HashMap<String, &[Heading]> = site.entries.iter().map(|e| (entry_page(e), &e.headings[..])).collect();
     let origin = loaded.base.absolute("");
+    let twins = std::cell::OnceCell::new();
     let mut diags = Vec::new();
     for (file, own, links) in sources {
         for link in links.iter() {
@@ -167,10 +168,10 @@ fn check_links(
                         );
                         Some(with_slash(start, &format!("{dir}/{rest}"), &dir_page, fragment))
                     } else if !files.contains(&path) {
-                        let hint = normalized_twin(&path, files)
+                        let hint = normalized_twin(&path, twins.get_or_init(|| twin_index(files)))
                             .map(|twin| {
                                 let fragment = link.value.find('#').map_or("", |i| &link.value[i..]);
-                                format!(" (did you mean `{}{fragment}`?)", page_href(loaded, &twin))
+                                format!(" (did you mean `{}{fragment}`?)", page_href(loaded, twin))
                             })
                             .unwrap_or_default();
                         let draft = entry_dir
@@ -205,19 +206,38 @@ fn check_links(
     diags
 }
 
-/// The file of the site a missing `path` most likely meant: the same path with each segment made
-/// a key as terms and slugs are (`incidents/MOVEit-CVE/` → `incidents/moveit-cve/`, `tags/VPN/`),
-/// or only NFKC-normalized (a file name typed in another Unicode form than it was saved in).
-fn normalized_twin(path: &str, files: &HashSet<String>) -> Option<String> {
-    let (dir, last) = path.rsplit_once('/').map_or(("", path), |(d, l)| (d, l));
-    let twin = |f: &dyn Fn(&str) -> String| {
-        let mut out: Vec<String> = dir.split('/').filter(|s| !s.is_empty()).map(f).collect();
-        out.push(if last == "index.html" { last.to_string() } else { f(last) });
-        out.join("/")
-    };
-    [twin(&|s| crate::url::key(s)), twin(&|s| crate::url::nfkc(s).into_owned())]
-        .into_iter()
-        .find(|t| t != path && files.contains(t))
+/// The file of the site a missing `path` most likely meant: the one whose path is the same when
+/// both are made keys segment by segment, as terms and slugs are (`incidents/MOVEit-CVE/` →
+/// `incidents/moveit-cve/`, `tags/ＶＰＮ/` → `tags/vpn/`). Both sides, since either may be in
+/// another Unicode form: a link typed in NFC to a file macOS saved in NFD (`カ` + U+3099 for
+/// `ガ`), or the reverse. A directory's link without its slash is tried as its page too
+/// (`tags/VPN` → `tags/vpn/index.html`): the two mistakes come together.
+fn normalized_twin<'a>(path: &str, twins: &HashMap<String, &'a str>) -> Option<&'a str> {
+    let page = format!("{path}/index.html");
+    [path, page.as_str()].into_iter().find_map(|p| twins.get(&twin_key(p)).copied()).filter(|t| *t != path)
+}
+
+/// Every file of the site by its [`twin_key`], for [`normalized_twin`]. Made only once a link is
+/// missing: a site without broken links pays nothing. Of files with one key (`a.png`, `A.png`),
+/// the first in order stands for them, so that the message is the same in every run.
+fn twin_index(files: &HashSet<String>) -> HashMap<String, &str> {
+    let mut twins: HashMap<String, &str> = HashMap::with_capacity(files.len());
+    for f in files {
+        let slot = twins.entry(twin_key(f)).or_insert(f);
+        if f.as_str() < *slot {
+            *slot = f;
+        }
+    }
+    twins
+}
+
+/// An output path with each segment made a key (NFKC, ASCII lower case), but a page's own
+/// `index.html`, which a key would rename.
+fn twin_key(path: &str) -> String {
+    let (dir, last) = path.rsplit_once('/').unwrap_or(("", path));
+    let mut out: Vec<String> = dir.split('/').filter(|s| !s.is_empty()).map(crate::url::key).collect();
+    out.push(if last == "index.html" { last.to_string() } else { crate::url::key(last) });
+    out.join("/")
 }
 
 /// The href of an output file: `/cb/tags/vpn/` for `tags/vpn/index.html`, `/cb/a/b.png`.
@@ -513,6 +533,19 @@ mod tests {
         );
         assert!(missing("../../../other/").contains("which leaves the site"));
         assert!(missing("../../../../cb/").contains("which leaves the site"), "above the server's root");
+    }
+
+    #[test]
+    fn a_twin_is_found_across_unicode_forms_and_cases_and_without_a_slash() {
+        let files: HashSet<String> =
+            ["tags/vpn/index.html", "articles/g/\u{30ab}\u{3099}.png", "a/A.png", "a/a.png"].map(String::from).into();
+        let twins = twin_index(&files);
+        assert_eq!(normalized_twin("articles/g/\u{30ac}.png", &twins), Some("articles/g/\u{30ab}\u{3099}.png"));
+        assert_eq!(normalized_twin("tags/VPN", &twins), Some("tags/vpn/index.html"));
+        assert_eq!(normalized_twin("tags/ＶＰＮ/index.html", &twins), Some("tags/vpn/index.html"));
+        // Of two files with one key, the same one every run.
+        assert_eq!(normalized_twin("a/a.PNG", &twins), Some("a/A.png"));
+        assert_eq!(normalized_twin("tags/nothing", &twins), None);
     }
 
     #[test]

@@ -1398,3 +1398,38 @@ fn paths_of_links_to_nowhere_lead_from_the_working_directory_too() {
         }
     }
 }
+
+/// The URL a link meant is found whichever Unicode form the link and the file on disk are in (a
+/// bundle's file saved by macOS in NFD, `カ` + U+3099 for `ガ`, linked as typed in NFC, and the
+/// reverse), and for a directory's link without its slash in another case or form too.
+#[test]
+fn check_suggests_the_url_a_link_meant_across_unicode_forms_and_without_a_slash() {
+    let (_tmp, root) = linked_site("check-twin-forms");
+    let index = "---\ntitle: 図\ndate: 2024-02-02\n---\n\n![NFC](ガ.png) ![NFD](\u{30cf}\u{309a}.png)\n\n[c](/tags/DDoS) [d](/tags/ＤＤｏＳ#x)\n";
+    write(&root, "content/articles/figs/index.md", index);
+    write(&root, "content/articles/figs/\u{30ab}\u{3099}.png", "NFD on disk");
+    write(&root, "content/articles/figs/\u{30d1}.png", "NFC on disk");
+    let r = check(&root, &[]);
+    r.expect_status(1);
+    let lacks = "which the site does not have, expected a page, feed or static file of this site";
+    let file = "content/articles/figs/index.md";
+    assert_diags(
+        &r,
+        &[
+            (
+                file,
+                6,
+                1,
+                &format!("links to `ガ.png`, {lacks} (did you mean `/articles/figs/%E3%82%AB%E3%82%99.png`?)"),
+            ),
+            (
+                file,
+                6,
+                15,
+                &format!("links to `\u{30cf}\u{309a}.png`, {lacks} (did you mean `/articles/figs/%E3%83%91.png`?)"),
+            ),
+            (file, 8, 1, &format!("links to `/tags/DDoS`, {lacks} (did you mean `/tags/ddos/`?)")),
+            (file, 8, 17, &format!("links to `/tags/ＤＤｏＳ#x`, {lacks} (did you mean `/tags/ddos/#x`?)")),
+        ],
+    );
+}
