@@ -117,6 +117,7 @@ fn check_links(
     let headings: HashMap<String, &[Heading]> = site.entries.iter().map(|e| (entry_page(e), &e.headings[..])).collect();
     let origin = loaded.base.absolute("");
     let twins = std::cell::OnceCell::new();
+    let drafts = draft_files(&loaded.drafts);
     let mut diags = Vec::new();
     for (file, own, links) in sources {
         for link in links.iter() {
@@ -174,14 +175,13 @@ fn check_links(
                                 format!(" (did you mean `{}{fragment}`?)", page_href(loaded, twin))
                             })
                             .unwrap_or_default();
-                        let draft = entry_dir
-                            .then(|| loaded.drafts.iter().find(|(s, _)| s == slug && path.ends_with("/index.html")))
-                            .flatten();
+                        // A directory's link without its slash may be a draft's page or alias.
+                        let draft = drafts.get(&path).or_else(|| drafts.get(&format!("{path}/index.html")));
                         Some(match draft {
-                            Some((_, file)) => format!(
-                                "links to `{}`, the page of a draft ({}), which is published only with `--drafts`, expected a published page",
+                            Some(((what, expected), file)) => format!(
+                                "links to `{}`, {what} ({}), which is published only with `--drafts`, expected a published {expected}",
                                 link.value,
-                                crate::content::shown(&loaded.root, file).display()
+                                file.display(),
                             ),
                             None => format!(
                                 "links to `{}`, which the site does not have, expected a page, feed or static file of this site{hint}",
@@ -204,6 +204,24 @@ fn check_links(
         }
     }
     diags
+}
+
+/// Each output file the drafts left out would have → what it is to the draft and what a link
+/// should name instead, and the draft's file: its page, its bundle's files and its aliases.
+fn draft_files(drafts: &[crate::Draft]) -> HashMap<String, ((&'static str, &'static str), &Path)> {
+    const ALIAS: (&str, &str) = ("an alias of a draft", "page");
+    const BUNDLE_FILE: (&str, &str) = ("a file of a draft's page bundle", "file");
+    const PAGE: (&str, &str) = ("the page of a draft", "page");
+    let mut out = HashMap::new();
+    for d in drafts {
+        let file = d.path.as_path();
+        out.extend(d.aliases.iter().map(|a| (a.clone(), (ALIAS, file))));
+        out.extend(d.files.iter().map(|f| (f.clone(), (BUNDLE_FILE, file))));
+        // The page last: a bundle file or an alias cannot take its place (the build refuses
+        // both), and its message is the plainest.
+        out.insert(d.page.clone(), (PAGE, file));
+    }
+    out
 }
 
 /// The file of the site a missing `path` most likely meant: the one whose path is the same when

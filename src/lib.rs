@@ -120,8 +120,40 @@ pub struct Loaded {
     pub tera: tera::Tera,
     /// What loads but may not be what was meant, positioned like errors.
     pub warnings: Vec<Diagnostic>,
-    /// The drafts left out (without `--drafts`), as (slug, file): a link to one is told so.
-    pub drafts: Vec<(String, PathBuf)>,
+    /// The drafts left out (without `--drafts`): a link to one is told so.
+    pub drafts: Vec<Draft>,
+}
+
+/// A draft left out of the site, and the output files it would have: a link to any of them is
+/// told it is a draft's, published only with `--drafts`, not that the site lacks it.
+#[derive(Debug, Clone)]
+pub struct Draft {
+    /// The draft's file, as diagnostics show it.
+    pub path: PathBuf,
+    /// Its page (`incidents/<slug>/index.html`).
+    pub page: String,
+    /// Its page bundle's files, beside the page (`incidents/<slug>/fig.png`).
+    pub files: Vec<String>,
+    /// Its aliases' redirect pages.
+    pub aliases: Vec<String>,
+}
+
+impl Draft {
+    fn of(root: &Path, absent: content::Absent, bundles: &content::Bundles) -> Draft {
+        let section = match absent.kind {
+            content::Kind::Incident => "incidents",
+            content::Kind::Article => "articles",
+        };
+        let dir = format!("{section}/{}", absent.slug);
+        // The bundles are keyed by the file as the walk found it, under the root.
+        let assets = bundles.get(&root.join(&absent.path)).map(Vec::as_slice).unwrap_or_default();
+        Draft {
+            page: format!("{dir}/index.html"),
+            files: assets.iter().map(|a| format!("{dir}/{}", a.rel)).collect(),
+            aliases: absent.aliases,
+            path: absent.path,
+        }
+    }
 }
 
 /// Reads the configuration, every entry and the theme, and builds the site model. Every problem
@@ -222,7 +254,7 @@ pub fn load_lenient(
 
     let loaded = match (theme, tera) {
         (Ok(theme), Ok(tera)) => {
-            let drafts = absent.into_iter().filter(|a| a.draft).map(|a| (a.slug, a.path)).collect();
+            let drafts = absent.into_iter().filter(|a| a.draft).map(|a| Draft::of(root, a, &tree.bundles)).collect();
             Some(Loaded { root: root.to_path_buf(), config, base, site, theme, page_ids, tera, warnings, drafts })
         }
         (theme, tera) => {

@@ -1433,3 +1433,58 @@ fn check_suggests_the_url_a_link_meant_across_unicode_forms_and_without_a_slash(
         ],
     );
 }
+
+/// A link to a draft's bundle file, to a draft's alias, or to a draft's page without its slash
+/// is told it is a draft's, as a link to the draft's page is: not that the site lacks it.
+#[test]
+fn check_says_a_link_to_a_drafts_file_alias_or_page_without_its_slash_is_a_drafts() {
+    let (_tmp, root) = linked_site("check-draft-links");
+    write(
+        &root,
+        "content/incidents/2024/draft-slug/index.md",
+        "---\ntitle: 下書き\ndate: 2024-05-01\norganization: o\nslug: draft-slug\ndraft: true\naliases: [/old/draft/]\n---\n\n本文。\n",
+    );
+    write(&root, "content/incidents/2024/draft-slug/fig.png", "png");
+    write(
+        &root,
+        "content/articles/points.md",
+        "---\ntitle: 案内\ndate: 2024-05-02\n---\n\n[a](/incidents/draft-slug/fig.png) [b](/old/draft/) [c](/incidents/draft-slug) [d](/incidents/draft-slug/)\n[e](/incidents/draft-slug/nope.png)\n",
+    );
+    let r = check(&root, &[]);
+    r.expect_status(1);
+    let file = "content/articles/points.md";
+    let draft = "(content/incidents/2024/draft-slug/index.md), which is published only with `--drafts`";
+    assert_diags(
+        &r,
+        &[
+            (
+                file,
+                6,
+                1,
+                &format!(
+                    "links to `/incidents/draft-slug/fig.png`, a file of a draft's page bundle {draft}, expected a published file"
+                ),
+            ),
+            (file, 6, 36, &format!("links to `/old/draft/`, an alias of a draft {draft}, expected a published page")),
+            (
+                file,
+                6,
+                53,
+                &format!("links to `/incidents/draft-slug`, the page of a draft {draft}, expected a published page"),
+            ),
+            (
+                file,
+                6,
+                80,
+                &format!("links to `/incidents/draft-slug/`, the page of a draft {draft}, expected a published page"),
+            ),
+            (file, 7, 1, &format!("links to `/incidents/draft-slug/nope.png`, {MISSING}")),
+        ],
+    );
+    // With --drafts they are published: only the page without its slash and the file the
+    // bundle lacks are wrong.
+    let r = check(&root, &["--drafts"]);
+    r.expect_status(1);
+    let at: Vec<(usize, usize)> = r.diagnostics().iter().map(|d| (d.line, d.column)).collect();
+    assert_eq!(at, [(6, 53), (7, 1)], "{}", r.stderr);
+}

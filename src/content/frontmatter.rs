@@ -195,6 +195,9 @@ pub struct Names {
     pub slug: Option<String>,
     pub kind: Option<Kind>,
     pub follows: Option<At<String>>,
+    /// The output files of its `aliases` that are site paths: a link to a draft's old URL is
+    /// then told it is a draft's.
+    pub aliases: Vec<String>,
 }
 
 /// Reads [`Names`] from front matter without checking it; nothing when the YAML does not parse.
@@ -219,6 +222,7 @@ pub fn names(split: &Split<'_>) -> Names {
             text(Some(id)).map(|value| At { value, line, column })
         }),
         slug: text(raw.slug).map(|s| url::key(&s)),
+        aliases: raw.aliases.unwrap_or_default().iter().filter_map(|a| url::alias::parse(&a.value).ok()).collect(),
     }
 }
 
@@ -234,7 +238,7 @@ fn scan_names(yaml: &str) -> Names {
     };
     // No position: this front matter's own error is what gets reported about it.
     let id = value("id").map(|value| At { value, line: 0, column: 0 });
-    Names { id, slug: value("slug").map(|s| url::key(&s)), kind: None, follows: None }
+    Names { id, slug: value("slug").map(|s| url::key(&s)), kind: None, follows: None, aliases: Vec::new() }
 }
 
 /// The largest `affected`: 2^53 − 1, the largest whole number a JSON reader in JavaScript (the

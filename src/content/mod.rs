@@ -289,9 +289,13 @@ pub struct Absent {
     /// Its `id` and where it is written (nowhere known, 0, when the YAML does not parse).
     pub id: Option<At<String>>,
     pub slug: String,
+    /// Its kind, as its front matter or its directory gives it: where its page would be.
+    pub kind: Kind,
     pub draft: bool,
     /// Its own `follows`, checked against the site when the file has errors.
     pub follows: Option<At<String>>,
+    /// The output files of its aliases (as far as its front matter can be read).
+    pub aliases: Vec<String>,
 }
 
 /// An entry that is not in the site, and why.
@@ -309,7 +313,15 @@ impl Absent {
             .slug
             .or_else(|| names.id.as_ref().map(|id| id.value.clone()).filter(|_| kind == Kind::Incident))
             .unwrap_or_else(|| default_slug(content_dir, file));
-        Absent { path: path.to_path_buf(), id: names.id, slug, draft, follows: names.follows }
+        Absent {
+            path: path.to_path_buf(),
+            id: names.id,
+            slug,
+            kind,
+            draft,
+            follows: names.follows,
+            aliases: names.aliases,
+        }
     }
 }
 
