@@ -239,6 +239,7 @@ pub fn load_lenient(
     let (text_errors, text_warnings) = site::attach_texts(&mut site.taxonomies, texts);
     diags.extend(text_errors);
     let mut warnings = site::draft_id_clashes(&site.entries, &absent);
+    warnings.extend(content::entry_warnings(&site.entries));
     warnings.extend(text_warnings);
     warnings.extend(tree.stray_warnings(root));
     if !tree.outside.is_empty() {

@@ -1175,3 +1175,27 @@ fn a_title_that_begins_with_the_series_label_is_an_error_at_it() {
     expect(&r, "content/incidents/2024/c.md", 2, &["but the entry has no `id`", "`id: \"2024-037\"`"]);
     assert_eq!(r.diagnostics().len(), 3, "{}", r.stderr);
 }
+
+/// A Japanese comma typed for YAML's `,` (`[ランサムウェア、不正アクセス]`) makes one term of
+/// two. A term may hold one, so the entry builds, with a warning at the item that shows the
+/// list meant.
+#[test]
+fn a_japanese_comma_in_a_list_is_one_term_and_a_warning() {
+    let text = inc("tags: [ランサムウェア、不正アクセス, VPN]\ndata: [氏名，住所]\n");
+    let (_tmp, root) = site(&[("incidents/2024/a.md", &text)]);
+    let r = build(&root, &[]);
+    r.success();
+    let warnings: Vec<&str> =
+        r.stderr.lines().filter(|l| l.starts_with("content/") && l.contains(": warning: ")).collect();
+    assert_eq!(warnings.len(), 2, "{}", r.stderr);
+    let at = format!("content/incidents/2024/a.md:{}:8: warning: ", line_of(&text, "tags:"));
+    assert!(warnings[0].starts_with(&at), "{}", r.stderr);
+    assert!(
+        warnings[0].ends_with("expected `[ランサムウェア, 不正アクセス]` (half-width commas) for 2 terms"),
+        "{}",
+        r.stderr
+    );
+    assert!(warnings[1].contains("`data` item `氏名，住所` holds the Japanese comma `，`"), "{}", r.stderr);
+    let page = read(&root.join("public"), "incidents/a/index.html");
+    assert!(page.contains(">ランサムウェア、不正アクセス</a>"), "read as written: {page}");
+}

@@ -204,7 +204,8 @@ pub struct Names {
 pub fn names(split: &Split<'_>) -> Names {
     let parsed = if split.yaml.trim().is_empty() { Ok(Node::Map(Vec::new())) } else { yaml::parse(split.yaml) };
     let Ok(Node::Map(pairs)) = parsed else { return scan_names(split.yaml) };
-    let mut checker = Checker { positions: Positions::new(split), problems: Vec::new(), dropped: Vec::new() };
+    let mut checker =
+        Checker { positions: Positions::new(split), problems: Vec::new(), warnings: Vec::new(), dropped: Vec::new() };
     let raw = checker.typed(pairs);
     let text = |s: Option<Spanned<String>>| s.map(|s| s.value.trim().to_string()).filter(|s| !s.is_empty());
     Names {
@@ -288,6 +289,8 @@ pub struct FrontMatter {
     pub follows: Option<At<String>>,
     /// Line of the `title` key, where whole-entry problems are reported.
     pub title_line: usize,
+    /// What is read as written but is most likely not what was meant, at its file position.
+    pub warnings: Vec<Problem>,
 }
 
 impl FrontMatter {
@@ -304,7 +307,7 @@ pub type Problem = (usize, usize, String);
 /// Parses and checks the YAML of one entry. `default_kind` comes from the file's location.
 pub fn parse(split: &Split<'_>, default_kind: Kind) -> Result<FrontMatter, Vec<Problem>> {
     let Read { pairs, errors, dropped } = fields(split, "title: ...")?;
-    let mut checker = Checker { positions: Positions::new(split), problems: errors, dropped };
+    let mut checker = Checker { positions: Positions::new(split), problems: errors, warnings: Vec::new(), dropped };
     let raw = checker.typed(pairs);
     checker.check(raw, default_kind)
 }
@@ -313,7 +316,7 @@ pub fn parse(split: &Split<'_>, default_kind: Kind) -> Result<FrontMatter, Vec<P
 /// the one field it has (the text itself is the Markdown below).
 pub fn parse_text(split: &Split<'_>) -> Result<Option<String>, Vec<Problem>> {
     let Read { pairs, errors, dropped } = fields(split, "description: ...")?;
-    let mut checker = Checker { positions: Positions::new(split), problems: errors, dropped };
+    let mut checker = Checker { positions: Positions::new(split), problems: errors, warnings: Vec::new(), dropped };
     let mut description = None;
     let mut first: Option<usize> = None;
     for (k, v) in pairs {
@@ -466,6 +469,7 @@ fn scalar_text(v: &serde_json::Value) -> Option<String> {
 struct Checker<'a> {
     positions: Positions<'a>,
     problems: Vec<Problem>,
+    warnings: Vec<Problem>,
     /// Fields left out for a YAML error of their own: not "missing" as well.
     dropped: Vec<String>,
 }
@@ -766,6 +770,21 @@ impl Checker<'_> {
                 let message = format!("`{field}` has an item with {}, expected text", named(c));
                 self.report(&item, message);
                 continue;
+            }
+            // `[ランサムウェア、不正アクセス]`: a Japanese comma typed for YAML's `,` makes one
+            // term of two. It is read as written (a term may hold one), and said.
+            if let Some(comma) = s.chars().find(|c| matches!(c, '、' | '，')) {
+                let (line, column) = self.at(&item);
+                let parts: Vec<&str> = s.split(['、', '，']).map(str::trim).collect();
+                self.warnings.push((
+                    line,
+                    column,
+                    format!(
+                        "`{field}` item `{s}` holds the Japanese comma `{comma}`, which does not separate items, so it is one term; expected `[{}]` (half-width commas) for {} terms",
+                        parts.join(", "),
+                        parts.len()
+                    ),
+                ));
             }
             // The same term twice on one entry would count the entry twice.
             let key = url::key(s);
@@ -1073,6 +1092,7 @@ impl Checker<'_> {
                 sources,
                 follows,
                 title_line,
+                warnings: self.warnings,
             }),
             _ => Err(self.problems),
         }

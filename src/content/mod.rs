@@ -144,6 +144,15 @@ pub fn walk(root: &Path, content_dir: &Path) -> Result<(Tree, Vec<Diagnostic>), 
     Ok((tree, diags))
 }
 
+/// The warnings of the entries' front matter (a term that holds a Japanese comma), at their
+/// places.
+pub fn entry_warnings(entries: &[Entry]) -> Vec<Diagnostic> {
+    entries
+        .iter()
+        .flat_map(|e| e.meta.warnings.iter().map(|(l, c, m)| Diagnostic::new(&e.path, *l, *c, m.clone()).as_warning()))
+        .collect()
+}
+
 /// The site root, resolved, to tell which symbolic links lead out of it.
 pub(crate) struct SiteRoot(Option<PathBuf>);
 

@@ -295,6 +295,7 @@ impl Builder {
             }
         }
         let mut bodies = Vec::new();
+        let mut warnings = Vec::new();
         // Assets saved: read again, rendered nowhere.
         let (saved, others): (HashSet<PathBuf>, HashSet<PathBuf>) =
             touched.content.into_iter().partition(|f| state.assets.contains_key(f) && f.is_file());
@@ -314,6 +315,11 @@ impl Builder {
                 Some(ContentChange::Model) => render_everything = true,
                 None => return self.full(),
             }
+            // A front matter saved is told its warnings, as a build tells them.
+            warnings = content::entry_warnings(&state.loaded.site.entries)
+                .into_iter()
+                .filter(|d| others.contains(&self.root.join(&d.path)))
+                .collect();
         }
         let Some(mut reread) = state.reread(&assets) else { return self.full() };
 
@@ -323,7 +329,7 @@ impl Builder {
                 Ok(pages) => {
                     self.search_stale = false;
                     let files = pages.len();
-                    Report { entries, files, rendered: Rendered::All(pages), mode: Mode::RenderAll, warnings: vec![] }
+                    Report { entries, files, rendered: Rendered::All(pages), mode: Mode::RenderAll, warnings }
                 }
                 Err(_) => return self.full(),
             }
@@ -904,11 +910,23 @@ mod tests {
         assert_same(&pages, &site.fresh());
         // The re-parsed index.md keeps its assets when everything is rendered again.
         let index = site.edit("content/incidents/2024/2024-001/index.md", |t| t.replace("tags: [ddos]", "tags: [新]"));
-        let report = b.rebuild(&[index]).unwrap();
+        let report = b.rebuild(std::slice::from_ref(&index)).unwrap();
         assert_eq!(report.mode, Mode::RenderAll);
+        assert!(report.warnings.is_empty(), "{:?}", report.warnings);
         apply(&mut pages, report.rendered);
         assert!(pages.contains_key("incidents/2024-001/files/図1.png"));
         assert_same(&pages, &site.fresh());
+        // A front matter saved with a warning (a Japanese comma in a list) is told it.
+        site.edit("content/incidents/2024/2024-001/index.md", |t| t.replace("tags: [新]", "tags: [新、旧]"));
+        let report = b.rebuild(&[index]).unwrap();
+        assert_eq!(report.mode, Mode::RenderAll);
+        let warnings: Vec<String> = report.warnings.iter().map(ToString::to_string).collect();
+        assert!(
+            warnings.len() == 1
+                && warnings[0].starts_with("content/incidents/2024/2024-001/index.md:")
+                && warnings[0].contains("holds the Japanese comma `、`"),
+            "{warnings:?}"
+        );
     }
 
     #[test]
