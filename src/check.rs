@@ -298,21 +298,14 @@ fn fragment_expectation(headings: Option<&[Heading]>, page_ids: &HashSet<String>
 /// HTML in a body may write them) and `name`s (of `<a name>`). Text and attribute values in
 /// rendered pages are escaped, so ` id="` occurs only as an attribute.
 fn element_ids(html: &str) -> HashSet<String> {
-    let mut ids = HashSet::new();
-    for (attr, quote) in [(" id=\"", '"'), (" id='", '\''), (" name=\"", '"'), (" name='", '\'')] {
-        let mut from = 0;
-        while let Some(at) = html[from..].find(attr).map(|i| from + i) {
-            let value = at + attr.len();
-            let Some(end) = html[value..].find(quote).map(|i| value + i) else { break };
-            from = end;
-            // `name` is a fragment's target only on `<a>`: a `<meta name>` is none.
-            if attr.starts_with(" name") && !in_a_tag(&html[..at]) {
-                continue;
-            }
-            ids.insert(unescape(&html[value..end]));
-        }
-    }
-    ids
+    use crate::render::markup::{attr_values, in_tag, without_comments};
+    // Read as the theme's ids are read (any case, spaces around `=`), so that an id a heading
+    // was renamed to avoid is one a link may name; none in a comment.
+    let html = without_comments(html);
+    let ids = attr_values(&html, "id").filter(|(at, _)| in_tag(&html, *at));
+    // `name` is a fragment's target only on `<a>`: a `<meta name>` is none.
+    let names = attr_values(&html, "name").filter(|(at, _)| in_a_tag(&html[..*at]));
+    ids.chain(names).map(|(_, v)| unescape(v)).collect()
 }
 
 /// Whether the tag open at the end of `before` is an `<a>`.
@@ -571,10 +564,10 @@ mod tests {
         let html = r#"<h2 id="経緯">経緯</h2><p>id="x" in text is escaped: id=&quot;y&quot;</p>
 <section class="a" id="a&amp;b"><h2 class="t" id="factbox-title">x</h2></section><div data-id="no">
 <span id='sq'></span><a name="named"></a><meta name="viewport" content="x"><A
- class="c" name='upper'></A>"#;
+ class="c" name='upper'></A><P ID = "cased"><i id=bare><!-- <b id="commented"> --><p>設定 id=text</p>"#;
         let mut ids: Vec<String> = element_ids(html).into_iter().collect();
         ids.sort();
-        assert_eq!(ids, ["a&b", "factbox-title", "named", "sq", "upper", "経緯"]);
+        assert_eq!(ids, ["a&b", "bare", "cased", "factbox-title", "named", "sq", "upper", "経緯"]);
     }
 
     #[test]

@@ -11,6 +11,7 @@ pub mod cards;
 pub mod clash;
 pub mod dataset;
 pub mod fragments;
+pub(crate) mod markup;
 pub mod search;
 pub mod stats;
 pub mod theme;

@@ -63,26 +63,7 @@ fn string_literals(code: &str) -> impl Iterator<Item = &str> {
 /// The values of the `id` attributes in a piece of markup whose value is all there: `id="main"`
 /// is one, `id="year-` (an expression follows) is not.
 fn id_values(markup: &str) -> impl Iterator<Item = &str> {
-    // HTML attribute names are ASCII case-insensitive and `=` may have spaces around it:
-    // `ID="x"` and `id = "x"` are ids too.
-    let bytes = markup.as_bytes();
-    (0..bytes.len().saturating_sub(1))
-        .filter(move |&at| bytes[at..at + 2].eq_ignore_ascii_case(b"id"))
-        .filter_map(move |at| {
-            let before = markup[..at].chars().next_back();
-            if !before.is_some_and(char::is_whitespace) {
-                return None; // `data-id=`, `grid=`
-            }
-            let value = markup[at + 2..].trim_start().strip_prefix('=')?.trim_start();
-            match value.chars().next()? {
-                q @ ('"' | '\'') => value[1..].find(q).map(|end| &value[1..1 + end]),
-                _ => {
-                    let end = value.find(|c: char| c.is_whitespace() || c == '>')?;
-                    Some(&value[..end])
-                }
-            }
-        })
-        .filter(|v| !v.is_empty())
+    super::markup::attr_values(markup, "id").map(|(_, v)| v)
 }
 
 /// Where a static file comes from.
@@ -167,9 +148,13 @@ impl Theme {
             if !seen.insert(name.as_str()) {
                 continue;
             }
-            for (is_tag, piece) in template_pieces(text) {
+            // An id in an HTML comment is no element's.
+            let text = super::markup::without_comments(text);
+            for (is_tag, piece) in template_pieces(&text) {
                 if is_tag {
-                    next.extend(string_literals(piece).filter(|s| self.templates.contains_key(*s)));
+                    next.extend(
+                        string_literals(piece).filter_map(|s| self.templates.get_key_value(s)).map(|(k, _)| k.as_str()),
+                    );
                 } else {
                     ids.extend(id_values(piece).map(str::to_string));
                 }
