@@ -80,7 +80,10 @@ impl Diagnostic {
     ///
     /// [`caret_prefix`]: Diagnostic::caret_prefix
     pub fn text_before_caret(&self) -> String {
-        let mut s = format!("{}: {}: {}", self.location(), self.severity(), self.message);
+        // A message quotes what was written, which may hold an ESC: drawn as in the source line,
+        // so that it moves no cursor (a line end stays, for messages of several lines).
+        let shown = |text: &str| text.split('\n').map(shown_line).collect::<Vec<_>>().join("\n");
+        let mut s = format!("{}: {}: {}", shown(&self.location()), self.severity(), shown(&self.message));
         if let Some(src) = &self.source_line {
             let num = self.line.to_string();
             let pad = " ".repeat(num.len());
@@ -253,6 +256,14 @@ pub fn suggestion<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>)
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A message quotes what was written: an ESC in it would start a terminal escape sequence.
+    #[test]
+    fn a_message_prints_no_control_character() {
+        let d = Diagnostic::new("a.md", 2, 1, "`follows` names `a\u{1b}[31mRED`, expected an entry".to_string());
+        let shown = d.to_string();
+        assert!(!shown.contains('\u{1b}') && shown.contains("`a\u{241b}[31mRED`"), "{shown}");
+    }
 
     #[test]
     fn a_file_in_another_encoding_is_named() {
