@@ -39,6 +39,10 @@ pub enum Error {
     Output(#[from] OutputError),
     #[error("{0}")]
     Setup(String),
+    /// A command's argument that cannot be taken (exit status 2), found only once the site is
+    /// read: an incident's title with the site's series label, given to `new`.
+    #[error("{0}")]
+    Usage(String),
 }
 
 impl Error {
@@ -48,7 +52,7 @@ impl Error {
             Error::Input(d) => d.clone(),
             Error::Output(e) => vec![e.diagnostic()],
             // About no file: shown as `casebook: error: ...`, annotated with no file.
-            Error::Setup(msg) => vec![Diagnostic::file("", msg.clone())],
+            Error::Setup(msg) | Error::Usage(msg) => vec![Diagnostic::file("", msg.clone())],
         }
     }
 }

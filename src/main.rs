@@ -96,7 +96,7 @@ enum NewCommand {
         #[arg(long)]
         root: Option<PathBuf>,
         /// The entry's title (front matter `title`).
-        #[arg(value_parser = incident_title)]
+        #[arg(value_parser = non_empty)]
         title: String,
     },
     /// content/articles/<slug>.md, the slug made from the title; never overwrites a file or reuses
@@ -120,19 +120,6 @@ fn non_empty(s: &str) -> Result<String, String> {
     match casebook::content::frontmatter::control(s) {
         Some(c) => Err(format!("contains {}, expected text", casebook::content::frontmatter::named(c))),
         None => Ok(s.to_string()),
-    }
-}
-
-/// An incident's title copied from a published post keeps its series label, which pages put
-/// before the title from the id: the label would show twice.
-fn incident_title(s: &str) -> Result<String, String> {
-    let s = non_empty(s)?;
-    let label = s.strip_prefix('【').and_then(|rest| rest.split_once('】')).map(|(inside, _)| inside);
-    match label.and_then(|l| l.rsplit_once('#')).filter(|(_, id)| casebook::content::frontmatter::is_series_id(id)) {
-        Some((name, id)) => Err(format!(
-            "begins with the series label `【{name}#{id}】`, which pages put before the title from the id, expected the title without it (and `--id {id}` for the number)"
-        )),
-        None => Ok(s),
     }
 }
 
@@ -317,7 +304,7 @@ fn print_diagnostics(diags: &[casebook::diag::Diagnostic]) {
 
 fn report_plain(e: &casebook::Error) -> ExitCode {
     print_diagnostics(&e.diagnostics());
-    ExitCode::from(1)
+    ExitCode::from(if matches!(e, casebook::Error::Usage(_)) { 2 } else { 1 })
 }
 
 fn serve(args: ServeArgs) -> ExitCode {

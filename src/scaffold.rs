@@ -135,7 +135,13 @@ pub fn new_incident(root: &Path, spec: &NewIncident, today: NaiveDate) -> Result
             required(flag, v)?;
         }
     }
-    let content = content_dir(root)?;
+    let config = Config::load(root).map_err(Error::Input)?;
+    if let Some((written, number)) = crate::site::label_in_title(&spec.title, &config.series.label) {
+        return Err(Error::Usage(format!(
+            "the title begins with the series label `{written}`, which pages put before the title from the id, expected the title without it (and `--id {number}` for the number): nothing was written"
+        )));
+    }
+    let content = root.join(&config.build.content);
     let used = used(root, &content);
     let id = match &spec.id {
         Some(id) if !frontmatter::is_series_id(id) => {

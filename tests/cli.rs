@@ -1488,3 +1488,21 @@ fn check_says_a_link_to_a_drafts_file_alias_or_page_without_its_slash_is_a_draft
     let at: Vec<(usize, usize)> = r.diagnostics().iter().map(|d| (d.line, d.column)).collect();
     assert_eq!(at, [(6, 53), (7, 1)], "{}", r.stderr);
 }
+
+/// `new` refuses an incident title that begins with the site's own series label, compared as
+/// `check` compares it (NFKC, after leading spaces): what `new` writes, `check` passes.
+#[test]
+fn new_refuses_a_title_with_the_sites_series_label_as_check_does() {
+    let (_tmp, root) = empty_site("new-label", "[book]\ntitle = \"t\"\n\n[series]\nlabel = \"事件簿Ｘ\"\n");
+    let before = snapshot(&root);
+    for title in ["【事件簿X#2024-033】不正アクセス", " 【事件簿Ｘ#1】不正アクセス"] {
+        let r = run(&root, &["new", "incident", "--organization", "o", title]);
+        r.expect_status(2);
+        assert!(r.stderr.contains("begins with the series label `【事件簿X#"), "{title}: {}", r.stderr);
+        assert_eq!(snapshot(&root), before, "{title}: nothing written");
+    }
+    // Another site's label is text of the title here.
+    let r = run(&root, &["new", "incident", "--organization", "o", "【セキュリティ事件簿#2024-033】の続報"]);
+    r.success();
+    check(&root, &[]).success();
+}

@@ -119,12 +119,9 @@ fn series_number(e: &Entry) -> (u32, u32) {
 /// a title copied from a published post does): pages put the label from `id` before every
 /// incident's title, so it would show twice, or with two numbers.
 fn labelled_titles(entries: &[Entry], label: &str) -> Vec<Diagnostic> {
-    let open = format!("【{label}#");
     let mut diags = Vec::new();
-    for e in entries.iter().filter(|e| e.is_incident() && !label.is_empty()) {
-        let Some(rest) = e.meta.title.strip_prefix(&open) else { continue };
-        let Some((number, _)) = rest.split_once('】') else { continue };
-        let written = format!("{open}{number}】");
+    for e in entries.iter().filter(|e| e.is_incident()) {
+        let Some((written, number)) = label_in_title(&e.meta.title, label) else { continue };
         let message = match e.id() {
             Some(id) if id == number => format!(
                 "`title` begins with the series label `{written}`, which pages put before the title from `id`, expected the title without it"
@@ -139,6 +136,18 @@ fn labelled_titles(entries: &[Entry], label: &str) -> Vec<Diagnostic> {
         diags.push(Diagnostic::new(&e.path, e.meta.title_line, 1, message));
     }
     diags
+}
+
+/// The series label `title` begins with (`【セキュリティ事件簿#2024-034】`), and the number in
+/// it; compared in NFKC, as a full-width `＃` or `Ｘ` makes the same label to a reader.
+pub fn label_in_title(title: &str, label: &str) -> Option<(String, String)> {
+    if label.is_empty() {
+        return None;
+    }
+    let title = crate::url::nfkc(title.trim_start());
+    let open = format!("【{}#", crate::url::nfkc(label));
+    let (number, _) = title.strip_prefix(&open)?.split_once('】')?;
+    Some((format!("{open}{number}】"), number.to_string()))
 }
 
 /// Ids are unique across the site; slugs are unique within a kind (they share a URL prefix).
