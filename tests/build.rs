@@ -519,7 +519,23 @@ fn hidden_files_and_dangling_non_entries_are_skipped() {
     std::os::unix::fs::symlink("nowhere.md", dir.join("2024-099.md")).unwrap();
     let r = build(&root, &[]);
     r.expect_status(1);
-    assert!(r.stderr.contains("content/incidents/2024/2024-099.md: error: cannot be read"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains(
+            "content/incidents/2024/2024-099.md: error: is a symbolic link to nowhere.md, which does not exist"
+        ),
+        "{}",
+        r.stderr
+    );
+    // Two links that lead to each other are a loop, not links to nothing.
+    std::fs::remove_file(dir.join("2024-099.md")).unwrap();
+    std::os::unix::fs::symlink("loop-b.png", dir.join("loop-a.png")).unwrap();
+    std::os::unix::fs::symlink("loop-a.png", dir.join("loop-b.png")).unwrap();
+    let r = build(&root, &[]);
+    r.expect_status(1);
+    for link in ["loop-a.png", "loop-b.png"] {
+        let message = format!("content/incidents/2024/{link}: error: is a symbolic link that leads back to itself");
+        assert!(r.stderr.contains(&message), "{}", r.stderr);
+    }
 }
 
 #[test]

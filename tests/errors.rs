@@ -647,7 +647,7 @@ fn unreadable_files_and_the_other_files_problems_are_reported_in_one_run() {
     r.expect_status(1);
     expect(&r, "content/articles/a.md", line_of(&bad, "draft:"), &["`draft`"]);
     for (file, what) in [
-        ("content/articles/gone.md", "cannot be read"),
+        ("content/articles/gone.md", "is a symbolic link to nowhere.md, which does not exist"),
         ("content/articles/loop", "is a symbolic link that loops back to a parent directory"),
         ("static/gone.png", "is a symbolic link to nowhere.png, which does not exist"),
     ] {
@@ -664,7 +664,7 @@ fn unreadable_files_and_the_other_files_problems_are_reported_in_one_run() {
     c.expect_status(1);
     let at = format!("content/articles/b.md:{}:1: error: links to `/nope/`", line_of(&linking, "/nope/"));
     assert!(c.stderr.contains(&at), "{}", c.stderr);
-    assert!(c.stderr.contains("content/articles/gone.md: error: cannot be read"), "{}", c.stderr);
+    assert!(c.stderr.contains("content/articles/gone.md: error: is a symbolic link to nowhere.md"), "{}", c.stderr);
     assert!(c.stderr.contains("static/gone.png: error: is a symbolic link"), "{}", c.stderr);
 }
 

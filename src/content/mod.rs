@@ -126,6 +126,14 @@ pub fn walk(root: &Path, content_dir: &Path) -> Result<(Tree, Vec<Diagnostic>), 
                 let path = e.path().map_or_else(|| content_dir.to_path_buf(), Path::to_path_buf);
                 let what = if e.loop_ancestor().is_some() {
                     "is a symbolic link that loops back to a parent directory, expected a link to a file or a directory outside this branch".to_string()
+                } else if is_dangling(&path) {
+                    let target = std::fs::read_link(&path).unwrap_or_default();
+                    format!(
+                        "is a symbolic link to {}, which does not exist, expected a link to an existing entry (or no link)",
+                        target.display()
+                    )
+                } else if std::fs::metadata(&path).is_err_and(|e| e.raw_os_error() == Some(libc::ELOOP)) {
+                    "is a symbolic link that leads back to itself through other links, expected a link to a file or a directory".to_string()
                 } else {
                     format!(
                         "cannot be read ({}), expected a readable file or directory",
@@ -223,7 +231,8 @@ pub fn is_markdown(path: &Path) -> bool {
 
 /// A symbolic link whose target does not exist.
 fn is_dangling(path: &Path) -> bool {
-    path.symlink_metadata().is_ok_and(|m| m.file_type().is_symlink()) && !path.exists()
+    path.symlink_metadata().is_ok_and(|m| m.file_type().is_symlink())
+        && std::fs::metadata(path).is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound)
 }
 
 /// Reads and parses `files` in parallel, each bundle's `index.md` given its assets from
