@@ -232,7 +232,10 @@ pub fn names(split: &Split<'_>) -> Names {
 fn scan_names(yaml: &str) -> Names {
     let value = |key: &str| {
         yaml.lines().find_map(|l| {
-            let rest = l.strip_prefix(key)?.strip_prefix(':')?;
+            // `id：2024-001`, an input method's slip reported in its own file, still names the
+            // entry, so that links and `follows` to it are not reported as well.
+            let rest = l.strip_prefix(key)?;
+            let rest = rest.strip_prefix(':').or_else(|| rest.strip_prefix('：'))?;
             let v = rest.split(" #").next().unwrap_or("").trim().trim_matches(['"', '\'']).trim();
             (!v.is_empty()).then(|| v.to_string())
         })
@@ -363,48 +366,65 @@ const MAX_YAML_ERRORS: usize = 16;
 /// that the file's other problems are reported in the same run. `line` is an example field for
 /// the message when the front matter is no map of fields.
 fn fields(split: &Split<'_>, line: &str) -> Result<Read, Vec<Problem>> {
+    let positions = Positions::new(split);
     let mut yaml = std::borrow::Cow::Borrowed(split.yaml);
     let mut errors = Vec::new();
     let mut dropped = Vec::new();
-    let root: Node = loop {
+    let pairs = loop {
         if yaml.trim().is_empty() {
-            break Node::Map(Vec::new());
+            break Vec::new();
         }
-        let e = match yaml::parse(&yaml) {
-            Ok(root) => break root,
-            Err(e) => e,
+        let (problem, culprit) = match yaml::parse(&yaml) {
+            Ok(Node::Map(pairs)) => break pairs,
+            // A front matter of one line with a slip (`description：説明`) reads as text.
+            Ok(_) => match yaml_lines(&yaml).iter().enumerate().find_map(|(i, (_, l))| Some((i + 1, colon_slip(l)?))) {
+                Some((l, (c, message))) => {
+                    let (line, column) = positions.map(l, c);
+                    ((line, column, message), Some((l, None)))
+                }
+                None => {
+                    let message = format!("the front matter is not a map of fields, expected lines such as `{line}`");
+                    errors.push((split.yaml_line, 1, message));
+                    return Err(errors);
+                }
+            },
+            Err(e) => yaml_problem(&positions, &yaml, &e),
         };
-        let (problem, culprit) = yaml_problem(split, &yaml, &e);
         errors.push(problem);
-        match culprit.and_then(|l| drop_field(&yaml, l)) {
-            Some((rest, key)) if errors.len() < MAX_YAML_ERRORS => {
-                yaml = std::borrow::Cow::Owned(rest);
-                dropped.push(key);
-            }
-            _ => return Err(errors),
+        let Some((rest, keys)) = culprit.and_then(|(l, own)| drop_field(&yaml, l, own)) else {
+            return Err(errors);
+        };
+        if errors.len() == MAX_YAML_ERRORS {
+            let (line, _, _) = errors[errors.len() - 1];
+            let message = format!(
+                "the front matter has {MAX_YAML_ERRORS} YAML mistakes, and is not read further, expected these fixed first"
+            );
+            errors.push((line, 1, message));
+            return Err(errors);
         }
-    };
-    let Node::Map(pairs) = root else {
-        let message = format!("the front matter is not a map of fields, expected lines such as `{line}`");
-        errors.push((split.yaml_line, 1, message));
-        return Err(errors);
+        yaml = std::borrow::Cow::Owned(rest);
+        dropped.extend(keys);
     };
     Ok(Read { pairs, errors, dropped })
 }
 
 /// A YAML error at its place in the file, said in an editor's terms, and the YAML line of the
-/// mistake when it is one known to stay inside one field (`None`: reading on would guess).
-fn yaml_problem(split: &Split<'_>, yaml: &str, e: &yaml::YamlError) -> (Problem, Option<usize>) {
-    let positions = Positions::new(split);
-    if let Some((l, c, message)) = syntax_culprit(yaml, e.line) {
+/// mistake (with the field that line names of its own, if any) when it is one known to stay
+/// inside one field (`None`: reading on would guess).
+fn yaml_problem(
+    positions: &Positions<'_>,
+    yaml: &str,
+    e: &yaml::YamlError,
+) -> (Problem, Option<(usize, Option<&'static str>)>) {
+    if let Some((l, c, message, own)) = syntax_culprit(yaml, e.line) {
         let (line, column) = positions.map(l, c);
-        return ((line, column, message), Some(l));
+        return ((line, column, message), Some((l, own)));
     }
     let (line, column) = positions.map(e.line, e.column);
     let mut message = describe_yaml_error(yaml, e.line, &e.message);
     // A field written twice: where the first one is, which the editor may have to keep.
     let twice = e.message.strip_prefix("duplicate mapping key: ").map(str::trim);
-    let culprit = twice.is_some().then_some(e.line);
+    let culprit = twice.is_some().then_some((e.line, None));
     if let Some(key) = twice.filter(|k| field_at(yaml, e.line) == Some(*k)) {
         let first = yaml_lines(yaml).iter().position(|(_, l)| {
             !l.starts_with([' ', '\t']) && l.split_once(':').is_some_and(|(k, _)| k.trim_end() == key)
@@ -418,8 +438,9 @@ fn yaml_problem(split: &Split<'_>, yaml: &str, e: &yaml::YamlError) -> (Problem,
 }
 
 /// The YAML with the top-level field that holds `line` (1-based) blanked out, lines kept so that
-/// every other position stays, and that field's key; `None` when there is nothing left to drop.
-fn drop_field(yaml: &str, line: usize) -> Option<(String, String)> {
+/// every other position stays, and the keys left out: that field's, and `own`, the field the line
+/// names of its own when indented by mistake; `None` when there is nothing left to drop.
+fn drop_field(yaml: &str, line: usize, own: Option<&'static str>) -> Option<(String, Vec<String>)> {
     let lines = yaml_lines(yaml);
     let index = line.checked_sub(1)?.min(lines.len().checked_sub(1)?);
     // A field starts at the start of a line; its value may go on over indented lines and, for a
@@ -441,7 +462,7 @@ fn drop_field(yaml: &str, line: usize) -> Option<(String, String)> {
         let next = lines.get(i + 1).map_or(yaml.len(), |(s, _)| *s);
         out.push_str(&yaml[start + text.len()..next]);
     }
-    Some((out, key))
+    Some((out, std::iter::once(key).chain(own.map(str::to_string)).collect()))
 }
 
 /// A value of the wrong shape, described for a message: "a list", "a map", "empty".
@@ -773,9 +794,11 @@ impl Checker<'_> {
             }
             // `[ランサムウェア、不正アクセス]`: a Japanese comma typed for YAML's `,` makes one
             // term of two. It is read as written (a term may hold one), and said.
-            if let Some(comma) = s.chars().find(|c| matches!(c, '、' | '，')) {
+            let parts: Vec<&str> = s.split(['、', '，']).map(str::trim).filter(|p| !p.is_empty()).collect();
+            if parts.len() > 1
+                && let Some(comma) = s.chars().find(|c| matches!(c, '、' | '，'))
+            {
                 let (line, column) = self.at(&item);
-                let parts: Vec<&str> = s.split(['、', '，']).map(str::trim).collect();
                 self.warnings.push((
                     line,
                     column,
@@ -928,7 +951,10 @@ impl Checker<'_> {
         // outside `incidents/`: one problem, reported once at the first such field with all of
         // them named (an incident in the wrong directory would otherwise give ten errors), and
         // saying why the entry is an article.
-        if kind == Kind::Article {
+        // A `kind` left out for a YAML mistake of its own may have said either: nothing that
+        // depends on it is reported.
+        let kind_known = !self.dropped.iter().any(|k| k == "kind");
+        if kind == Kind::Article && kind_known {
             let fields: Vec<&(String, (usize, usize))> =
                 raw.keys.iter().filter(|(k, _)| INCIDENT_FIELDS.contains(&k.as_str())).collect();
             if let Some((_, (line, col))) = fields.first() {
@@ -961,7 +987,7 @@ impl Checker<'_> {
             }
         });
         let organization = self.text("organization", raw.organization);
-        if kind == Kind::Incident && organization.is_none() && !organization_written {
+        if kind == Kind::Incident && kind_known && organization.is_none() && !organization_written {
             self.problems.push((
                 title_line,
                 1,
@@ -1369,12 +1395,22 @@ fn describe_yaml_error(yaml: &str, line: usize, message: &str) -> String {
 /// later: a quote or a bracket left open (the parser fails on the next line, in another field)
 /// or a tab that indents a line (YAML indents with spaces only). Returns the YAML position of
 /// the mistake itself and a message naming its field, or `None` to keep the parser's account.
-fn syntax_culprit(yaml: &str, error_line: usize) -> Option<(usize, usize, String)> {
+fn syntax_culprit(yaml: &str, error_line: usize) -> Option<Culprit> {
     let lines = yaml_lines(yaml);
     // A plain value reads on into the next line, so a tab there is reported on the line before.
     let upto = (error_line + 1).min(lines.len());
     for (i, (_, line)) in lines[..upto].iter().enumerate() {
         let number = i + 1;
+        // A character pasted in with the text (a PDF's backspace, U+FFFE) that YAML refuses to
+        // read at all: named as a field's value that holds one is.
+        if let Some((at, c)) = line.chars().enumerate().find(|&(_, c)| c != '\t' && control(&c.to_string()).is_some()) {
+            let own = (!line.starts_with([' ', '\t', '-'])).then(|| line.split([':', '：']).next()).flatten();
+            let field = own
+                .and_then(|k| FIELDS.iter().copied().find(|f| *f == k.trim()))
+                .or_else(|| field_at(yaml, number))
+                .map_or("the front matter".to_string(), |f| format!("`{f}`"));
+            return Some((number, at + 1, format!("{field} contains {}, expected text", named(c)), None));
+        }
         // A field whose `:` an input method made full-width, or that lacks one or its space: the
         // parser reads the line as text and fails at the next field.
         let inside_open_value =
@@ -1389,13 +1425,13 @@ fn syntax_culprit(yaml: &str, error_line: usize) -> Option<(usize, usize, String
                 })
             });
         if !inside_open_value && let Some((column, message)) = colon_slip(line) {
-            return Some((number, column, message));
+            return Some((number, column, message, None));
         }
         if !inside_open_value
             && let Some(field @ ("sources" | "occurred")) = field_at(yaml, number)
             && let Some((column, message)) = nested_colon_slip(field, line)
         {
-            return Some((number, column, message));
+            return Some((number, column, message, None));
         }
         if line.starts_with([' ', '\t'])
             && line.trim_start_matches([' ', '\t']).starts_with(|c: char| c != '#')
@@ -1403,14 +1439,13 @@ fn syntax_culprit(yaml: &str, error_line: usize) -> Option<(usize, usize, String
         {
             // `\tsector: x` is most likely a top-level field indented by mistake.
             let own = line.trim_start().split(':').next().map(str::trim);
-            let field = own
-                .and_then(|k| FIELDS.iter().copied().find(|f| *f == k))
-                .or_else(|| field_at(yaml, number))
-                .map_or(String::new(), |f| format!(" of `{f}`"));
+            let own = own.and_then(|k| FIELDS.iter().copied().find(|f| *f == k));
+            let field = own.or_else(|| field_at(yaml, number)).map_or(String::new(), |f| format!(" of `{f}`"));
             return Some((
                 number,
                 tab + 1,
                 format!("a tab indents this line{field}, expected spaces (YAML indents with spaces only)"),
+                own,
             ));
         }
         // ` aliases: [...]` under `tags: [...]`: a field indented by mistake (a `# ` comment
@@ -1437,6 +1472,7 @@ fn syntax_culprit(yaml: &str, error_line: usize) -> Option<(usize, usize, String
                 format!(
                     "`{field}` is indented by {spaces}, expected it at the start of the line, as a field of its own"
                 ),
+                Some(field),
             ));
         }
         // An opening on the line before the error that nothing closed: the parser read on into
@@ -1460,10 +1496,43 @@ fn syntax_culprit(yaml: &str, error_line: usize) -> Option<(usize, usize, String
             _ => None,
         };
         if let Some(message) = open {
-            return Some((number, column, message));
+            return Some((number, column, message, None));
         }
     }
-    None
+    open_over_lines(&lines, error_line)
+}
+
+/// A mistake [`syntax_culprit`] found: its YAML line and column, the message, and the field the
+/// line itself names when it is not the field it is read as part of (`  organization: A`
+/// indented under `date`), which is then left out as well.
+type Culprit = (usize, usize, String, Option<&'static str>);
+
+/// A quote or bracket that a field's value opens and that its indented lines do not close
+/// before the next field (`tags: [a,` / `  b` / `sector: x`), where the parser fails.
+fn open_over_lines(lines: &[(usize, &str)], error_line: usize) -> Option<Culprit> {
+    let starts = |l: &str| !l.trim().is_empty() && !l.starts_with([' ', '\t', '-', '#']);
+    let at = error_line.checked_sub(1)?;
+    if !lines.get(at).is_some_and(|(_, l)| starts(l)) {
+        return None;
+    }
+    let head = (0..at).rev().find(|&i| starts(lines[i].1))?;
+    let (key, value) = lines[head].1.split_once(':')?;
+    let start = value.trim_start();
+    let column = key_value_column(lines[head].1, value, start);
+    let text: Vec<&str> = std::iter::once(start).chain(lines[head + 1..at].iter().map(|(_, l)| *l)).collect();
+    let text = text.join("\n");
+    let field = FIELDS.iter().copied().find(|f| *f == key.trim()).unwrap_or(key.trim());
+    let message = match start.chars().next()? {
+        q @ ('"' | '\'') if !quote_closed(&text[1..], q) => {
+            format!("the quoted text of `{field}` is not closed before the next field, expected a closing {q}")
+        }
+        b @ ('[' | '{') if !brackets_closed(&text) => {
+            let (what, close) = if b == '[' { ("list", ']') } else { ("map", '}') };
+            format!("the {what} of `{field}` is not closed before the next field, expected a closing `{close}`")
+        }
+        _ => return None,
+    };
+    Some((head + 1, column, message, None))
 }
 
 /// What is wrong with a top-level line that is no `field: value`, for the slips a Japanese input
@@ -1761,6 +1830,54 @@ mod tests {
         // A mistake not known to stay in its field ends the reading there.
         let errors = fm("---\ntitle: t\ndate: 2024-01-30\nsummary: a: b\naffected: x\n---\n").unwrap_err();
         assert_eq!(errors.len(), 1, "{errors:?}");
+    }
+
+    /// Mistakes a parser cannot read past on its own are read past too, each at its place: a
+    /// character YAML refuses, a front matter whose every line slipped, a field indented under
+    /// another, a list or quote left open over lines; and a `kind` left out decides nothing.
+    #[test]
+    fn yaml_mistakes_of_every_kind_leave_the_other_fields_read() {
+        let head = "---\ntitle: t\ndate: 2024-01-30\norganization: X\n";
+        let errors =
+            fm("---\ntitle: A\u{fffe}B\ndate: 2024-01-30\norganization: C\u{fdd0}\nsector: \u{8}x\n---\n").unwrap_err();
+        let at: Vec<(usize, usize)> = errors.iter().map(|e| (e.0, e.1)).collect();
+        assert_eq!(at, [(2, 9), (4, 16), (5, 9)], "{errors:?}");
+        assert!(errors[0].2.contains("`title` contains the noncharacter U+FFFE"), "{errors:?}");
+        assert!(errors[2].2.contains("`sector` contains the control character U+0008"), "{errors:?}");
+
+        let errors = fm("---\ntitle：t\ndate：2024-01-30\norganization：X\n---\n").unwrap_err();
+        assert_eq!(errors.len(), 3, "{errors:?}");
+        assert!(errors.iter().all(|e| e.2.contains("full-width colon")), "{errors:?}");
+        let text = split("---\ndescription：説明\n---\n").unwrap();
+        let errors = parse_text(&text).unwrap_err();
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(errors[0].2.contains("`description` is followed by the full-width colon"), "{errors:?}");
+
+        for indented in ["  organization: X", "\torganization: X"] {
+            let errors = fm(&format!("---\ntitle: t\ndate: 2024-01-30\n{indented}\naffected: -1\n---\n")).unwrap_err();
+            assert_eq!(errors.len(), 2, "{indented:?}: {errors:?}");
+            assert_eq!(errors[0].0, 4, "{errors:?}");
+            assert!(errors[1].2.contains("`affected`"), "{errors:?}");
+        }
+
+        let errors = fm(&format!("{head}tags: [a,\n  b,\n  c\nsector: x\naffected: -1\n---\n")).unwrap_err();
+        assert_eq!((errors[0].0, errors[0].1), (5, 7), "{errors:?}");
+        assert!(errors[0].2.contains("the list of `tags` is not closed before the next field"), "{errors:?}");
+        assert!(errors.iter().any(|e| e.0 == 9 && e.2.contains("`affected`")), "{errors:?}");
+        let errors = fm(&format!("{head}summary: \"長い\n  要約\nsector: x\naffected: -1\n---\n")).unwrap_err();
+        assert!(errors[0].0 == 5 && errors[0].2.contains("quoted text of `summary` is not closed"), "{errors:?}");
+        assert_eq!(errors.len(), 2, "{errors:?}");
+
+        // An incident's `kind：article`: neither the organization nor the incident's fields are
+        // judged by a kind not known.
+        let errors = fm("---\ntitle: t\ndate: 2024-01-30\nkind：article\n---\n").unwrap_err();
+        assert_eq!(errors.len(), 1, "{errors:?}");
+
+        // Past so many mistakes, the rest is left, and said so.
+        let many: String = (0..20).map(|i| format!("f{i}：x\n")).collect();
+        let errors = fm(&format!("{head}{many}---\n")).unwrap_err();
+        assert_eq!(errors.len(), MAX_YAML_ERRORS + 1, "{errors:?}");
+        assert!(errors[MAX_YAML_ERRORS].2.contains("is not read further"), "{errors:?}");
     }
 
     /// Plain scalars YAML types as booleans and numbers keep their written text in text fields,
