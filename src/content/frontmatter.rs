@@ -1069,7 +1069,9 @@ impl Checker<'_> {
                             "`sources` url `{url}` has {name} in it, expected a URL without spaces (write `{code}` for one)"
                         )
                     }
-                    _ if http => format!("`sources` url `{url}` has no host, expected `https://` and a host name"),
+                    _ if http => format!(
+                        "`sources` url `{url}` has no valid host, expected `https://` and a host name (and a port up to 65535, if any)"
+                    ),
                     _ => format!(
                         "`sources` url `{url}` is not an http(s) URL, expected one starting with https:// or http://"
                     ),
@@ -1306,9 +1308,20 @@ fn is_http_url(s: &str) -> bool {
     let Some(rest) = after("https://").or_else(|| after("http://")) else { return false };
     // The host is what the authority holds between its user (`user@`) and its port (`:443`).
     let authority = &rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())];
-    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
-    let host = if host.starts_with('[') { host } else { host.rsplit_once(':').map_or(host, |(h, _)| h) };
-    !host.is_empty() && !rest.chars().any(|c| c.is_whitespace() || c.is_control())
+    let (user, host_port) = authority.rsplit_once('@').map_or(("", authority), |(u, h)| (u, h));
+    // An IPv6 address is bracketed (`[::1]:8080`); a port is a number a port can be.
+    let (host, port) = match host_port.strip_prefix('[') {
+        Some(v6) => match v6.split_once(']') {
+            Some((addr, after)) if !addr.is_empty() => {
+                (addr, after.strip_prefix(':').or(after.is_empty().then_some("")))
+            }
+            _ => return false,
+        },
+        None => host_port.rsplit_once(':').map_or((host_port, Some("")), |(h, p)| (h, Some(p))),
+    };
+    let port_ok =
+        port.is_some_and(|p| p.is_empty() || (p.bytes().all(|b| b.is_ascii_digit()) && p.parse::<u16>().is_ok()));
+    !host.is_empty() && port_ok && !user.contains('@') && !rest.chars().any(|c| c.is_whitespace() || c.is_control())
 }
 
 /// The first control character of front-matter text other than line ends and tabs (which a
@@ -1738,18 +1751,25 @@ mod tests {
                 "has a space in it, expected a URL without spaces (write `%20` for one)",
             ),
             ("  - {title: 発表, url: \"https://example.org/a\u{3000}b\"}", "has a full-width space in it"),
-            ("  - {title: 発表, url: \"https:///a\"}", "has no host"),
-            ("  - {title: 発表, url: \"https://?q=1\"}", "has no host"),
-            ("  - {title: 発表, url: \"https://#top\"}", "has no host"),
-            ("  - {title: 発表, url: \"https://:8443/a\"}", "has no host"),
-            ("  - {title: 発表, url: \"https://user@/a\"}", "has no host"),
+            ("  - {title: 発表, url: \"https:///a\"}", "has no valid host"),
+            ("  - {title: 発表, url: \"https://?q=1\"}", "has no valid host"),
+            ("  - {title: 発表, url: \"https://#top\"}", "has no valid host"),
+            ("  - {title: 発表, url: \"https://:8443/a\"}", "has no valid host"),
+            ("  - {title: 発表, url: \"https://user@/a\"}", "has no valid host"),
+            ("  - {title: 発表, url: \"https://[]/\"}", "has no valid host"),
+            ("  - {title: 発表, url: \"https://[::1/\"}", "has no valid host"),
+            ("  - {title: 発表, url: \"https://e.org:abc/\"}", "has no valid host"),
+            ("  - {title: 発表, url: \"https://e.org:99999/\"}", "has no valid host"),
+            ("  - {title: 発表, url: \"https://a@b@c/\"}", "has no valid host"),
             ("  - {title: 発表, url: \"ftp://e.org/\"}", "is not an http(s) URL"),
         ] {
             let (line, _, e) = first_error(&format!("{base}{item}\n---\n"));
             assert_eq!(line, 6, "{e}");
             assert!(e.contains(expected), "{item}: {e}");
         }
-        for url in ["https://u@e.org:8443/a?b#c", "http://[::1]:8080/", "HTTPS://e.org"] {
+        for url in
+            ["https://u@e.org:8443/a?b#c", "http://[::1]:8080/", "HTTPS://e.org", "https://e.org:/", "http://[::1]"]
+        {
             assert!(fm(&format!("{base}  - {{title: 発表, url: \"{url}\"}}\n---\n")).is_ok(), "{url}");
         }
     }
