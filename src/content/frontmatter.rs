@@ -794,9 +794,9 @@ impl Checker<'_> {
             }
             // `[ランサムウェア、不正アクセス]`: a Japanese comma typed for YAML's `,` makes one
             // term of two. It is read as written (a term may hold one), and said.
-            let parts: Vec<&str> = s.split(['、', '，']).map(str::trim).filter(|p| !p.is_empty()).collect();
-            if parts.len() > 1
-                && let Some(comma) = s.chars().find(|c| matches!(c, '、' | '，'))
+            if let Some(comma) = s.chars().find(|c| matches!(c, '、' | '，'))
+                && let parts = s.split(['、', '，']).map(str::trim).filter(|p| !p.is_empty()).collect::<Vec<_>>()
+                && parts.len() > 1
             {
                 let (line, column) = self.at(&item);
                 self.warnings.push((
