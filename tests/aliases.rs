@@ -145,6 +145,8 @@ fn aliases_that_are_not_site_paths_are_errors_at_their_lines() {
         ("/a//b/", "empty segment"),
         ("'a\\b/'", "backslash"),
         ("\"/a\\tb/\"", "control character U+0009"),
+        ("\"/a\\uFDD0b/\"", "noncharacter U+FDD0"),
+        ("/a%EF%BF%BEb/", "noncharacter U+FFFE (encoded)"),
         ("/old.php", "not a page"),
         ("{a: b}", "is a map"),
     ];

@@ -13,6 +13,12 @@ use super::BaseUrl;
 /// The longest segment in bytes: a file or directory name, which file systems cap at 255.
 const MAX_SEGMENT_BYTES: usize = 255;
 
+/// A character no URL path of a page may hold: a control character (a tab included) or a
+/// noncharacter (U+FFFE), written or percent-encoded.
+fn unwritable(c: char) -> bool {
+    c.is_control() || crate::content::markdown::is_forbidden(c)
+}
+
 /// The output file of the alias `raw`, `/`-separated and relative to the output root:
 /// `/incidents/legacy-report/` → `incidents/legacy-report/index.html`, `old.html` → `old.html`,
 /// `/old` → `old/index.html`. Or why `raw` is not a site path, for a message that goes on with
@@ -22,8 +28,8 @@ pub fn parse(raw: &str) -> Result<String, String> {
     if raw.is_empty() {
         return Err("is empty".into());
     }
-    if let Some(c) = raw.chars().find(|c| c.is_control()) {
-        return Err(format!("contains the control character U+{:04X}", c as u32));
+    if let Some(c) = raw.chars().find(|&c| unwritable(c)) {
+        return Err(format!("contains {}", crate::content::frontmatter::named(c)));
     }
     if raw.starts_with("//") {
         return Err("names a host (`//`)".into());
@@ -87,8 +93,8 @@ fn segment(written: &str) -> Result<String, String> {
         .decode_utf8()
         .map_err(|_| format!("has `{written}`, whose percent-encoding is not UTF-8"))?;
     let segment = decoded.into_owned();
-    if let Some(c) = segment.chars().find(|c| c.is_control()) {
-        return Err(format!("contains the control character U+{:04X} (encoded)", c as u32));
+    if let Some(c) = segment.chars().find(|&c| unwritable(c)) {
+        return Err(format!("contains {} (encoded)", crate::content::frontmatter::named(c)));
     }
     if segment.contains(['/', '\\']) {
         return Err(format!("has `{written}`, which decodes to a `/` or `\\`"));
