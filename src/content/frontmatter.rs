@@ -82,6 +82,8 @@ struct RawSource {
     url: String,
     /// File position of the url (or of the item when it has none).
     url_at: (usize, usize),
+    /// File position of the title (or of the item when it has none).
+    title_at: (usize, usize),
 }
 
 /// Re-wraps a spanned node's plain value with the node's position.
@@ -727,13 +729,17 @@ impl Checker<'_> {
             let mut title = String::new();
             let mut url = String::new();
             let mut url_at = self.at(item);
+            let mut title_at = url_at;
             for (k, val) in pairs {
                 let text = match &val.value {
                     Node::Scalar(s) if scalar_text(s).is_some() => Some(self.written(val, s)),
                     _ => None,
                 };
                 match (k.value.as_str(), text) {
-                    ("title", Some(t)) => title = t,
+                    ("title", Some(t)) => {
+                        title = t;
+                        title_at = self.at(val);
+                    }
                     ("url", Some(u)) => {
                         url = u;
                         url_at = self.at(val);
@@ -750,7 +756,7 @@ impl Checker<'_> {
                     }
                 }
             }
-            out.push(RawSource { title, url, url_at });
+            out.push(RawSource { title, url, url_at, title_at });
         }
         Some(out)
     }
@@ -1053,9 +1059,15 @@ impl Checker<'_> {
         for s in raw.sources.unwrap_or_default() {
             let url = s.url.trim();
             let (line, col) = s.url_at;
-            if let Some(c) = control(&s.title).or_else(|| control(url)) {
-                let message = format!("`sources` item contains {}, expected text", named(c));
-                self.problems.push((line, col, message));
+            // Each of the two at its own place, both in one run.
+            let unwritable = [(&s.title, "title", s.title_at), (&s.url, "url", s.url_at)]
+                .into_iter()
+                .filter_map(|(text, key, at)| control(text).map(|c| (key, at, c)))
+                .collect::<Vec<_>>();
+            if !unwritable.is_empty() {
+                for (key, (line, col), c) in unwritable {
+                    self.problems.push((line, col, format!("`sources` {key} contains {}, expected text", named(c))));
+                }
             } else if url.is_empty() {
                 self.problems.push((line, col, "`sources` item has no url, expected `url: https://…`".into()));
             } else if !is_http_url(url) {
@@ -2177,9 +2189,15 @@ mod tests {
         assert_eq!(e.len(), 2, "{e:?}");
         assert!(e.iter().any(|p| p.0 == 5 && p.2.contains("`follows` contains the control character U+007F")), "{e:?}");
         assert!(
-            e.iter().any(|p| p.0 == 7 && p.2.contains("`sources` item contains the control character U+0001")),
+            e.iter().any(|p| (p.0, p.1) == (7, 13) && p.2.contains("`sources` title contains the control character U+0001")),
             "{e:?}"
         );
+        // A title's and a url's, each at its own place, in one run.
+        let e = fm("---\ntitle: t\ndate: 2024-01-30\norganization: X\nsources:\n  - title: \"t\\uFFFE\"\n    url: \"https://e.org/\\u0001\"\n---\n").unwrap_err();
+        let at: Vec<(usize, usize)> = e.iter().map(|p| (p.0, p.1)).collect();
+        assert_eq!(at, [(6, 12), (7, 10)], "{e:?}");
+        assert!(e[0].2.contains("`sources` title contains the noncharacter U+FFFE"), "{e:?}");
+        assert!(e[1].2.contains("`sources` url contains the control character U+0001"), "{e:?}");
     }
 
     #[test]
