@@ -1500,6 +1500,25 @@ fn syntax_culprit(yaml: &str, error_line: usize) -> Option<Culprit> {
                 Some(field),
             ));
         }
+        // `title: お知らせ: 不正アクセス`: a `: ` inside a plain value starts a map to YAML.
+        if number == error_line
+            && !line.starts_with([' ', '\t', '#'])
+            && let Some((key, value)) = line.split_once(": ")
+            && let Some(field) = FIELDS.iter().copied().find(|f| *f == key.trim())
+            && !value.trim_start().starts_with(['"', '\'', '[', '{', '|', '>', '&', '*', '!'])
+            && let Some(inner) = value.find(": ")
+        {
+            let at = line.len() - value.len() + inner;
+            let quoted = value.trim().replace('\\', "\\\\").replace('"', "\\\"");
+            return Some((
+                number,
+                line[..at].chars().count() + 1,
+                format!(
+                    "the value of `{field}` holds `: `, which YAML reads as the start of a map, expected the value in quotes: `{field}: \"{quoted}\"`"
+                ),
+                None,
+            ));
+        }
         // An opening on the line before the error that nothing closed: the parser read on into
         // the next line, and reports whatever it found there.
         if number + 1 != error_line || line.starts_with([' ', '\t', '#']) {
@@ -1860,7 +1879,7 @@ mod tests {
         assert!(errors.iter().any(|e| e.0 == 7 && e.2.contains("`data`")), "{errors:?}");
         assert!(errors.iter().any(|e| e.2.contains("`organization` is missing")), "{errors:?}");
         // A mistake not known to stay in its field ends the reading there.
-        let errors = fm("---\ntitle: t\ndate: 2024-01-30\nsummary: a: b\naffected: x\n---\n").unwrap_err();
+        let errors = fm("---\ntitle: t\ndate: 2024-01-30\nsummary: \"a\" b\naffected: x\n---\n").unwrap_err();
         assert_eq!(errors.len(), 1, "{errors:?}");
     }
 
@@ -1898,6 +1917,15 @@ mod tests {
         assert!(errors.iter().any(|e| e.0 == 9 && e.2.contains("`affected`")), "{errors:?}");
         let errors = fm(&format!("{head}summary: \"長い\n  要約\nsector: x\naffected: -1\n---\n")).unwrap_err();
         assert!(errors[0].0 == 5 && errors[0].2.contains("quoted text of `summary` is not closed"), "{errors:?}");
+        assert_eq!(errors.len(), 2, "{errors:?}");
+
+        // A `: ` inside a plain value is told to quote the value.
+        let errors = fm(&format!("{head}summary: お知らせ: 不正アクセス\naffected: -1\n---\n")).unwrap_err();
+        assert_eq!((errors[0].0, errors[0].1), (5, 14), "{errors:?}");
+        assert!(
+            errors[0].2.ends_with("expected the value in quotes: `summary: \"お知らせ: 不正アクセス\"`"),
+            "{errors:?}"
+        );
         assert_eq!(errors.len(), 2, "{errors:?}");
 
         // An incident's `kind：article`: neither the organization nor the incident's fields are
@@ -2006,7 +2034,7 @@ mod tests {
         }
         // Closed on a later line is valid YAML, and an error elsewhere keeps the parser's words.
         assert!(fm(&format!("{head}tags: [a,\n  b]\n---\n")).is_ok());
-        let (l, _, m) = first_error(&format!("{head}tags: [a, 'b']\nsummary: a: b\n---\n"));
+        let (l, _, m) = first_error(&format!("{head}tags: [a, 'b']\nsummary: \"a\" b\n---\n"));
         assert_eq!(l, 6);
         assert!(m.starts_with("`summary` is not valid YAML"), "{m}");
     }
