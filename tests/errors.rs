@@ -940,8 +940,18 @@ fn an_explicit_heading_id_the_page_has_already_is_an_error_at_the_heading() {
     let text = inc("").replace("本文。", "本文。\n\n## 経緯 {#main}\n\n## 原因\n\n## 原因の詳細 {#原因}\n");
     let (_tmp, root) = site(&[("incidents/2024/a.md", &text)]);
     let r = failed(&root);
-    expect(&r, "content/incidents/2024/a.md", line_of(&text, "{#main}"), &["heading id `main`", "expected another id"]);
-    expect(&r, "content/incidents/2024/a.md", line_of(&text, "{#原因}"), &["heading id `原因`"]);
+    expect(
+        &r,
+        "content/incidents/2024/a.md",
+        line_of(&text, "{#main}"),
+        &["heading id `main` is taken: the page's templates give it to an element of their own", "expected another id"],
+    );
+    expect(
+        &r,
+        "content/incidents/2024/a.md",
+        line_of(&text, "{#原因}"),
+        &["heading id `原因` is taken: an earlier heading has it"],
+    );
     assert_eq!(r.diagnostics().len(), 2, "{}", r.stderr);
 }
 

@@ -163,7 +163,7 @@ fn render_among(body: &str, opts: MarkdownOptions, list: Option<ListIds>) -> Ren
         events.push(event);
     }
 
-    let mut used_ids: Vec<String> = opts.page_ids.iter().cloned().chain(footnotes).collect();
+    let mut used_ids: Vec<String> = opts.page_ids.iter().cloned().chain(footnotes.iter().cloned()).collect();
     for (start, end, level, at) in headings {
         let title = heading_text(&events[start + 1..end]);
         let made = heading_id(&title, &mut used_ids, taken);
@@ -175,12 +175,21 @@ fn render_among(body: &str, opts: MarkdownOptions, list: Option<ListIds>) -> Ren
                 Some(explicit) => {
                     used_ids.pop();
                     if used_ids.iter().any(|u| u == explicit.as_ref()) || taken(explicit) {
-                        let mut kept: Vec<String> = opts.page_ids.iter().map(|id| format!("`{id}`")).collect();
-                        kept.extend(list.as_ref().map(|l| l.shown.to_string()));
-                        let message = format!(
-                            "heading id `{explicit}` is taken: an earlier heading or a footnote has it, or the page's templates give it to an element of their own ({}), expected another id",
-                            kept.join(", ")
-                        );
+                        // Which holds it, so that the editor knows what to rename.
+                        let holder = if opts.page_ids.iter().any(|u| u == explicit.as_ref()) {
+                            let kept: Vec<String> = opts.page_ids.iter().map(|id| format!("`{id}`")).collect();
+                            format!(
+                                "the page's templates give it to an element of their own (they keep {})",
+                                kept.join(", ")
+                            )
+                        } else if let Some(list) = list.as_ref().filter(|_| taken(explicit)) {
+                            format!("the list below the text writes it (it keeps {})", list.shown)
+                        } else if footnotes.iter().any(|f| f == explicit.as_ref()) {
+                            format!("the footnote `[^{explicit}]` has it")
+                        } else {
+                            "an earlier heading has it".to_string()
+                        };
+                        let message = format!("heading id `{explicit}` is taken: {holder}, expected another id");
                         out.problems.push((message, at));
                     }
                     used_ids.push(explicit.to_string());
@@ -562,11 +571,22 @@ mod tests {
         let r = md("## a {#main}\n\n## x\n\n## b {#x}\n\n## c {#own}\n");
         let at: Vec<usize> = r.problems.iter().map(|(_, at)| *at).collect();
         assert_eq!(at, [0, 20], "{:?}", r.problems);
-        assert!(r.problems[0].0.contains("heading id `main`"), "{:?}", r.problems);
+        assert!(
+            r.problems[0].0.contains("heading id `main` is taken: the page's templates give it"),
+            "{:?}",
+            r.problems
+        );
+        assert!(r.problems[1].0.contains("heading id `x` is taken: an earlier heading has it"), "{:?}", r.problems);
         let list =
             render_list_text("## y {#year-2024}\n", MarkdownOptions { east_asian_line_breaks: true, page_ids: &[] });
         assert_eq!(list.problems.len(), 1, "a list page's date heading id");
-        assert!(list.problems[0].0.contains("`year-NNNN`"), "{:?}", list.problems);
+        assert!(
+            list.problems[0].0.contains("the list below the text writes it (it keeps `year-NNNN`"),
+            "{:?}",
+            list.problems
+        );
+        let footnote = md("## 注 {#n1}\n\n本文[^n1]。\n\n[^n1]: 注\n");
+        assert!(footnote.problems[0].0.contains("the footnote `[^n1]` has it"), "{:?}", footnote.problems);
     }
 
     #[test]
