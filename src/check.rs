@@ -169,7 +169,16 @@ fn check_links(
                         );
                         Some(with_slash(start, &format!("{dir}/{rest}"), &dir_page, fragment))
                     } else if !files.contains(&path) {
-                        let hint = normalized_twin(&path, twins.get_or_init(|| twin_index(files)))
+                        // `/tags/vpn/page/1/`: a list's first page is the list's own URL, as
+                        // Hugo and Zola write it too.
+                        let first_page = [path.strip_suffix("page/1/index.html"), path.strip_suffix("page/1")]
+                            .into_iter()
+                            .flatten()
+                            .map(|dir| format!("{dir}index.html"))
+                            .find(|page| files.contains(page));
+                        let hint = first_page
+                            .as_deref()
+                            .or_else(|| normalized_twin(&path, twins.get_or_init(|| twin_index(files))))
                             .map(|twin| {
                                 let fragment = link.value.find('#').map_or("", |i| &link.value[i..]);
                                 format!(" (did you mean `{}{fragment}`?)", page_href(loaded, twin))

@@ -1405,7 +1405,7 @@ fn paths_of_links_to_nowhere_lead_from_the_working_directory_too() {
 #[test]
 fn check_suggests_the_url_a_link_meant_across_unicode_forms_and_without_a_slash() {
     let (_tmp, root) = linked_site("check-twin-forms");
-    let index = "---\ntitle: 図\ndate: 2024-02-02\n---\n\n![NFC](ガ.png) ![NFD](\u{30cf}\u{309a}.png)\n\n[c](/tags/DDoS) [d](/tags/ＤＤｏＳ#x)\n";
+    let index = "---\ntitle: 図\ndate: 2024-02-02\n---\n\n![NFC](ガ.png) ![NFD](\u{30cf}\u{309a}.png)\n\n[c](/tags/DDoS) [d](/tags/ＤＤｏＳ#x)\n\n[e](/tags/ddos/page/1/) [f](/page/1)\n";
     write(&root, "content/articles/figs/index.md", index);
     write(&root, "content/articles/figs/\u{30ab}\u{3099}.png", "NFD on disk");
     write(&root, "content/articles/figs/\u{30d1}.png", "NFC on disk");
@@ -1430,6 +1430,9 @@ fn check_suggests_the_url_a_link_meant_across_unicode_forms_and_without_a_slash(
             ),
             (file, 8, 1, &format!("links to `/tags/DDoS`, {lacks} (did you mean `/tags/ddos/`?)")),
             (file, 8, 17, &format!("links to `/tags/ＤＤｏＳ#x`, {lacks} (did you mean `/tags/ddos/#x`?)")),
+            // A list's first page is the list's own URL.
+            (file, 10, 1, &format!("links to `/tags/ddos/page/1/`, {lacks} (did you mean `/tags/ddos/`?)")),
+            (file, 10, 25, &format!("links to `/page/1`, {lacks} (did you mean `/`?)")),
         ],
     );
 }
