@@ -1208,4 +1208,18 @@ fn a_japanese_comma_in_a_list_is_one_term_and_a_warning() {
     assert!(warnings[1].contains("`data` item `氏名，住所` holds the Japanese comma `，`"), "{}", r.stderr);
     let page = read(&root.join("public"), "incidents/a/index.html");
     assert!(page.contains(">ランサムウェア、不正アクセス</a>"), "read as written: {page}");
+
+    // Beside an error of the same file, the warning is told in the same run.
+    let broken = inc("tags: [a、b]\nsector: [x]\n");
+    write(&root, "content/incidents/2024/a.md", &broken);
+    let r = build(&root, &[]);
+    r.expect_status(1);
+    expect(&r, "content/incidents/2024/a.md", line_of(&broken, "sector:"), &["`sector`"]);
+    let at = format!("content/incidents/2024/a.md:{}:8: warning: `tags` item `a、b`", line_of(&broken, "tags:"));
+    assert!(r.stderr.contains(&at), "{}", r.stderr);
+    assert!(
+        r.stderr.ends_with("build failed with 1 error(s); the previous output was left as it was\n"),
+        "{}",
+        r.stderr
+    );
 }

@@ -309,9 +309,18 @@ impl FrontMatter {
 /// A problem at a file position.
 pub type Problem = (usize, usize, String);
 
+/// A front matter that does not check: its errors, and the warnings found beside them (told in
+/// the same run, as a good file's are).
+#[derive(Debug)]
+pub struct Failed {
+    pub errors: Vec<Problem>,
+    pub warnings: Vec<Problem>,
+}
+
 /// Parses and checks the YAML of one entry. `default_kind` comes from the file's location.
-pub fn parse(split: &Split<'_>, default_kind: Kind) -> Result<FrontMatter, Vec<Problem>> {
-    let Read { pairs, errors, dropped } = fields(split, "title: ...")?;
+pub fn parse(split: &Split<'_>, default_kind: Kind) -> Result<FrontMatter, Failed> {
+    let Read { pairs, errors, dropped } =
+        fields(split, "title: ...").map_err(|errors| Failed { errors, warnings: Vec::new() })?;
     let mut checker = Checker { positions: Positions::new(split), problems: errors, warnings: Vec::new(), dropped };
     let raw = checker.typed(pairs);
     checker.check(raw, default_kind)
@@ -868,7 +877,7 @@ impl Checker<'_> {
         }
     }
 
-    fn check(mut self, raw: Raw, default_kind: Kind) -> Result<FrontMatter, Vec<Problem>> {
+    fn check(mut self, raw: Raw, default_kind: Kind) -> Result<FrontMatter, Failed> {
         let title_line = raw.title.as_ref().map_or(self.positions.offset + 1, |t| self.at(t).0);
         // A field written with a value of the wrong shape (`title: [a, b]`) is reported as that,
         // at the value; "missing" beside it would send the editor looking for a line that is there.
@@ -1134,7 +1143,7 @@ impl Checker<'_> {
                 title_line,
                 warnings: self.warnings,
             }),
-            _ => Err(self.problems),
+            _ => Err(Failed { errors: self.problems, warnings: self.warnings }),
         }
     }
 
@@ -1744,7 +1753,7 @@ mod tests {
 
     fn fm(text: &str) -> Result<FrontMatter, Vec<Problem>> {
         let s = split(text).map_err(|(l, m)| vec![(l, 1, m)])?;
-        parse(&s, Kind::Incident)
+        parse(&s, Kind::Incident).map_err(|f| f.errors)
     }
 
     fn first_error(text: &str) -> Problem {
@@ -2426,7 +2435,7 @@ mod tests {
         let e = first_error("---\ntitle: t\ndate: 2024-01-30\nkind: essay\n---\n");
         assert!(e.2.contains("expected `incident` or `article`"));
         let s = split("---\ntitle: t\ndate: 2024-01-30\norganization: X\n---\n").unwrap();
-        let e = parse(&s, Kind::Article).unwrap_err();
+        let e = parse(&s, Kind::Article).unwrap_err().errors;
         assert!(e[0].2.contains("field of incidents"));
     }
 

@@ -462,11 +462,12 @@ pub fn parse_entry(
     let kind = default_kind(content_dir, file);
     let meta = match frontmatter::parse(&split, kind) {
         Ok(meta) => meta,
-        Err(ps) => {
+        Err(failed) => {
             // The body is checked all the same, so that one run reports all of the file.
             let body = markdown::render(split.body, opts.markdown(kind)).problems;
             let body = body_problems(split.body, split.body_line, body).err().unwrap_or_default();
-            return Err(ps.into_iter().chain(body).map(problem).collect());
+            let errors = failed.errors.into_iter().chain(body).map(problem);
+            return Err(errors.chain(failed.warnings.into_iter().map(|w| problem(w).as_warning())).collect());
         }
     };
     if meta.draft && !opts.drafts {
