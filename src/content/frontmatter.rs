@@ -319,9 +319,9 @@ pub struct Failed {
 
 /// Parses and checks the YAML of one entry. `default_kind` comes from the file's location.
 pub fn parse(split: &Split<'_>, default_kind: Kind) -> Result<FrontMatter, Failed> {
-    let Read { pairs, errors, dropped } =
+    let Read { positions, pairs, errors, dropped } =
         fields(split, "title: ...").map_err(|errors| Failed { errors, warnings: Vec::new() })?;
-    let mut checker = Checker { positions: Positions::new(split), problems: errors, warnings: Vec::new(), dropped };
+    let mut checker = Checker { positions, problems: errors, warnings: Vec::new(), dropped };
     let raw = checker.typed(pairs);
     checker.check(raw, default_kind)
 }
@@ -329,8 +329,8 @@ pub fn parse(split: &Split<'_>, default_kind: Kind) -> Result<FrontMatter, Faile
 /// Parses the front matter of a taxonomy's or a term's text (`_index.md`): its `description`,
 /// the one field it has (the text itself is the Markdown below).
 pub fn parse_text(split: &Split<'_>) -> Result<Option<String>, Vec<Problem>> {
-    let Read { pairs, errors, dropped } = fields(split, "description: ...")?;
-    let mut checker = Checker { positions: Positions::new(split), problems: errors, warnings: Vec::new(), dropped };
+    let Read { positions, pairs, errors, dropped } = fields(split, "description: ...")?;
+    let mut checker = Checker { positions, problems: errors, warnings: Vec::new(), dropped };
     let mut description = None;
     let mut first: Option<usize> = None;
     for (k, v) in pairs {
@@ -360,7 +360,9 @@ pub fn parse_text(split: &Split<'_>) -> Result<Option<String>, Vec<Problem>> {
 type Fields = Vec<(Spanned<String>, Spanned<Node>)>;
 
 /// The fields of a front matter as far as they can be read, with its YAML errors.
-struct Read {
+struct Read<'a> {
+    /// Maps YAML positions to file positions, made once for the errors and the checks after.
+    positions: Positions<'a>,
     pairs: Fields,
     /// Each YAML error, at its place in the file.
     errors: Vec<Problem>,
@@ -376,7 +378,7 @@ const MAX_YAML_ERRORS: usize = 16;
 /// field written twice, a quote left open), that field is left out and the rest read again, so
 /// that the file's other problems are reported in the same run. `line` is an example field for
 /// the message when the front matter is no map of fields.
-fn fields(split: &Split<'_>, line: &str) -> Result<Read, Vec<Problem>> {
+fn fields<'a>(split: &Split<'a>, line: &str) -> Result<Read<'a>, Vec<Problem>> {
     let positions = Positions::new(split);
     let mut yaml = std::borrow::Cow::Borrowed(split.yaml);
     let mut errors = Vec::new();
@@ -416,7 +418,7 @@ fn fields(split: &Split<'_>, line: &str) -> Result<Read, Vec<Problem>> {
         yaml = std::borrow::Cow::Owned(rest);
         dropped.extend(keys);
     };
-    Ok(Read { pairs, errors, dropped })
+    Ok(Read { positions, pairs, errors, dropped })
 }
 
 /// A YAML error at its place in the file, said in an editor's terms, and the YAML line of the
@@ -1349,7 +1351,12 @@ fn is_http_url(s: &str) -> bool {
 /// quoted YAML string can hold), or noncharacter (U+FFFE): invisible in an editor, and not
 /// allowed in HTML. A form feed, allowed in a body's text, is no text of a field.
 pub fn control(s: &str) -> Option<char> {
-    s.chars().find(|&c| c == '\u{c}' || super::markdown::is_forbidden(c))
+    s.chars().find(|&c| unwritable(c))
+}
+
+/// A character [`control`] finds.
+fn unwritable(c: char) -> bool {
+    c == '\u{c}' || super::markdown::is_forbidden(c)
 }
 
 /// A character [`control`] finds, named for a message: "the control character U+0001".
@@ -1437,7 +1444,7 @@ fn syntax_culprit(yaml: &str, error_line: usize) -> Option<Culprit> {
         let number = i + 1;
         // A character pasted in with the text (a PDF's backspace, U+FFFE) that YAML refuses to
         // read at all: named as a field's value that holds one is.
-        if let Some((at, c)) = line.chars().enumerate().find(|&(_, c)| c != '\t' && control(&c.to_string()).is_some()) {
+        if let Some((at, c)) = line.chars().enumerate().find(|&(_, c)| unwritable(c)) {
             let own = (!line.starts_with([' ', '\t', '-'])).then(|| line.split([':', '：']).next()).flatten();
             let field = own
                 .and_then(|k| FIELDS.iter().copied().find(|f| *f == k.trim()))

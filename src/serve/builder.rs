@@ -312,14 +312,16 @@ impl Builder {
             match update_content(&self.root, &mut state, &others, quick, &mut assets) {
                 Some(ContentChange::Unchanged) => {}
                 Some(ContentChange::Bodies(b)) => bodies = b,
-                Some(ContentChange::Model) => render_everything = true,
+                Some(ContentChange::Model) => {
+                    render_everything = true;
+                    // A front matter saved is told its warnings, as a build tells them.
+                    warnings = content::entry_warnings(&state.loaded.site.entries)
+                        .into_iter()
+                        .filter(|d| others.contains(&self.root.join(&d.path)))
+                        .collect();
+                }
                 None => return self.full(),
             }
-            // A front matter saved is told its warnings, as a build tells them.
-            warnings = content::entry_warnings(&state.loaded.site.entries)
-                .into_iter()
-                .filter(|d| others.contains(&self.root.join(&d.path)))
-                .collect();
         }
         let Some(mut reread) = state.reread(&assets) else { return self.full() };
 
