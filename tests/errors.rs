@@ -1223,3 +1223,32 @@ fn a_japanese_comma_in_a_list_is_one_term_and_a_warning() {
         r.stderr
     );
 }
+
+/// The slips made inside a field (`sources`, `extra`) and the values YAML takes for something
+/// else are each named at their own line in plain words, and none hides the next: a key without
+/// its colon, a key out of line, a quote left open, a second slip in the same `sources`, a
+/// `#1` read as a comment, a tab before the one field of a term's text.
+#[test]
+fn slips_inside_fields_are_each_named_at_their_line() {
+    let a = inc(
+        "sources:\n  - title 発表\n    url: https://e.org/a\n  - title: 続報\n    url：https://e.org/b\nextra:\n  note: 1\n   more: 2\n",
+    );
+    let b = art("extra:\n  note: \"開いた\n  more: 2\nsummary: #1 の要約\n");
+    let c = "---\ntitle: #3 事件\ndate: 2024-01-30\n---\n\n本文。\n";
+    let t = "---\n\tdescription: 説明\n---\n\n本文。\n";
+    let (_tmp, root) =
+        site(&[("incidents/2024/a.md", &a), ("articles/b.md", &b), ("articles/c.md", c), ("tags/_index.md", t)]);
+    let r = failed(&root);
+    let pa = "content/incidents/2024/a.md";
+    expect(&r, pa, line_of(&a, "title 発表"), &["`title` of `sources` has no `:` after it"]);
+    expect(&r, pa, line_of(&a, "url："), &["`url` of `sources` is followed by the full-width colon"]);
+    expect(&r, pa, line_of(&a, "more"), &["`extra` has a key indented more than the one above it"]);
+    let pb = "content/articles/b.md";
+    expect(&r, pb, line_of(&b, "開いた"), &["the quoted text of `note` in `extra` is not closed on its line"]);
+    let warning =
+        format!("{pb}:{}:1: warning: `summary` is empty: YAML reads `#1 の要約` as a comment", line_of(&b, "summary"));
+    assert!(r.stderr.contains(&warning), "{}", r.stderr);
+    expect(&r, "content/articles/c.md", 2, &["`title` is empty", "expected the value in quotes: `title: \"#3 事件\"`"]);
+    expect(&r, "content/tags/_index.md", 2, &["a tab indents `description`"]);
+    assert_eq!(r.diagnostics().len(), 6, "{}", r.stderr);
+}

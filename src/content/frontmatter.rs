@@ -388,7 +388,10 @@ fn fields<'a>(split: &Split<'a>, line: &str) -> Result<Read<'a>, Vec<Problem>> {
             break Vec::new();
         }
         let (problem, culprit) = match yaml::parse(&yaml) {
-            Ok(Node::Map(pairs)) => break pairs,
+            Ok(Node::Map(pairs)) => {
+                errors.extend(tab_indented_keys(&positions, &yaml, &pairs));
+                break pairs;
+            }
             // A front matter of one line with a slip (`description：説明`) reads as text.
             Ok(_) => match yaml_lines(&yaml).iter().enumerate().find_map(|(i, (_, l))| Some((i + 1, colon_slip(l)?))) {
                 Some((l, (c, message))) => {
@@ -404,6 +407,9 @@ fn fields<'a>(split: &Split<'a>, line: &str) -> Result<Read<'a>, Vec<Problem>> {
             Err(e) => yaml_problem(&positions, &yaml, &e),
         };
         errors.push(problem);
+        if let Some((l, _)) = culprit {
+            errors.extend(later_nested_slips(&positions, &yaml, l));
+        }
         let Some((rest, keys)) = culprit.and_then(|(l, own)| drop_field(&yaml, l, own)) else {
             return Err(errors);
         };
@@ -418,7 +424,57 @@ fn fields<'a>(split: &Split<'a>, line: &str) -> Result<Read<'a>, Vec<Problem>> {
         yaml = std::borrow::Cow::Owned(rest);
         dropped.extend(keys);
     };
+    // `title：A` then `title: B`: the second is read, and the first, left out, is still written.
+    for (k, _) in &pairs {
+        if let Some((_, first)) = dropped.iter().find(|(d, at)| *d == k.value && *at < k.line) {
+            let (l, c) = positions.map(k.line, k.column);
+            let at = positions.map(*first, 1).0;
+            errors.push((
+                l,
+                c,
+                format!("`{}` is written twice (first at line {at}), expected each field once", k.value),
+            ));
+        }
+    }
+    let dropped = dropped.into_iter().map(|(k, _)| k).collect();
     Ok(Read { positions, pairs, errors, dropped })
+}
+
+/// Fields indented by a tab that the parser read all the same (it does so when every field is, as
+/// in an `_index.md` of one line, `\tdescription: …`): YAML indents with spaces only, and the same
+/// tab before a second field is an error, so it is one here too.
+fn tab_indented_keys(positions: &Positions<'_>, yaml: &str, pairs: &Fields) -> Vec<Problem> {
+    let lines = yaml_lines(yaml);
+    pairs
+        .iter()
+        .filter_map(|(k, _)| {
+            let (_, line) = lines.get(k.line.checked_sub(1)?)?;
+            let tab = line.chars().take_while(|c| *c == ' ' || *c == '\t').position(|c| c == '\t')?;
+            let (l, c) = positions.map(k.line, tab + 1);
+            let message = format!(
+                "a tab indents `{}`, expected it at the start of the line (YAML indents with spaces only)",
+                k.value
+            );
+            Some((l, c, message))
+        })
+        .collect()
+}
+
+/// The slips of [`nested_colon_slip`] on the lines of `sources` or `occurred` after `line`, the
+/// mistake that leaves the field out: they would be hidden with it until that one is fixed.
+fn later_nested_slips(positions: &Positions<'_>, yaml: &str, line: usize) -> Vec<Problem> {
+    let Some(field @ ("sources" | "occurred")) = field_at(yaml, line) else { return Vec::new() };
+    yaml_lines(yaml)
+        .iter()
+        .enumerate()
+        .skip(line)
+        .take_while(|(_, (_, l))| l.trim().is_empty() || l.starts_with([' ', '\t', '-', '#']))
+        .filter_map(|(i, (_, l))| {
+            let (column, message) = nested_colon_slip(field, l)?;
+            let (l, c) = positions.map(i + 1, column);
+            Some((l, c, message))
+        })
+        .collect()
 }
 
 /// A YAML error at its place in the file, said in an editor's terms, and the YAML line of the
@@ -433,11 +489,11 @@ fn yaml_problem(
         let (line, column) = positions.map(l, c);
         return ((line, column, message), Some((l, own)));
     }
-    let (line, column) = positions.map(e.line, e.column);
-    let mut message = describe_yaml_error(yaml, e.line, &e.message);
+    let (column, mut message, stays) = describe_yaml_error(yaml, e.line, e.column, &e.message);
+    let (line, column) = positions.map(e.line, column);
     // A field written twice: where the first one is, which the editor may have to keep.
     let twice = e.message.strip_prefix("duplicate mapping key: ").map(str::trim);
-    let culprit = twice.is_some().then_some((e.line, None));
+    let culprit = (stays || twice.is_some()).then_some((e.line, None));
     if let Some(key) = twice.filter(|k| field_at(yaml, e.line) == Some(*k)) {
         let first = yaml_lines(yaml).iter().position(|(_, l)| {
             !l.starts_with([' ', '\t']) && l.split_once(':').is_some_and(|(k, _)| k.trim_end() == key)
@@ -452,8 +508,9 @@ fn yaml_problem(
 
 /// The YAML with the top-level field that holds `line` (1-based) blanked out, lines kept so that
 /// every other position stays, and the keys left out: that field's, and `own`, the field the line
-/// names of its own when indented by mistake; `None` when there is nothing left to drop.
-fn drop_field(yaml: &str, line: usize, own: Option<&'static str>) -> Option<(String, Vec<String>)> {
+/// names of its own when indented by mistake, each with its (YAML) line; `None` when there is
+/// nothing left to drop.
+fn drop_field(yaml: &str, line: usize, own: Option<&'static str>) -> Option<(String, Vec<(String, usize)>)> {
     let lines = yaml_lines(yaml);
     let index = line.checked_sub(1)?.min(lines.len().checked_sub(1)?);
     // A field starts at the start of a line; its value may go on over indented lines and, for a
@@ -465,7 +522,7 @@ fn drop_field(yaml: &str, line: usize, own: Option<&'static str>) -> Option<(Str
         return None;
     }
     let head = lines[first].1.trim_start_matches([' ', '\t', '\u{3000}']);
-    let key = head.split([':', '：', ' ', '\t', '\u{3000}']).next().unwrap_or(head).to_string();
+    let key = (head.split([':', '：', ' ', '\t', '\u{3000}']).next().unwrap_or(head).to_string(), first + 1);
     let mut out = String::with_capacity(yaml.len());
     for (i, (start, text)) in lines.iter().enumerate() {
         if !(first..end).contains(&i) {
@@ -475,7 +532,7 @@ fn drop_field(yaml: &str, line: usize, own: Option<&'static str>) -> Option<(Str
         let next = lines.get(i + 1).map_or(yaml.len(), |(s, _)| *s);
         out.push_str(&yaml[start + text.len()..next]);
     }
-    Some((out, std::iter::once(key).chain(own.map(str::to_string)).collect()))
+    Some((out, std::iter::once(key).chain(own.map(|o| (o.to_string(), index + 1))).collect()))
 }
 
 /// A value of the wrong shape, described for a message: "a list", "a map", "empty".
@@ -579,11 +636,25 @@ impl Checker<'_> {
             let field = key.value.as_str();
             // An optional field left empty (`attack:`, `attack: ~`) is a fact not known yet: absent,
             // as Hugo and Zola read it. A required one is reported empty below.
-            if matches!(v.value, Node::Scalar(serde_json::Value::Null))
-                && FIELDS.contains(&field)
-                && !REQUIRED.contains(&field)
-            {
-                continue;
+            if matches!(v.value, Node::Scalar(serde_json::Value::Null)) && FIELDS.contains(&field) {
+                // `title: #1 事件`: a `#` after the space starts a comment, and the value is gone.
+                if let Some(comment) = self.comment_for_value(&key) {
+                    let quoted = comment.replace('\\', "\\\\").replace('"', "\\\"");
+                    let message = format!(
+                        "`{field}` is empty: YAML reads `{comment}` as a comment (a `#` after a space starts one), expected the value in quotes: `{field}: \"{quoted}\"`"
+                    );
+                    let (l, c) = self.at(&key);
+                    if REQUIRED.contains(&field) {
+                        self.problems.push((l, c, message));
+                        self.dropped.push(field.to_string());
+                    } else {
+                        self.warnings.push((l, c, message));
+                    }
+                    continue;
+                }
+                if !REQUIRED.contains(&field) {
+                    continue;
+                }
             }
             match field {
                 "title" => raw.title = self.string(field, &v),
@@ -598,7 +669,17 @@ impl Checker<'_> {
                     other => self.report(&v, format!("`draft` is {}, expected true or false", shape(other))),
                 },
                 "extra" => match v.value.to_value() {
-                    serde_json::Value::Object(m) => raw.extra = Some(m),
+                    serde_json::Value::Object(m) => {
+                        // Templates write `extra` into pages as they write titles: the same text.
+                        let mut unwritable = Vec::new();
+                        unwritable_in(&v, "extra", &mut unwritable);
+                        if unwritable.is_empty() {
+                            raw.extra = Some(m);
+                        }
+                        for (at, message) in unwritable {
+                            self.report(&at, message);
+                        }
+                    }
                     serde_json::Value::Null => {}
                     _ => self.report(&v, format!("`extra` is {}, expected a map of keys and values", shape(&v.value))),
                 },
@@ -636,6 +717,16 @@ impl Checker<'_> {
             }
         }
         raw
+    }
+
+    /// The comment written right after a field's `:` on its line (`title: #1 事件`), which leaves
+    /// the field empty: most likely the value, not a note.
+    fn comment_for_value(&self, key: &Spanned<String>) -> Option<String> {
+        let line = self.positions.line(key.line)?;
+        let (_, rest) = line.split_once(':')?;
+        // `# 未確認` (a space after the mark) reads as the note it is; `#1` as a value.
+        let comment = rest.trim_start_matches([' ', '\t']).strip_prefix('#')?;
+        comment.starts_with(|c: char| !c.is_whitespace()).then(|| format!("#{}", comment.trim_end()))
     }
 
     fn string(&mut self, field: &str, v: &Spanned<Node>) -> Option<Spanned<String>> {
@@ -1157,6 +1248,14 @@ impl Checker<'_> {
                 let text = scalar_text(value).unwrap_or_default();
                 return match parse_date(&text) {
                     Some(d) => Some(Period { from: d.day, to: d.day }),
+                    // `from：2024-01-01` / `to 2024-01-31` over two lines: one plain text to YAML.
+                    None if text.trim_start().starts_with("from") => {
+                        let message = format!(
+                            "`occurred` is the text `{text}`: its `from` and `to` lack the half-width `: ` that makes them keys, {expected}"
+                        );
+                        self.report(v, message);
+                        None
+                    }
                     None => {
                         self.report(v, format!("`occurred` is `{text}`{}, {expected}", no_such_day(&text)));
                         None
@@ -1175,6 +1274,16 @@ impl Checker<'_> {
             let end = match k.value.as_str() {
                 "from" => &mut from,
                 "to" => &mut to,
+                // `{ from：2024-01-01 }`: the key runs on to the value through a full-width colon.
+                other if ["from", "to"].iter().any(|e| other.strip_prefix(e).is_some_and(|r| r.starts_with('：'))) => {
+                    let key = other.split('：').next().unwrap_or(other);
+                    let message = format!(
+                        "`{key}` of `occurred` is followed by the full-width colon `：`, expected `{key}: ` (a half-width colon and a space)"
+                    );
+                    self.report(k, message);
+                    ok = false;
+                    continue;
+                }
                 other => {
                     let hint = diag::suggestion(other, ["from", "to"]);
                     self.report(k, format!("`occurred` has an unknown key `{other}`{hint}, {expected}"));
@@ -1354,6 +1463,33 @@ pub fn control(s: &str) -> Option<char> {
     s.chars().find(|&c| unwritable(c))
 }
 
+/// The keys and text in a value (of `extra`) that hold a character [`control`] finds, each at its
+/// place with a message naming it by its path (`extra.note`, `extra.links[1]`).
+fn unwritable_in(v: &Spanned<Node>, path: &str, out: &mut Vec<(Spanned<()>, String)>) {
+    match &v.value {
+        Node::Scalar(serde_json::Value::String(text)) => {
+            if let Some(c) = control(text) {
+                out.push((v.with(()), format!("`{path}` contains {}, expected text", named(c))));
+            }
+        }
+        Node::Scalar(_) => {}
+        Node::Seq(items) => {
+            for (i, item) in items.iter().enumerate() {
+                unwritable_in(item, &format!("{path}[{i}]"), out);
+            }
+        }
+        Node::Map(pairs) => {
+            for (k, item) in pairs {
+                let inner = format!("{path}.{}", k.value);
+                if let Some(c) = control(&k.value) {
+                    out.push((k.with(()), format!("the key of `{inner}` contains {}, expected text", named(c))));
+                }
+                unwritable_in(item, &inner, out);
+            }
+        }
+    }
+}
+
 /// A character [`control`] finds.
 fn unwritable(c: char) -> bool {
     c == '\u{c}' || super::markdown::is_forbidden(c)
@@ -1404,8 +1540,10 @@ fn has_full_width(s: &str) -> bool {
     s.chars().any(|c| ('\u{FF01}'..='\u{FF5E}').contains(&c))
 }
 
-/// Rewrites a YAML error so it names the field and says what was expected.
-fn describe_yaml_error(yaml: &str, line: usize, message: &str) -> String {
+/// Rewrites a YAML error so it names the field and says what was expected; returns it with the
+/// column to point at (the parser's, or the key's when the message is about the key's place), and
+/// whether the mistake is one known to stay inside its field (see [`plain_account`]).
+fn describe_yaml_error(yaml: &str, line: usize, column: usize, message: &str) -> (usize, String, bool) {
     let field = field_at(yaml, line);
     let expected = field.map_or("valid YAML front matter", expectation);
     // Two of the parser's accounts are said in the editor's terms: "duplicate mapping key" (and
@@ -1413,23 +1551,98 @@ fn describe_yaml_error(yaml: &str, line: usize, message: &str) -> String {
     // (`budget breached: Depth { depth: 33 }`) for a value nested too deep.
     if let Some(key) = message.strip_prefix("duplicate mapping key: ") {
         let key = key.trim();
-        return match field {
+        let message = match field {
             Some(f) if f == key => format!("`{key}` is written twice, expected each field once"),
             Some(f) => format!("`{f}` has the key `{key}` twice, expected each key once"),
             None => format!("the front matter has the key `{key}` twice, expected each key once"),
         };
+        return (column, message, false);
     }
     if message.starts_with("budget breached") || message.starts_with("recursion limit exceeded") {
         let what = field.map_or("the front matter".to_string(), |f| format!("`{f}`"));
-        return format!(
+        let message = format!(
             "{what} is nested more than {} levels deep (lists and maps inside each other), expected {expected}",
             yaml::MAX_DEPTH
         );
+        return (column, message, false);
     }
-    match field {
-        Some(f) => format!("`{f}` is not valid YAML ({message}), expected {expected}"),
-        None => format!("the front matter is not valid YAML ({message}), expected {expected}"),
+    let what = field.map_or("the front matter".to_string(), |f| format!("`{f}`"));
+    if let Some((at, told)) = plain_account(yaml, line, column, message) {
+        return (at.unwrap_or(column), format!("{what} {told}"), true);
     }
+    (column, format!("{what} is not valid YAML ({message}), expected {expected}"), false)
+}
+
+/// The parser's accounts of the commonest slips inside a field, said in an editor's terms (the
+/// rest of a sentence that starts with the field) with the (1-based) column of the key when the
+/// account is about the key's place rather than where the parser stopped; `None` to keep the
+/// parser's own words. Each slip told here is on the line the parser stops at, inside the field
+/// of that line: the fields after it can be read once that field is left out.
+fn plain_account(yaml: &str, line: usize, column: usize, message: &str) -> Option<(Option<usize>, String)> {
+    let lines = yaml_lines(yaml);
+    let text = lines.get(line.checked_sub(1)?).map_or("", |(_, l)| *l);
+    let indent = |l: &str| l.len() - l.trim_start_matches(' ').len();
+    // The line above, and whether it is a key with its value on the same line.
+    let above = lines[..line - 1].iter().rev().map(|(_, l)| *l).find(|l| {
+        let t = l.trim();
+        !t.is_empty() && !t.starts_with('#')
+    });
+    let above_has_value =
+        above.and_then(|a| a.trim_start().trim_start_matches("- ").split_once(':')).is_some_and(|(_, v)| {
+            let v = v.trim();
+            !v.is_empty() && !v.starts_with('#')
+        });
+    let key_column = Some(indent(text) + 1);
+    // A top-level line may be one a mistake above left over (a quote closed too early): kept.
+    if message.starts_with("simple key expected") && text.starts_with(' ') {
+        return Some((None, "has a line with no `:`, expected `key: value` (or the whole value in quotes)".into()));
+    }
+    if message.starts_with("invalid trailing content after") {
+        return Some((None, "has text after a closing quote, expected the whole value inside the quotes".into()));
+    }
+    if message.starts_with("misplaced bracket") {
+        return Some((None, "has a bracket that closes nothing, expected brackets in pairs".into()));
+    }
+    if let Some(c) = message.strip_prefix("unexpected character: `").and_then(|r| r.chars().next()) {
+        let c = if c == '`' { "a backtick".to_string() } else { format!("`{c}`") };
+        let told =
+            format!("has a value that starts with {c}, which YAML keeps for itself, expected the value in quotes");
+        return Some((None, told));
+    }
+    if message.contains("did not find expected '-' indicator") {
+        let told = "has list items and `key: value` lines in one block, expected either `- ` items or keys";
+        return Some((key_column, told.into()));
+    }
+    if message.starts_with("mapping values are not allowed") {
+        if above.is_some_and(|a| indent(text) > indent(a)) && above_has_value {
+            let told = "has a key indented more than the one above it, expected the keys of one map lined up";
+            return Some((key_column, told.into()));
+        }
+        let body = text.trim_start().trim_start_matches("- ");
+        let (key, value) = body.split_once(": ")?;
+        if value.contains(": ") && !value.trim_start().starts_with(['"', '\'', '[', '{']) {
+            let quoted = value.trim().replace('\\', "\\\\").replace('"', "\\\"");
+            let told = format!(
+                "has a value holding `: `, which YAML reads as the start of a map, expected the value in quotes: `{}: \"{quoted}\"`",
+                key.trim()
+            );
+            return Some((None, told));
+        }
+        return None;
+    }
+    if message.contains("did not find expected key") {
+        if above.is_some_and(|a| indent(text) < indent(a)) {
+            let told = "has a key indented less than the one above it, expected the keys of one map lined up";
+            return Some((key_column, told.into()));
+        }
+        // `tags: [a, b], c`: the parser stops at what follows the closing bracket or quote.
+        let before: String = text.chars().take(column.saturating_sub(1)).collect();
+        if before.trim_end().ends_with([']', '}', '"', '\'']) {
+            let told = "has text after its closing bracket or quote, expected nothing after it on the line";
+            return Some((None, told.into()));
+        }
+    }
+    None
 }
 
 /// The mistake behind a YAML syntax error, when it is one of those the parser notices only
@@ -1537,21 +1750,31 @@ fn syntax_culprit(yaml: &str, error_line: usize) -> Option<Culprit> {
         }
         // An opening on the line before the error that nothing closed: the parser read on into
         // the next line, and reports whatever it found there.
-        if number + 1 != error_line || line.starts_with([' ', '\t', '#']) {
+        // The same in a key or an item inside a field (`  note: "開いた`, `  - [a,`).
+        if number + 1 != error_line || line.trim_start().starts_with('#') {
             continue;
         }
-        let Some((key, value)) = line.split_once(':') else { continue };
-        let key = key.trim();
-        let start = value.trim_start();
-        let column = key_value_column(line, value, start);
-        let field = FIELDS.iter().copied().find(|f| *f == key).unwrap_or(key);
+        let nested = line.starts_with([' ', '\t', '-']);
+        let body = line.trim_start_matches([' ', '\t']);
+        let body = body.strip_prefix("- ").map_or(body, |b| b.trim_start_matches(' '));
+        let (key, start) = match body.split_once(':') {
+            Some((key, value)) if !body.starts_with(['"', '\'', '[', '{']) => (key.trim(), value.trim_start()),
+            _ if nested => ("", body),
+            _ => continue,
+        };
+        let column = line[..line.len() - start.len()].chars().count() + 1;
+        let field = match field_at(yaml, number).filter(|_| nested) {
+            Some(outer) if key.is_empty() => format!("an item in `{outer}`"),
+            Some(outer) => format!("`{key}` in `{outer}`"),
+            None => format!("`{key}`"),
+        };
         let open = match start.chars().next() {
             Some(q @ ('"' | '\'')) if !quote_closed(&start[1..], q) => {
-                Some(format!("the quoted text of `{field}` is not closed on its line, expected a closing {q}"))
+                Some(format!("the quoted text of {field} is not closed on its line, expected a closing {q}"))
             }
             Some(b @ ('[' | '{')) if !brackets_closed(start) => {
                 let (what, close) = if b == '[' { ("list", ']') } else { ("map", '}') };
-                Some(format!("the {what} of `{field}` is not closed on its line, expected a closing `{close}`"))
+                Some(format!("the {what} of {field} is not closed on its line, expected a closing `{close}`"))
             }
             _ => None,
         };
@@ -1654,6 +1877,14 @@ fn nested_colon_slip(field: &str, line: &str) -> Option<(usize, String)> {
     let at = line.len() - body.len() + key.len();
     let rest = &body[key.len()..];
     let message = match rest.chars().next()? {
+        // `- title 発表` (the colon left out): but `title : x` is a key and its value.
+        ' ' | '\t' | '\u{3000}' if !rest.trim_start().starts_with([':', '：']) => {
+            let column = line.len() - body.len() + 1;
+            return Some((
+                column,
+                format!("`{key}` of `{field}` has no `:` after it, expected `{key}: ` and its value"),
+            ));
+        }
         '：' => {
             format!(
                 "`{key}` of `{field}` is followed by the full-width colon `：`, expected `{key}: ` (a half-width colon and a space)"
@@ -1724,16 +1955,18 @@ fn brackets_closed(text: &str) -> bool {
     depth <= 0
 }
 
-/// The top-level key whose value contains `line` of the YAML text.
-fn field_at(yaml: &str, line: usize) -> Option<&'static str> {
+/// The top-level key whose value contains `line` of the YAML text: a field's name, or the key as
+/// written when it is none (`description` in an entry), so that no line is blamed on the known
+/// field above it.
+fn field_at(yaml: &str, line: usize) -> Option<&str> {
     let lines: Vec<&str> = yaml_lines(yaml).into_iter().map(|(_, l)| l).collect();
     let upto = line.min(lines.len());
     lines[..upto].iter().rev().find_map(|l| {
-        if l.starts_with([' ', '\t', '-', '#']) {
+        if l.trim().is_empty() || l.starts_with([' ', '\t', '-', '#']) {
             return None;
         }
-        let key = l.split(':').next()?.trim();
-        FIELDS.iter().copied().find(|f| *f == key)
+        let key = l.split_once(':')?.0.trim();
+        (!key.is_empty()).then_some(key)
     })
 }
 
@@ -1894,8 +2127,12 @@ mod tests {
         assert!(errors[0].2.contains("`sources` has the key `title` twice") && errors[0].0 == 6, "{errors:?}");
         assert!(errors.iter().any(|e| e.0 == 7 && e.2.contains("`data`")), "{errors:?}");
         assert!(errors.iter().any(|e| e.2.contains("`organization` is missing")), "{errors:?}");
-        // A mistake not known to stay in its field ends the reading there.
+        // Text after a closing quote stays in its field; a mistake not known to stay in its field
+        // ends the reading there.
         let errors = fm("---\ntitle: t\ndate: 2024-01-30\nsummary: \"a\" b\naffected: x\n---\n").unwrap_err();
+        assert_eq!(errors.len(), 3, "{errors:?}");
+        assert!(errors[0].2.contains("`summary` has text after a closing quote"), "{errors:?}");
+        let errors = fm("---\ntitle: t\ndate: 2024-01-30\nsummary: *nope\naffected: x\n---\n").unwrap_err();
         assert_eq!(errors.len(), 1, "{errors:?}");
     }
 
@@ -2052,7 +2289,131 @@ mod tests {
         assert!(fm(&format!("{head}tags: [a,\n  b]\n---\n")).is_ok());
         let (l, _, m) = first_error(&format!("{head}tags: [a, 'b']\nsummary: \"a\" b\n---\n"));
         assert_eq!(l, 6);
-        assert!(m.starts_with("`summary` is not valid YAML"), "{m}");
+        assert!(m.starts_with("`summary` has text after a closing quote"), "{m}");
+    }
+
+    /// The parser's accounts of the commonest slips inside a field are said in an editor's words,
+    /// at the key when they are about its place, and the fields after them are still read.
+    #[test]
+    fn slips_inside_a_field_are_said_plainly_and_read_past() {
+        let head = "---\ntitle: t\ndate: 2024-01-30\norganization: X\n";
+        let cases = [
+            ("extra:\n  a: 1\n  b 2\n", 7, 3, "`extra` has a line with no `:`, expected `key: value`"),
+            ("extra:\n  a: 1\n   b: 2\n", 7, 4, "`extra` has a key indented more than the one above it"),
+            ("extra:\n  a: 1\n b: 2\n", 7, 2, "`extra` has a key indented less than the one above it"),
+            ("extra:\n  - a\n  b: 1\n", 7, 3, "`extra` has list items and `key: value` lines in one block"),
+            (
+                "extra:\n  a: b: c\n",
+                6,
+                7,
+                "`extra` has a value holding `: `, which YAML reads as the start of a map, expected the value in quotes: `a: \"b: c\"`",
+            ),
+            ("extra:\n  a: [1, 2\n  b: 3\n", 6, 6, "the list of `a` in `extra` is not closed on its line"),
+            ("extra:\n  a: \"abc\n  b: 3\n", 6, 6, "the quoted text of `a` in `extra` is not closed on its line"),
+            ("extra:\n  - 'abc\n  - d\n", 6, 5, "the quoted text of an item in `extra` is not closed"),
+            ("summary: 'it''s' more\n", 5, 18, "`summary` has text after a closing quote"),
+            ("summary: @at\n", 5, 10, "`summary` has a value that starts with `@`, which YAML keeps for itself"),
+            ("tags: [a, b], c\n", 5, 13, "`tags` has text after its closing bracket or quote"),
+            ("tags: [a, b]]\n", 5, 13, "`tags` has a bracket that closes nothing"),
+            ("summary: `x`\n", 5, 10, "`summary` has a value that starts with a backtick, which YAML keeps"),
+            ("my key: a: b\n", 5, 10, "`my key` has a value holding `: `"),
+        ];
+        for (yaml, line, column, message) in cases {
+            let text = format!("{head}{yaml}affected: -1\n---\n");
+            let errors = fm(&text).unwrap_err();
+            let (l, c, m) = &errors[0];
+            assert_eq!((*l, *c), (line, column), "{text:?}: {m}");
+            assert!(m.contains(message), "{text:?}: {m}");
+            assert!(errors.iter().any(|e| e.2.contains("`affected` is `-1`")), "{text:?}: {errors:?}");
+        }
+    }
+
+    /// A value that starts with `#` is read as a comment: said so, with the value quoted, as an
+    /// error of a required field and a warning of an optional one; `# note` is left a note.
+    #[test]
+    fn a_value_taken_for_a_comment_is_told_to_quote() {
+        let f = fm("---\ntitle: #1 事件\ndate: 2024-01-30\norganization: X\naffected: -1\n---\n").unwrap_err();
+        assert_eq!(f.len(), 2, "{f:?}");
+        assert_eq!((f[0].0, f[0].1), (2, 1), "{f:?}");
+        assert!(f[0].2.contains("`title` is empty: YAML reads `#1 事件` as a comment (a `#` after a space starts one), expected the value in quotes: `title: \"#1 事件\"`"), "{f:?}");
+        let s =
+            split("---\ntitle: t\ndate: 2024-01-30\norganization: X\nsector: #医療\nattack: # 未確認\n---\n").unwrap();
+        let m = parse(&s, Kind::Incident).unwrap();
+        assert_eq!(m.warnings.len(), 1, "{:?}", m.warnings);
+        assert!(
+            m.warnings[0].0 == 5 && m.warnings[0].2.starts_with("`sector` is empty: YAML reads `#医療`"),
+            "{:?}",
+            m.warnings
+        );
+    }
+
+    /// `extra` is written into pages as every other text: what text may not hold, it may not.
+    #[test]
+    fn extra_text_may_not_hold_what_text_may_not() {
+        let f = fm("---\ntitle: t\ndate: 2024-01-30\norganization: X\nextra:\n  note: \"a\\uFFFEb\"\n  links: [ok, \"\\u0007\"]\n---\n").unwrap_err();
+        let at: Vec<(usize, usize)> = f.iter().map(|e| (e.0, e.1)).collect();
+        assert_eq!(at, [(6, 9), (7, 15)], "{f:?}");
+        assert!(f[0].2.contains("`extra.note` contains the noncharacter U+FFFE"), "{f:?}");
+        assert!(f[1].2.contains("`extra.links[1]` contains the control character U+0007"), "{f:?}");
+        assert!(fm("---\ntitle: t\ndate: 2024-01-30\norganization: X\nextra:\n  note: \"a\\tb\"\n---\n").is_ok());
+    }
+
+    /// A field written twice is said so also when its first copy has a slip of its own.
+    #[test]
+    fn a_field_written_twice_after_a_slip_is_said_twice() {
+        let f = fm("---\ntitle：A\ndate: 2024-01-30\norganization: X\ntitle: B\n---\n").unwrap_err();
+        let at: Vec<(usize, usize)> = f.iter().map(|e| (e.0, e.1)).collect();
+        assert_eq!(at, [(2, 6), (5, 1)], "{f:?}");
+        assert!(f[1].2.contains("`title` is written twice (first at line 2), expected each field once"), "{f:?}");
+    }
+
+    /// A `sources` item's key without its colon is named on its own line, and the slips after the
+    /// first in the same field are named too, not hidden with the field.
+    #[test]
+    fn every_slip_in_sources_is_named() {
+        let text = "---\ntitle: t\ndate: 2024-01-30\norganization: X\nsources:\n  - title 一つ目\n    url: https://e.org/a\n  - title: 二つ目\n    url https://e.org/b\n  - title: 三つ目\n    url:https://e.org/c\noccurred:\n  from 2024-01-01\n  to：2024-01-02\n---\n";
+        let errors = fm(text).unwrap_err();
+        let at: Vec<(usize, usize)> = errors.iter().map(|e| (e.0, e.1)).collect();
+        assert_eq!(at, [(6, 5), (9, 5), (11, 9), (13, 3)], "{errors:?}");
+        assert!(errors[0].2.contains("`title` of `sources` has no `:` after it"), "{errors:?}");
+        assert!(errors[1].2.contains("`url` of `sources` has no `:` after it"), "{errors:?}");
+        // Valid YAML: one text, whose `from` and `to` are named, not its digits.
+        assert!(
+            errors[3].2.starts_with(
+                "`occurred` is the text `from 2024-01-01 to：2024-01-02`: its `from` and `to` lack the half-width `: `"
+            ),
+            "{errors:?}"
+        );
+        let errors = fm(
+            "---\ntitle: t\ndate: 2024-01-30\norganization: X\noccurred: { from：2024-01-01, to：2024-01-02 }\n---\n",
+        )
+        .unwrap_err();
+        let at: Vec<(usize, usize)> = errors.iter().map(|e| (e.0, e.1)).collect();
+        assert_eq!(at, [(5, 13), (5, 30)], "{errors:?}");
+        assert!(errors[1].2.starts_with("`to` of `occurred` is followed by the full-width colon `：`"), "{errors:?}");
+        // `title : x` is a key and its value.
+        let ok =
+            "---\ntitle: t\ndate: 2024-01-30\norganization: X\nsources:\n  - title : a\n    url: https://e.org/\n---\n";
+        assert!(fm(ok).is_ok(), "{:?}", fm(ok));
+    }
+
+    /// A tab that indents a field is an error even where the parser reads past it (every field
+    /// indented alike), and a line of a field that is no entry field is not blamed on the one above.
+    #[test]
+    fn tabs_are_named_at_their_own_field() {
+        let text = split("---\n\tdescription: 説明\n---\n").unwrap();
+        let errors = parse_text(&text).unwrap_err();
+        assert_eq!(
+            errors,
+            [(
+                2,
+                1,
+                "a tab indents `description`, expected it at the start of the line (YAML indents with spaces only)"
+                    .to_string()
+            )]
+        );
+        let errors = fm("---\ntitle: t\ndate: 2024-01-30\norganization: X\ndescription:\n\t説明\n---\n").unwrap_err();
+        assert!(errors[0].0 == 6 && errors[0].2.contains("a tab indents this line of `description`"), "{errors:?}");
     }
 
     /// A key written twice and a value nested too deep are said in an editor's words, not the
