@@ -536,6 +536,24 @@ fn drop_field(yaml: &str, line: usize, own: Option<&'static str>) -> Option<(Str
 }
 
 /// A value of the wrong shape, described for a message: "a list", "a map", "empty".
+/// Why a list or map field reads as text, when an input method's look-alike is the cause: a
+/// full-width dash, bracket or colon, or a `-` without its space.
+fn look_alike(v: &Node) -> &'static str {
+    let Node::Scalar(serde_json::Value::String(text)) = v else { return "" };
+    let text = text.trim_start();
+    if text.starts_with(['ー', '－', '―', '‐', '−']) {
+        " (its `-` is a full-width look-alike: a list item starts with a half-width `- `)"
+    } else if text.starts_with('-') {
+        " (a list item needs a space after its `-`: `- item`)"
+    } else if text.starts_with(['［', '｛']) {
+        " (its brackets are full-width, expected half-width `[` `]` or `{` `}`)"
+    } else if text.contains('：') {
+        " (its `：` is a full-width colon, expected `key: value` with a half-width colon)"
+    } else {
+        ""
+    }
+}
+
 fn shape(v: &Node) -> &'static str {
     match v {
         Node::Scalar(serde_json::Value::Null) => "empty",
@@ -638,10 +656,10 @@ impl Checker<'_> {
             // as Hugo and Zola read it. A required one is reported empty below.
             if matches!(v.value, Node::Scalar(serde_json::Value::Null)) && FIELDS.contains(&field) {
                 // `title: #1 事件`: a `#` after the space starts a comment, and the value is gone.
-                if let Some(comment) = self.comment_for_value(&key) {
-                    let quoted = comment.replace('\\', "\\\\").replace('"', "\\\"");
+                if let Some((written, what)) = self.lost_value(&key) {
+                    let quoted = written.replace('\\', "\\\\").replace('"', "\\\"");
                     let message = format!(
-                        "`{field}` is empty: YAML reads `{comment}` as a comment (a `#` after a space starts one), expected the value in quotes: `{field}: \"{quoted}\"`"
+                        "`{field}` is empty: YAML reads `{written}` as {what}, expected the value in quotes: `{field}: \"{quoted}\"`"
                     );
                     let (l, c) = self.at(&key);
                     if REQUIRED.contains(&field) {
@@ -681,7 +699,10 @@ impl Checker<'_> {
                         }
                     }
                     serde_json::Value::Null => {}
-                    _ => self.report(&v, format!("`extra` is {}, expected a map of keys and values", shape(&v.value))),
+                    _ => {
+                        let (shape, hint) = (shape(&v.value), look_alike(&v.value));
+                        self.report(&v, format!("`extra` is {shape}{hint}, expected a map of keys and values"));
+                    }
                 },
                 "aliases" => raw.aliases = self.strings(field, &v),
                 "id" => raw.id = self.string(field, &v),
@@ -719,14 +740,21 @@ impl Checker<'_> {
         raw
     }
 
-    /// The comment written right after a field's `:` on its line (`title: #1 事件`), which leaves
-    /// the field empty: most likely the value, not a note.
-    fn comment_for_value(&self, key: &Spanned<String>) -> Option<String> {
+    /// What is written right after the `:` of a field YAML read as empty, when it is most likely
+    /// the value: a comment (`title: #1 事件`) or an anchor's name (`attack: &不正アクセス`). Returns
+    /// it and what YAML took it for.
+    fn lost_value(&self, key: &Spanned<String>) -> Option<(String, &'static str)> {
         let line = self.positions.line(key.line)?;
         let (_, rest) = line.split_once(':')?;
+        let written = rest.trim_start_matches([' ', '\t']);
         // `# 未確認` (a space after the mark) reads as the note it is; `#1` as a value.
-        let comment = rest.trim_start_matches([' ', '\t']).strip_prefix('#')?;
-        comment.starts_with(|c: char| !c.is_whitespace()).then(|| format!("#{}", comment.trim_end()))
+        let (mark, what) = match written.chars().next()? {
+            '#' => ('#', "a comment (a `#` after a space starts one)"),
+            '&' => ('&', "the name of an anchor (a `&` starts one)"),
+            _ => return None,
+        };
+        let after = &written[mark.len_utf8()..];
+        after.starts_with(|c: char| !c.is_whitespace()).then(|| (written.trim_end().to_string(), what))
     }
 
     fn string(&mut self, field: &str, v: &Spanned<Node>) -> Option<Spanned<String>> {
@@ -744,7 +772,8 @@ impl Checker<'_> {
             Node::Seq(items) => items,
             Node::Scalar(serde_json::Value::Null) => return None,
             other => {
-                self.report(v, format!("`{field}` is {}, expected {}", shape(other), expectation(field)));
+                let hint = look_alike(other);
+                self.report(v, format!("`{field}` is {}{hint}, expected {}", shape(other), expectation(field)));
                 return None;
             }
         };
@@ -815,7 +844,8 @@ impl Checker<'_> {
             Node::Seq(items) => items,
             Node::Scalar(serde_json::Value::Null) => return None,
             other => {
-                self.report(v, format!("`sources` is {}, expected {}", shape(other), expectation("sources")));
+                let hint = look_alike(other);
+                self.report(v, format!("`sources` is {}{hint}, expected {}", shape(other), expectation("sources")));
                 return None;
             }
         };
@@ -1089,7 +1119,7 @@ impl Checker<'_> {
             if is_series_id(&value) {
                 Some(At { value, line, column })
             } else {
-                let why = if has_full_width(&value) { FULL_WIDTH } else { "" };
+                let why = full_width(&value);
                 self.report(&v, format!("`id` is `{value}`{why}, expected YYYY-NNN such as `2024-033`"));
                 None
             }
@@ -1136,7 +1166,7 @@ impl Checker<'_> {
                         "`affected` is `{written}`, more than the dataset can hold exactly, expected at most {MAX_AFFECTED}"
                     )
                 } else {
-                    let why = if has_full_width(&written) { FULL_WIDTH } else { "" };
+                    let why = full_width(&written);
                     format!("`affected` is `{written}`{why}, expected a non-negative whole number without separators")
                 };
                 self.report(&v, message);
@@ -1505,7 +1535,7 @@ pub fn named(c: char) -> String {
 /// "expected a date YYYY-MM-DD" alone would leave the author looking at a right shape: a day no
 /// calendar has (`2023-02-30`), full-width characters (typed with a Japanese input method, and
 /// hard to tell apart from their half-width twins), or a time with no time zone.
-fn no_such_day(s: &str) -> &'static str {
+fn no_such_day(s: &str) -> std::borrow::Cow<'static, str> {
     let s = s.trim();
     let b = s.as_bytes();
     let shaped = b.len() >= 10
@@ -1514,26 +1544,40 @@ fn no_such_day(s: &str) -> &'static str {
         && b[..10].iter().enumerate().all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
     let day_exists = shaped && NaiveDate::parse_from_str(&s[..10], "%Y-%m-%d").is_ok();
     if shaped && !day_exists {
-        ", a day that does not exist"
+        ", a day that does not exist".into()
     } else if has_full_width(s) {
-        FULL_WIDTH
+        full_width(s).into()
     } else if day_exists && b.len() > 10 {
         let zoned = s.ends_with(['Z', 'z']) || s[10..].rfind(['+', '-']).is_some();
         // Jekyll's and Hugo's `2024-02-01 10:00:00 +09:00`: the zone set off by a space.
         let spaced_zone = s[10..].rfind([' ', '\t']).is_some_and(|i| s[10 + i + 1..].starts_with(['+', '-']));
         if spaced_zone {
-            ", a time zone set off by a space (write `2024-02-01T10:00:00+09:00`, the zone right after the time)"
+            ", a time zone set off by a space (write `2024-02-01T10:00:00+09:00`, the zone right after the time)".into()
         } else if zoned {
-            ""
+            "".into()
         } else {
-            ", a time without a time zone (such as +09:00)"
+            ", a time without a time zone (such as +09:00)".into()
         }
     } else {
-        ""
+        "".into()
     }
 }
 
-const FULL_WIDTH: &str = ", written with full-width characters (２０２４－０１); write them half-width (2024-01)";
+/// ", written with full-width characters ..." naming them with their half-width forms, for text
+/// that has some (`２７２６` → `2726`); empty for text that has none.
+fn full_width(s: &str) -> String {
+    if !has_full_width(s) {
+        return String::new();
+    }
+    let s = s.trim();
+    let half: String = s
+        .chars()
+        .map(
+            |c| if ('\u{FF01}'..='\u{FF5E}').contains(&c) { char::from_u32(c as u32 - 0xFEE0).unwrap_or(c) } else { c },
+        )
+        .collect();
+    format!(", written with full-width characters; write them half-width (`{s}` → `{half}`)")
+}
 
 /// Whether `s` has full-width ASCII forms (`２`, `－`, `：`).
 fn has_full_width(s: &str) -> bool {
@@ -1595,19 +1639,47 @@ fn plain_account(yaml: &str, line: usize, column: usize, message: &str) -> Optio
     let key_column = Some(indent(text) + 1);
     // A top-level line may be one a mistake above left over (a quote closed too early): kept.
     if message.starts_with("simple key expected") && text.starts_with(' ') {
+        if let Some(item) = text.trim_start().strip_prefix('-').filter(|r| !r.starts_with([' ', '\t'])) {
+            let told = format!("has a list item with no space after its `-`, expected `- {}`", item.trim());
+            return Some((key_column, told));
+        }
         return Some((None, "has a line with no `:`, expected `key: value` (or the whole value in quotes)".into()));
     }
     if message.starts_with("invalid trailing content after") {
         return Some((None, "has text after a closing quote, expected the whole value inside the quotes".into()));
     }
+    // A value that starts with a character YAML reads as something else: a reference (`*`), a
+    // tag (`!`), a block of text (`|`, `>`), a list item (`- `), a complex key (`? `).
+    let value_start =
+        text.trim_start().trim_start_matches("- ").split_once(": ").map(|(_, v)| v.trim_start()).unwrap_or_default();
+    let reserved = |c: char| {
+        let c = if c == '`' { "a backtick".to_string() } else { format!("`{c}`") };
+        format!("has a value that starts with {c}, which YAML keeps for itself, expected the value in quotes")
+    };
+    let starts_with_reserved = message.starts_with("alias references unknown anchor")
+        || message.starts_with("while scanning a tag")
+        || message.starts_with("block sequence entries are not allowed")
+        || message.starts_with("mapping keys are not allowed");
+    if starts_with_reserved && let Some(c @ ('*' | '!' | '-' | '?')) = value_start.chars().next() {
+        return Some((None, reserved(c)));
+    }
+    if message.starts_with("while scanning a block scalar")
+        && let Some(c @ ('|' | '>')) = value_start.chars().next()
+    {
+        let told = format!(
+            "has a value that starts with `{c}`, which starts a block of text on the lines below it, expected the value in quotes (or the text on the lines below, indented)"
+        );
+        return Some((None, told));
+    }
+    if let Some(open) = message.strip_prefix("unclosed bracket '").and_then(|r| r.chars().next()) {
+        let (what, close) = if open == '[' { ("list", ']') } else { ("map", '}') };
+        return Some((None, format!("has a {what} that is not closed, expected a closing `{close}`")));
+    }
     if message.starts_with("misplaced bracket") {
         return Some((None, "has a bracket that closes nothing, expected brackets in pairs".into()));
     }
     if let Some(c) = message.strip_prefix("unexpected character: `").and_then(|r| r.chars().next()) {
-        let c = if c == '`' { "a backtick".to_string() } else { format!("`{c}`") };
-        let told =
-            format!("has a value that starts with {c}, which YAML keeps for itself, expected the value in quotes");
-        return Some((None, told));
+        return Some((None, reserved(c)));
     }
     if message.contains("did not find expected '-' indicator") {
         let told = "has list items and `key: value` lines in one block, expected either `- ` items or keys";
@@ -1621,12 +1693,16 @@ fn plain_account(yaml: &str, line: usize, column: usize, message: &str) -> Optio
         let body = text.trim_start().trim_start_matches("- ");
         let (key, value) = body.split_once(": ")?;
         if value.contains(": ") && !value.trim_start().starts_with(['"', '\'', '[', '{']) {
-            let quoted = value.trim().replace('\\', "\\\\").replace('"', "\\\"");
-            let told = format!(
-                "has a value holding `: `, which YAML reads as the start of a map, expected the value in quotes: `{}: \"{quoted}\"`",
-                key.trim()
-            );
-            return Some((None, told));
+            let expected = colon_in_value(key.trim(), text.starts_with([' ', '-']), value);
+            return Some((
+                None,
+                format!("has a value holding `: `, which YAML reads as the start of a map, {expected}"),
+            ));
+        }
+        // `title: 重要なお知らせ:`: a value that ends with a colon.
+        if value.trim_end().ends_with(':') && !value.trim_start().starts_with(['"', '\'', '[', '{']) {
+            let expected = colon_in_value(key.trim(), text.starts_with([' ', '-']), value);
+            return Some((None, format!("has a value that ends with `:`, which YAML reads as a key, {expected}")));
         }
         return None;
     }
@@ -1638,11 +1714,45 @@ fn plain_account(yaml: &str, line: usize, column: usize, message: &str) -> Optio
         // `tags: [a, b], c`: the parser stops at what follows the closing bracket or quote.
         let before: String = text.chars().take(column.saturating_sub(1)).collect();
         if before.trim_end().ends_with([']', '}', '"', '\'']) {
+            // `title: [速報] 不正アクセス`: text that starts with a bracket, in a text field.
+            if let Some((key, value)) = text.split_once(':').filter(|_| !text.starts_with([' ', '-']))
+                && !matches!(key.trim(), "tags" | "data" | "aliases" | "sources" | "extra" | "occurred")
+                && value.trim_start().starts_with(['[', '{'])
+            {
+                let (key, value) = (key.trim(), value.trim());
+                let list = before.trim_end();
+                let first = list.find(['[', '{']).map_or(list, |i| &list[i..]);
+                let quoted = value.replace('\\', "\\\\").replace('"', "\\\"");
+                let told = format!(
+                    "is read as `{first}`, a list or map, with text after it, expected the whole value in quotes: `{key}: \"{quoted}\"`"
+                );
+                return Some((None, told));
+            }
             let told = "has text after its closing bracket or quote, expected nothing after it on the line";
             return Some((None, told.into()));
         }
     }
     None
+}
+
+/// What a value holding `: ` (the value of `key`, a field's own or, `nested`, a key inside one)
+/// was meant to be: text in quotes, or for a field that holds no text, the shape it holds.
+fn colon_in_value(key: &str, nested: bool, value: &str) -> String {
+    let quoted = value.trim().replace('\\', "\\\\").replace('"', "\\\"");
+    let in_quotes = format!("expected the value in quotes: `{key}: \"{quoted}\"`");
+    if nested {
+        return in_quotes;
+    }
+    match key {
+        "occurred" => "expected `from` and `to` inside braces: `occurred: { from: YYYY-MM-DD, to: YYYY-MM-DD }`".into(),
+        "sources" => "expected its items on the lines below it: `  - title: …` and `    url: …`".into(),
+        "extra" => "expected its keys on the lines below it, indented: `  key: value`".into(),
+        "affected" => "expected a non-negative whole number".into(),
+        "date" | "updated" | "disclosed" => "expected a date YYYY-MM-DD".into(),
+        "tags" | "data" | "aliases" => "expected a list such as `[a, b]`, an item holding `: ` in quotes".into(),
+        "draft" => "expected true or false".into(),
+        _ => in_quotes,
+    }
 }
 
 /// The mistake behind a YAML syntax error, when it is one of those the parser notices only
@@ -1738,13 +1848,11 @@ fn syntax_culprit(yaml: &str, error_line: usize) -> Option<Culprit> {
             && let Some(inner) = value.find(": ")
         {
             let at = line.len() - value.len() + inner;
-            let quoted = value.trim().replace('\\', "\\\\").replace('"', "\\\"");
+            let expected = colon_in_value(field, false, value);
             return Some((
                 number,
                 line[..at].chars().count() + 1,
-                format!(
-                    "the value of `{field}` holds `: `, which YAML reads as the start of a map, expected the value in quotes: `{field}: \"{quoted}\"`"
-                ),
+                format!("the value of `{field}` holds `: `, which YAML reads as the start of a map, {expected}"),
                 None,
             ));
         }
@@ -1770,7 +1878,8 @@ fn syntax_culprit(yaml: &str, error_line: usize) -> Option<Culprit> {
         };
         let open = match start.chars().next() {
             Some(q @ ('"' | '\'')) if !quote_closed(&start[1..], q) => {
-                Some(format!("the quoted text of {field} is not closed on its line, expected a closing {q}"))
+                let note = full_width_quote(start);
+                Some(format!("the quoted text of {field} is not closed on its line{note}, expected a closing {q}"))
             }
             Some(b @ ('[' | '{')) if !brackets_closed(start) => {
                 let (what, close) = if b == '[' { ("list", ']') } else { ("map", '}') };
@@ -1783,6 +1892,14 @@ fn syntax_culprit(yaml: &str, error_line: usize) -> Option<Culprit> {
         }
     }
     open_over_lines(&lines, error_line)
+}
+
+/// Why a quote seems closed to its author: a full-width quote (`”`, `’`) written to close it.
+fn full_width_quote(text: &str) -> String {
+    text.chars()
+        .skip(1)
+        .find(|c| matches!(c, '”' | '’' | '＂' | '＇'))
+        .map_or(String::new(), |c| format!(" (the full-width `{c}` does not close it)"))
 }
 
 /// A mistake [`syntax_culprit`] found: its YAML line and column, the message, and the field the
@@ -1807,7 +1924,8 @@ fn open_over_lines(lines: &[(usize, &str)], error_line: usize) -> Option<Culprit
     let field = FIELDS.iter().copied().find(|f| *f == key.trim()).unwrap_or(key.trim());
     let message = match start.chars().next()? {
         q @ ('"' | '\'') if !quote_closed(&text[1..], q) => {
-            format!("the quoted text of `{field}` is not closed before the next field, expected a closing {q}")
+            let note = full_width_quote(&text);
+            format!("the quoted text of `{field}` is not closed before the next field{note}, expected a closing {q}")
         }
         b @ ('[' | '{') if !brackets_closed(&text) => {
             let (what, close) = if b == '[' { ("list", ']') } else { ("map", '}') };
@@ -2132,7 +2250,7 @@ mod tests {
         let errors = fm("---\ntitle: t\ndate: 2024-01-30\nsummary: \"a\" b\naffected: x\n---\n").unwrap_err();
         assert_eq!(errors.len(), 3, "{errors:?}");
         assert!(errors[0].2.contains("`summary` has text after a closing quote"), "{errors:?}");
-        let errors = fm("---\ntitle: t\ndate: 2024-01-30\nsummary: *nope\naffected: x\n---\n").unwrap_err();
+        let errors = fm("---\ntitle: t\ndate: 2024-01-30\nsummary: !!int abc\naffected: x\n---\n").unwrap_err();
         assert_eq!(errors.len(), 1, "{errors:?}");
     }
 
@@ -2317,6 +2435,31 @@ mod tests {
             ("tags: [a, b]]\n", 5, 13, "`tags` has a bracket that closes nothing"),
             ("summary: `x`\n", 5, 10, "`summary` has a value that starts with a backtick, which YAML keeps"),
             ("my key: a: b\n", 5, 10, "`my key` has a value holding `: `"),
+            (
+                "occurred: from: 2024-01-01, to: 2024-01-02\n",
+                5,
+                15,
+                "expected `from` and `to` inside braces: `occurred: { from: YYYY-MM-DD, to: YYYY-MM-DD }`",
+            ),
+            ("sources: - title: a\n", 5, 17, "expected its items on the lines below it"),
+            ("summary: *不正\n", 5, 10, "`summary` has a value that starts with `*`, which YAML keeps for itself"),
+            ("summary: !不正\n", 5, 10, "`summary` has a value that starts with `!`"),
+            ("summary: - 不正\n", 5, 10, "`summary` has a value that starts with `-`"),
+            ("summary: | 改ざん\n", 5, 10, "`summary` has a value that starts with `|`, which starts a block of text"),
+            (
+                "summary: 重要なお知らせ:\n",
+                5,
+                17,
+                "`summary` has a value that ends with `:`, which YAML reads as a key, expected the value in quotes: `summary: \"重要なお知らせ:\"`",
+            ),
+            (
+                "summary: [速報] 不正アクセス\n",
+                5,
+                15,
+                "`summary` is read as `[速報]`, a list or map, with text after it, expected the whole value in quotes: `summary: \"[速報] 不正アクセス\"`",
+            ),
+            ("summary: \"テスト”\n", 5, 10, "not closed on its line (the full-width `”` does not close it)"),
+            ("tags:\n  - a\n  -b\n", 7, 3, "`tags` has a list item with no space after its `-`, expected `- b`"),
         ];
         for (yaml, line, column, message) in cases {
             let text = format!("{head}{yaml}affected: -1\n---\n");
@@ -2365,6 +2508,29 @@ mod tests {
         let at: Vec<(usize, usize)> = f.iter().map(|e| (e.0, e.1)).collect();
         assert_eq!(at, [(2, 6), (5, 1)], "{f:?}");
         assert!(f[1].2.contains("`title` is written twice (first at line 2), expected each field once"), "{f:?}");
+    }
+
+    /// A list or map field read as text for an input method's look-alike says which; an unclosed
+    /// list on the last line hides no other mistake; full-width digits are shown half-width.
+    #[test]
+    fn look_alikes_are_named() {
+        let head = "---\ntitle: t\ndate: 2024-01-30\norganization: X\n";
+        for (yaml, message) in [
+            ("tags: ［a, b］\n", "`tags` is a string (its brackets are full-width"),
+            ("tags:\n  － a\n", "`tags` is a string (its `-` is a full-width look-alike"),
+            ("extra:\n  note： 値\n", "`extra` is a string (its `：` is a full-width colon"),
+            ("affected: ２７２６\n", "written with full-width characters; write them half-width (`２７２６` → `2726`)"),
+        ] {
+            let e = first_error(&format!("{head}{yaml}---\n"));
+            assert!(e.2.contains(message), "{yaml:?}: {e:?}");
+        }
+        let errors = fm(&format!("{head}affected: 百\ntags: [a, b\n---\n")).unwrap_err();
+        assert_eq!(errors.len(), 2, "{errors:?}");
+        assert!(errors[0].2.contains("`tags` has a list that is not closed, expected a closing `]`"), "{errors:?}");
+        let text = format!("{head}attack: &不正アクセス\n---\n");
+        let s = split(&text).unwrap();
+        let m = parse(&s, Kind::Incident).unwrap();
+        assert!(m.warnings[0].2.contains("YAML reads `&不正アクセス` as the name of an anchor"), "{:?}", m.warnings);
     }
 
     /// A `sources` item's key without its colon is named on its own line, and the slips after the
