@@ -319,9 +319,9 @@ pub struct Failed {
 
 /// Parses and checks the YAML of one entry. `default_kind` comes from the file's location.
 pub fn parse(split: &Split<'_>, default_kind: Kind) -> Result<FrontMatter, Failed> {
-    let Read { positions, pairs, errors, dropped } =
+    let Read { positions, pairs, errors, dropped, warnings } =
         fields(split, "title: ...").map_err(|errors| Failed { errors, warnings: Vec::new() })?;
-    let mut checker = Checker { positions, problems: errors, warnings: Vec::new(), dropped };
+    let mut checker = Checker { positions, problems: errors, warnings, dropped };
     let raw = checker.typed(pairs);
     checker.check(raw, default_kind)
 }
@@ -329,7 +329,7 @@ pub fn parse(split: &Split<'_>, default_kind: Kind) -> Result<FrontMatter, Faile
 /// Parses the front matter of a taxonomy's or a term's text (`_index.md`): its `description`,
 /// the one field it has (the text itself is the Markdown below).
 pub fn parse_text(split: &Split<'_>) -> Result<Option<String>, Vec<Problem>> {
-    let Read { positions, pairs, errors, dropped } = fields(split, "description: ...")?;
+    let Read { positions, pairs, errors, dropped, warnings: _ } = fields(split, "description: ...")?;
     let mut checker = Checker { positions, problems: errors, warnings: Vec::new(), dropped };
     let mut description = None;
     let mut first: Option<usize> = None;
@@ -368,6 +368,8 @@ struct Read<'a> {
     errors: Vec<Problem>,
     /// The keys of the fields left out to read past an error: written, though not readable.
     dropped: Vec<String>,
+    /// What the YAML reads other than as written, without being an error.
+    warnings: Vec<Problem>,
 }
 
 /// How many YAML errors of one front matter are read past before the rest is given up.
@@ -382,6 +384,7 @@ fn fields<'a>(split: &Split<'a>, line: &str) -> Result<Read<'a>, Vec<Problem>> {
     let positions = Positions::new(split);
     let mut yaml = std::borrow::Cow::Borrowed(split.yaml);
     let mut errors = Vec::new();
+    let mut warnings = Vec::new();
     let mut dropped = Vec::new();
     let pairs = loop {
         if yaml.trim().is_empty() {
@@ -390,6 +393,7 @@ fn fields<'a>(split: &Split<'a>, line: &str) -> Result<Read<'a>, Vec<Problem>> {
         let (problem, culprit) = match yaml::parse(&yaml) {
             Ok(Node::Map(pairs)) => {
                 errors.extend(tab_indented_keys(&positions, &yaml, &pairs));
+                warnings.extend(cut_by_comments(&positions, &yaml));
                 break pairs;
             }
             // A front matter of one line with a slip (`description：説明`) reads as text.
@@ -437,7 +441,7 @@ fn fields<'a>(split: &Split<'a>, line: &str) -> Result<Read<'a>, Vec<Problem>> {
         }
     }
     let dropped = dropped.into_iter().map(|(k, _)| k).collect();
-    Ok(Read { positions, pairs, errors, dropped })
+    Ok(Read { positions, pairs, errors, warnings, dropped })
 }
 
 /// Fields indented by a tab that the parser read all the same (it does so when every field is, as
@@ -475,6 +479,71 @@ fn later_nested_slips(positions: &Positions<'_>, yaml: &str, line: usize) -> Vec
             Some((l, c, message))
         })
         .collect()
+}
+
+/// Values cut short by a comment: ` #` (a `#` after a space) starts one in a plain value, so
+/// `title: ランサムウェア被害 #2 続報` is the title `ランサムウェア被害`. A `#` right before
+/// text (`#2`, `#LockBit`) is most likely part of the value; `# 推定` is left a note.
+fn cut_by_comments(positions: &Positions<'_>, yaml: &str) -> Vec<Problem> {
+    let lines = yaml_lines(yaml);
+    let mut out = Vec::new();
+    // The indentation a block scalar's lines are deeper than, while inside one.
+    let mut block: Option<usize> = None;
+    for (i, (_, line)) in lines.iter().enumerate() {
+        let indent = line.len() - line.trim_start_matches(' ').len();
+        if let Some(b) = block {
+            if line.trim().is_empty() || indent > b {
+                continue;
+            }
+            block = None;
+        }
+        let body = line.trim_start_matches(' ');
+        if body.starts_with('#') {
+            continue;
+        }
+        let body = body.strip_prefix("- ").map_or(body, |b| b.trim_start_matches(' '));
+        let (key, value) = match body.split_once(": ") {
+            Some((k, v)) if !k.starts_with(['"', '\'', '[', '{']) => (Some(k.trim()), v),
+            _ => (None, body),
+        };
+        let value_start = value.trim_start();
+        if value_start.starts_with(['|', '>']) {
+            block = Some(indent);
+            continue;
+        }
+        if value_start.starts_with(['"', '\'', '[', '{', '#']) || value_start.is_empty() {
+            continue;
+        }
+        let Some(at) = value.find([' ', '\t']).and_then(|_| {
+            value.char_indices().find(|&(b, c)| {
+                c == '#'
+                    && value[..b].ends_with([' ', '\t'])
+                    && value[b + 1..].starts_with(|n: char| !n.is_whitespace())
+            })
+        }) else {
+            continue;
+        };
+        let kept = value[..at.0].trim();
+        let cut = value[at.0..].trim_end();
+        let field = field_at(yaml, i + 1);
+        let name = match (key, field) {
+            (Some(k), Some(f)) if line.starts_with([' ', '-']) => format!("`{k}` in `{f}`"),
+            (Some(k), _) => format!("`{k}`"),
+            (None, Some(f)) => format!("an item in `{f}`"),
+            (None, None) => continue,
+        };
+        let quoted = format!("{kept} {cut}").replace('\\', "\\\\").replace('"', "\\\"");
+        let column = line.len() - value.len() + at.0;
+        let (l, c) = positions.map(i + 1, line[..column].chars().count() + 1);
+        out.push((
+            l,
+            c,
+            format!(
+                "{name} stops before `{cut}`, which YAML reads as a comment (a `#` after a space starts one), expected the value in quotes to keep it: \"{quoted}\""
+            ),
+        ));
+    }
+    out
 }
 
 /// A YAML error at its place in the file, said in an editor's terms, and the YAML line of the
@@ -1673,7 +1742,8 @@ fn plain_account(yaml: &str, line: usize, column: usize, message: &str) -> Optio
     }
     if let Some(open) = message.strip_prefix("unclosed bracket '").and_then(|r| r.chars().next()) {
         let (what, close) = if open == '[' { ("list", ']') } else { ("map", '}') };
-        return Some((None, format!("has a {what} that is not closed, expected a closing `{close}`")));
+        let note = comment_in(text);
+        return Some((None, format!("has a {what} that is not closed{note}, expected a closing `{close}`")));
     }
     if message.starts_with("misplaced bracket") {
         return Some((None, "has a bracket that closes nothing, expected brackets in pairs".into()));
@@ -1883,7 +1953,8 @@ fn syntax_culprit(yaml: &str, error_line: usize) -> Option<Culprit> {
             }
             Some(b @ ('[' | '{')) if !brackets_closed(start) => {
                 let (what, close) = if b == '[' { ("list", ']') } else { ("map", '}') };
-                Some(format!("the {what} of {field} is not closed on its line, expected a closing `{close}`"))
+                let note = comment_in(start);
+                Some(format!("the {what} of {field} is not closed on its line{note}, expected a closing `{close}`"))
             }
             _ => None,
         };
@@ -1892,6 +1963,17 @@ fn syntax_culprit(yaml: &str, error_line: usize) -> Option<Culprit> {
         }
     }
     open_over_lines(&lines, error_line)
+}
+
+/// Why a bracket seems closed to its author: a comment (` #LockBit, b]`) took the rest of the line.
+fn comment_in(text: &str) -> String {
+    let at = text.char_indices().find(|&(b, c)| c == '#' && text[..b].ends_with([' ', '\t']));
+    at.map_or(String::new(), |(b, _)| {
+        format!(
+            " (YAML reads `{}` as a comment: a `#` after a space starts one, so that item needs quotes)",
+            text[b..].trim_end()
+        )
+    })
 }
 
 /// Why a quote seems closed to its author: a full-width quote (`”`, `’`) written to close it.
@@ -2531,6 +2613,27 @@ mod tests {
         let s = split(&text).unwrap();
         let m = parse(&s, Kind::Incident).unwrap();
         assert!(m.warnings[0].2.contains("YAML reads `&不正アクセス` as the name of an anchor"), "{:?}", m.warnings);
+    }
+
+    /// A value that a ` #` cuts short is a warning at the `#`, in a field, a key inside one and a
+    /// list item; `# note` is left a note, `C#` is no comment, and a block of text has no comments.
+    #[test]
+    fn values_cut_by_a_comment_are_warned_of() {
+        let text = "---\ntitle: 被害 #2 続報\ndate: 2024-01-30\norganization: X\nsummary: C# の件 # 推定\nsources:\n  - title: 報告書 #2\n    url: https://e.org/\ntags:\n  - 正常 #タグ\nextra:\n  note: |\n    本文 #見出し\n---\n";
+        let m = parse(&split(text).unwrap(), Kind::Incident).unwrap();
+        let at: Vec<(usize, usize)> = m.warnings.iter().map(|w| (w.0, w.1)).collect();
+        assert_eq!(at, [(2, 11), (7, 16), (10, 8)], "{:?}", m.warnings);
+        assert!(
+            m.warnings[0].2.starts_with("`title` stops before `#2 続報`, which YAML reads as a comment"),
+            "{:?}",
+            m.warnings
+        );
+        assert!(m.warnings[1].2.contains("`title` in `sources`"), "{:?}", m.warnings);
+        assert!(m.warnings[2].2.contains("an item in `tags`"), "{:?}", m.warnings);
+        let e = first_error(
+            "---\ntitle: t\ndate: 2024-01-30\norganization: X\ntags: [C#, 被害 #LockBit, b]\nsector: x\n---\n",
+        );
+        assert!(e.2.contains("(YAML reads `#LockBit, b]` as a comment"), "{e:?}");
     }
 
     /// A `sources` item's key without its colon is named on its own line, and the slips after the
