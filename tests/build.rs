@@ -958,6 +958,25 @@ fn reading_time_counts_japanese_characters() {
 }
 
 #[test]
+fn reading_time_counts_english_by_words() {
+    let (_tmp, root) = empty_site("reading-en", "[book]\ntitle = \"読了\"\n");
+    // 1,000 words of about five letters: 240 a minute → 5 minutes, not the 9 that 5,000-odd
+    // letters counted as characters would take.
+    let sentence = "The attackers reused stolen VPN credentials to reach a file server. ";
+    let body: String =
+        (0..1000 / 11 + 1).map(|i| format!("{sentence}\n{}", if i % 5 == 4 { "\n" } else { "" })).collect();
+    write(&root, "content/articles/english.md", &format!("---\ntitle: English\ndate: 2024-01-01\n---\n\n{body}"));
+    // Japanese with a few ASCII words reads as it did: 1,520 characters took 3 minutes, and 1,000
+    // characters and 160 words take 3 too.
+    let mixed = "2024年1月、VPN機器の脆弱性を突かれ約1,000件の情報が漏えいした。".repeat(40);
+    write(&root, "content/articles/mixed.md", &format!("---\ntitle: 混在\ndate: 2024-01-02\n---\n\n{mixed}\n"));
+    build(&root, &[]).success();
+    let out = root.join("public");
+    assert!(read(&out, "articles/english/index.html").contains("読了目安 約5分"));
+    assert!(read(&out, "articles/mixed/index.html").contains("読了目安 約3分"));
+}
+
+#[test]
 fn sitemap_lists_every_page_with_absolute_urls() {
     let out = shared();
     let sitemap = read(&out, "sitemap.xml");

@@ -1,5 +1,5 @@
 //! Markdown bodies to HTML, with what the site needs from them on the way: the summary, heading
-//! anchors, the links (for `check`) and a character count (for reading time).
+//! anchors, the links (for `check`) and the length of the text (for reading time).
 
 use std::collections::{HashMap, HashSet};
 
@@ -33,8 +33,8 @@ pub struct Rendered {
     pub html: String,
     /// HTML of the part before `<!-- more -->`, else of the first paragraph.
     pub summary_html: String,
-    /// Characters of text, whitespace excluded: the basis of reading time in Japanese.
-    pub char_count: usize,
+    /// How long the text is: the basis of reading time.
+    pub length: TextLength,
     /// The headings, in document order: their ids are the anchors `check` knows, and they are
     /// the table of contents templates get.
     pub headings: Vec<Heading>,
@@ -43,6 +43,48 @@ pub struct Rendered {
     /// Mistakes only the author can fix, with their byte offsets: an explicit `{#id}` that
     /// repeats an id the page has already.
     pub problems: Vec<(String, usize)>,
+}
+
+/// How much there is to read in a text, counted the way each script is read: Japanese (and
+/// Chinese) by characters, as they have no spaces between words, and the scripts that separate
+/// words with spaces (English, French, Russian...) by words, since a long English word does
+/// not take five times as long to read as a short one.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TextLength {
+    /// Characters, whitespace excluded, of every script: what a Japanese 文字数 counts.
+    pub chars: usize,
+    /// The part of `chars` read one by one: those neither ASCII nor letters of words, which are
+    /// kana, kanji, full-width forms, CJK punctuation and symbols (also Hangul, Thai and emoji:
+    /// too rare here to be told apart).
+    pub single_chars: usize,
+    /// Words: runs of letters and digits of the scripts below U+0800 (ASCII, Latin with
+    /// accents, Greek, Cyrillic, Hebrew, Arabic), where one of `' - . ,` between two of them
+    /// does not end the word (`don't`, `e-mail`, `2024-01-30`, `1,000`, `example.org`). ASCII
+    /// punctuation goes with the words and counts for nothing of its own.
+    pub words: usize,
+}
+
+impl TextLength {
+    /// Japanese characters read in a minute: the figure the site has always used.
+    pub const CHARS_PER_MINUTE: usize = 600;
+    /// English words read silently in a minute: 238 for non-fiction in Brysbaert's meta-analysis
+    /// of 190 studies ("How many words do we read per minute?", Journal of Memory and Language
+    /// 109, 2019), rounded to 240 so that a word is worth exactly 2.5 characters.
+    pub const WORDS_PER_MINUTE: usize = 240;
+
+    /// Minutes to read, rounded up, at least 1. A few ASCII words in Japanese (`VPN`, `2024年`)
+    /// are worth about what their letters were as characters: `VPN` 2.5 characters, not 3.
+    pub fn reading_minutes(&self) -> usize {
+        let (c, w) = (Self::CHARS_PER_MINUTE, Self::WORDS_PER_MINUTE);
+        // single_chars / c + words / w, rounded up, in whole numbers.
+        (self.single_chars.saturating_mul(w).saturating_add(self.words.saturating_mul(c))).div_ceil(c * w).max(1)
+    }
+
+    fn add(&mut self, other: TextLength) {
+        self.chars += other.chars;
+        self.single_chars += other.single_chars;
+        self.words += other.words;
+    }
 }
 
 /// One heading of a body.
@@ -101,6 +143,11 @@ fn render_among(body: &str, opts: MarkdownOptions, list: Option<ListIds>) -> Ren
     // the element left open on every list page.
     let mut more: Option<usize> = None;
     let mut open_elements = 0usize;
+    // The last bytes of the text before, where a word may go on: markup inside a word
+    // (`un*believ*able`) and pulldown-cmark, which hands text over in pieces at an escape, an
+    // entity or a lone `*` (`AT&amp;T`), split one word into events, and it is still one word. A
+    // block, a break or raw HTML ends it.
+    let mut before = NO_TEXT;
     // Each heading's (start, end) event index, level and byte offset: ids are given once the
     // footnotes are known, whose labels are ids of the page too (`[^1]` is `id="1"`).
     let mut headings: Vec<(usize, usize, u8, usize)> = Vec::new();
@@ -110,6 +157,15 @@ fn render_among(body: &str, opts: MarkdownOptions, list: Option<ListIds>) -> Ren
 
     for (mut event, range) in Parser::new_ext(body, parser_options()).into_offset_iter() {
         footnote_ids.fix(&mut event, opts.page_ids);
+        if !matches!(
+            &event,
+            Event::Text(_)
+                | Event::Code(_)
+                | Event::Start(Tag::Emphasis | Tag::Strong | Tag::Strikethrough | Tag::Link { .. })
+                | Event::End(TagEnd::Emphasis | TagEnd::Strong | TagEnd::Strikethrough | TagEnd::Link)
+        ) {
+            before = NO_TEXT;
+        }
         // Raw HTML's links are the author's links too, for `check`.
         if let Event::Html(t) | Event::InlineHtml(t) = &event
             && t.contains('<')
@@ -150,7 +206,10 @@ fn render_among(body: &str, opts: MarkdownOptions, list: Option<ListIds>) -> Ren
                     first_paragraph = Some((start, events.len() + 1));
                 }
             }
-            Event::Text(t) | Event::Code(t) => out.char_count += visible_chars(t),
+            Event::Text(t) | Event::Code(t) => {
+                out.length.add(text_length(t, before));
+                before = last_bytes(before, t.as_bytes());
+            }
             Event::Html(t) if depth == 1 && more.is_none() => {
                 if t.trim() == MORE && open_elements == 0 {
                     more = Some(range.start);
@@ -298,33 +357,118 @@ pub(crate) fn is_forbidden(c: char) -> bool {
         || (c as u32 & 0xfffe) == 0xfffe
 }
 
-/// The characters of `text` that are not whitespace (`char::is_whitespace`), for the reading
-/// time. Counted on bytes: characters are the bytes that do not continue one, and whitespace is
-/// ASCII or one of a few sequences found by their lead bytes, so that most of the text is counted
-/// many bytes at a time instead of decoded character by character (that was 4% of a build's
-/// instructions).
-fn visible_chars(text: &str) -> usize {
+/// What [`text_length`] takes to stand before a text that follows none: no word goes on into it.
+const NO_TEXT: [u8; 3] = [b' '; 3];
+
+/// The last three bytes of `before` followed by `text`.
+fn last_bytes(before: [u8; 3], text: &[u8]) -> [u8; 3] {
+    match *text {
+        [.., a, b, c] => [a, b, c],
+        [a, b] => [before[2], a, b],
+        [a] => [before[1], before[2], a],
+        [] => before,
+    }
+}
+
+/// The [`TextLength`] of `text`, which follows the bytes `before` (where a word may have begun).
+///
+/// Counted on bytes, in wide vector counts: character starts, ASCII spaces and word starts (a
+/// letter or digit after a byte that is not one), `memchr` for the lead bytes of the few other
+/// spaces and one prebuilt finder for U+3000, so that most of the text is counted many bytes at a
+/// time instead of decoded character by character (that was 4% of a build's instructions).
+fn text_length(text: &str, before: [u8; 3]) -> TextLength {
     static IDEOGRAPHIC_SPACE: LazyLock<memchr::memmem::Finder<'static>> =
         LazyLock::new(|| memchr::memmem::Finder::new("\u{3000}"));
     let b = text.as_bytes();
-    let chars = count_bytes(b, |c| (c as i8) >= -0x40);
-    let ascii_space = count_bytes(b, |c| matches!(c, b'\t'..=b'\r' | b' '));
-    if chars == b.len() {
-        return chars - ascii_space;
+    // Character starts that are not ASCII whitespace, and those that are not ASCII.
+    let chars = count_bytes(b, |c| (c as i8) >= -0x40 && !matches!(c, b'\t'..=b'\r' | b' '));
+    let non_ascii = count_bytes(b, |c| c >= 0xc0);
+    if non_ascii == 0 {
+        return TextLength { chars, single_chars: 0, words: word_starts(b, before, false) };
     }
-    // U+0085, U+00A0, U+1680, U+2000–U+200A, U+2028, U+2029, U+202F, U+205F.
-    let other_space = memchr::memchr3_iter(0xc2, 0xe1, 0xe2, b)
-        .filter(|&i| {
-            matches!(
-                (b[i], b.get(i + 1), b.get(i + 2)),
-                (0xc2, Some(0x85 | 0xa0), _)
-                    | (0xe1, Some(0x9a), Some(0x80))
-                    | (0xe2, Some(0x80), Some(0x80..=0x8a | 0xa8 | 0xa9 | 0xaf))
-                    | (0xe2, Some(0x81), Some(0x9f))
-            )
-        })
-        .count();
-    chars - ascii_space - other_space - IDEOGRAPHIC_SPACE.find_iter(b).count()
+    let letters = count_bytes(b, lead2);
+    // U+0085, U+00A0 (two bytes); U+1680, U+2000–U+200A, U+2028, U+2029, U+202F, U+205F.
+    let spaces = IDEOGRAPHIC_SPACE.find_iter(b).count()
+        + memchr::memchr3_iter(0xc2, 0xe1, 0xe2, b)
+            .filter(|&i| {
+                matches!(
+                    (b[i], b.get(i + 1), b.get(i + 2)),
+                    (0xc2, Some(0x85 | 0xa0), _)
+                        | (0xe1, Some(0x9a), Some(0x80))
+                        | (0xe2, Some(0x80), Some(0x80..=0x8a | 0xa8 | 0xa9 | 0xaf))
+                        | (0xe2, Some(0x81), Some(0x9f))
+                )
+            })
+            .count();
+    // Every character not ASCII (the common case of a Japanese paragraph): no word to look for.
+    let words = if chars == non_ascii && letters == 0 { 0 } else { word_starts(b, before, letters > 0) };
+    TextLength { chars: chars - spaces, single_chars: non_ascii - letters - spaces, words }
+}
+
+/// Whether `c` is the lead byte of a letter of [`TextLength::words`] beyond ASCII: U+00C0 to
+/// U+07FF.
+fn lead2(c: u8) -> bool {
+    c.wrapping_sub(0xc3) < 0x1d
+}
+
+/// Whether `c` between two letters or digits leaves them one word.
+fn joiner(c: u8) -> bool {
+    (c == b'\'') | (c == b'-') | (c == b'.') | (c == b',')
+}
+
+/// How many words of [`TextLength::words`] begin in `b`, which follows the bytes `before`;
+/// `letters`: whether `b` holds letters beyond ASCII.
+fn word_starts(b: &[u8], before: [u8; 3], letters: bool) -> usize {
+    fn alnum(c: u8) -> bool {
+        (c.wrapping_sub(b'0') < 10) | ((c | 0x20).wrapping_sub(b'a') < 26)
+    }
+    // Whether `q`, after `p`, is the last byte of a letter or digit.
+    fn ends_letter(p: u8, q: u8) -> bool {
+        alnum(q) | (((q as i8) < -0x40) & lead2(p))
+    }
+    // Whether the last byte of `w` begins a word.
+    fn starts(w: [u8; 4]) -> bool {
+        (alnum(w[3]) | lead2(w[3])) & !ends_letter(w[1], w[2]) & !(joiner(w[2]) & ends_letter(w[0], w[1]))
+    }
+    // The first three bytes look back into `before`.
+    let head = b.len().min(3);
+    let mut window = [before[0], before[1], before[2], 0, 0, 0];
+    window[3..3 + head].copy_from_slice(&b[..head]);
+    let mut n = (0..head).filter(|&i| starts([window[i], window[i + 1], window[i + 2], window[i + 3]])).count();
+    if b.len() <= 3 {
+        return n;
+    }
+    if letters {
+        // Rare in a Japanese casebook: the four bytes up to each byte, all of the rule.
+        let m = b.len() - 3;
+        let views = (&b[..m], &b[1..m + 1], &b[2..m + 2], &b[3..]);
+        n += count_runs(m, |at, end| {
+            let run = views.0[at..end].iter().zip(&views.1[at..end]).zip(&views.2[at..end]).zip(&views.3[at..end]);
+            run.fold(0u8, |k, (((&w0, &w1), &w2), &w3)| k + u8::from(starts([w0, w1, w2, w3])))
+        });
+        return n;
+    }
+    // ASCII letters and digits only: a word begins at one that follows no other, unless a joiner
+    // with one before it comes between, which is rarer, looked for only where there are joiners.
+    let m = b.len() - 3;
+    let (p, c) = (&b[2..m + 2], &b[3..]);
+    n += count_runs(m, |at, end| {
+        p[at..end].iter().zip(&c[at..end]).fold(0u8, |k, (&p, &c)| k + u8::from(alnum(c) & !alnum(p)))
+    });
+    if n > 0 && count_bytes(&b[2..m + 2], joiner) > 0 {
+        let q = &b[1..m + 1];
+        n -= count_runs(m, |at, end| {
+            let run = q[at..end].iter().zip(&p[at..end]).zip(&c[at..end]);
+            run.fold(0u8, |k, ((&q, &p), &c)| k + u8::from(alnum(q) & joiner(p) & alnum(c)))
+        });
+    }
+    n
+}
+
+/// The sum of `count(at, end)` over `0..len` in runs of 255, each counted into a byte-wide sum,
+/// which the compiler turns into wide vector operations.
+fn count_runs(len: usize, count: impl Fn(usize, usize) -> u8) -> usize {
+    (0..len).step_by(255).map(|at| count(at, (at + 255).min(len)) as usize).sum()
 }
 
 /// How many bytes satisfy `test`, counted in runs of 255 into a byte-wide sum, which the compiler
@@ -732,8 +876,26 @@ mod tests {
         assert_eq!(r.summary_html, "<figure>\n<img src=\"a.png\" alt=\"\"><br/>\n</figure>\n<p>一</p>\n");
     }
 
+    /// [`text_length`] the slow way, character by character, for `text` after `before`.
+    fn length_by_chars(before: &str, text: &str) -> TextLength {
+        let letter = |c: char| c.is_ascii_alphanumeric() || ('\u{c0}'..='\u{7ff}').contains(&c);
+        let joiner = |c: char| "'-.,".contains(c);
+        let all: Vec<char> = before.chars().chain(text.chars()).collect();
+        let skip = before.chars().count();
+        let mut n = TextLength::default();
+        for (i, &c) in all.iter().enumerate().skip(skip) {
+            let back = |k: usize| if i >= k { all[i - k] } else { ' ' };
+            if !c.is_whitespace() {
+                n.chars += 1;
+                n.single_chars += usize::from(!c.is_ascii() && !letter(c));
+            }
+            n.words += usize::from(letter(c) && !letter(back(1)) && !(joiner(back(1)) && letter(back(2))));
+        }
+        n
+    }
+
     #[test]
-    fn visible_characters_are_counted_as_char_is_whitespace_says() {
+    fn text_is_measured_on_bytes_as_character_by_character() {
         let spaces: String = (0..=0x3000u32).filter_map(char::from_u32).filter(|c| c.is_whitespace()).collect();
         let samples = [
             "",
@@ -743,20 +905,78 @@ mod tests {
             "\u{85}\u{a0}x\u{1680}\u{2000}\u{200a}\u{200b}\u{2028}\u{2029}\u{202f}\u{205f}\u{2060}",
             "\u{1c}\u{1f}\u{0b}\u{0c}",
             "—…※「」、。ー（）ＶＰＮ１２３ｻﾝﾌﾟﾙ🔒é",
+            "The quick brown fox didn't e-mail us on 2024-01-30: 1,000 people (see example.org/a_b).",
+            "2024年1月、VPN機器(FortiGate)の脆弱性を突かれ、約1,000件の個人情報が漏えいした。",
+            "Ça coûte 3€ — l'été à Zürich; Ελληνικά και русский текст, עברית. «né» x×y",
+            "a-\u{e9}-b 'x' -y- ..z.. a  -b 1:2:3 @me a_b_ _a",
             &spaces,
         ];
         for text in samples.iter().copied().chain([format!("{spaces}あ{spaces}").as_str()]) {
-            assert_eq!(visible_chars(text), text.chars().filter(|c| !c.is_whitespace()).count(), "{text:?}");
+            assert_eq!(text_length(text, NO_TEXT), length_by_chars("", text), "{text:?}");
+            // Cut anywhere, the two parts measure as the whole.
+            for (at, _) in text.char_indices().skip(1) {
+                let (a, b) = text.split_at(at);
+                let mut n = text_length(a, NO_TEXT);
+                n.add(text_length(b, last_bytes(NO_TEXT, a.as_bytes())));
+                assert_eq!(n, length_by_chars("", text), "{a:?} + {b:?}");
+                // And after text that may be shorter than three bytes.
+                let tail = &a[a.char_indices().last().map_or(0, |(i, _)| i)..];
+                assert_eq!(text_length(b, last_bytes(NO_TEXT, tail.as_bytes())), length_by_chars(tail, b), "{tail:?}");
+            }
         }
         assert!(spaces.chars().count() >= 20, "{spaces:?}");
     }
 
     #[test]
-    fn counts_characters_and_collects_links() {
+    fn english_is_counted_by_words_and_japanese_by_characters() {
+        let n = text_length("It's 2024-01-30, and 1,000 people's e-mail at example.org leaked (again).", NO_TEXT);
+        assert_eq!((n.words, n.single_chars), (10, 0), "It's / 2024-01-30 / and / 1,000 / people's / ...");
+        let n = text_length("2024年1月、VPN機器の脆弱性", NO_TEXT);
+        assert_eq!((n.words, n.single_chars, n.chars), (3, 9, 17));
+        // Accented Latin, Greek and Cyrillic are words too; a combining accent stays in its word.
+        let n = text_length("l'été Zürich Ελληνικά русский e\u{301}te", NO_TEXT);
+        assert_eq!((n.words, n.single_chars), (5, 0));
+    }
+
+    #[test]
+    fn reading_time_is_characters_and_words() {
+        let minutes = |single_chars, words| TextLength { chars: 0, single_chars, words }.reading_minutes();
+        assert_eq!(minutes(0, 0), 1);
+        assert_eq!(minutes(600, 0), 1);
+        assert_eq!(minutes(601, 0), 2);
+        assert_eq!(minutes(1201, 0), 3);
+        assert_eq!(minutes(0, 240), 1);
+        assert_eq!(minutes(0, 241), 2);
+        assert_eq!(minutes(300, 120), 1);
+        // No overflow, whatever the counts.
+        assert!(minutes(usize::MAX, usize::MAX) >= usize::MAX / (600 * 240));
+        // 1,000 English words of about five letters: about 4.2 minutes, not the 9 that counting
+        // their letters as characters gave.
+        let english = "Attackers used stolen VPN credentials to reach the server. ".repeat(1000 / 9 + 1);
+        let n = md(&english).length;
+        assert!((1000..1010).contains(&n.words), "{n:?}");
+        assert_eq!(n.reading_minutes(), 5);
+        assert!(n.chars.div_ceil(600) >= 8, "{n:?}");
+        // Japanese with a few ASCII words reads about as before, when every letter was a character.
+        let mixed =
+            "2024年1月、当社のVPN機器に対する不正アクセスにより、約1,000件の個人情報が漏えいした可能性があります。"
+                .repeat(20);
+        let n = md(&mixed).length;
+        let before = n.chars.div_ceil(600);
+        assert_eq!(n.reading_minutes(), before, "{n:?}");
+        // In characters' worth (a word is 2.5), within a tenth of its characters.
+        assert!((n.single_chars * 2 + n.words * 5).abs_diff(n.chars * 2) * 10 <= n.chars * 2, "{n:?}");
+    }
+
+    #[test]
+    fn counts_characters_and_words_and_collects_links() {
         let r = md("あい う\n\n[x](/tags/a/) ![i](/img.png)\n");
-        assert_eq!(r.char_count, 5);
+        assert_eq!(r.length, TextLength { chars: 5, single_chars: 3, words: 2 });
         let links: Vec<_> = r.links.iter().map(|l| l.0.as_str()).collect();
         assert_eq!(links, ["/tags/a/", "/img.png"]);
+        // Markup inside a word leaves it one word; a break, a block or raw HTML between two ends it.
+        assert_eq!(md("un*believ*able e-mail [link](/x)s `Vec`s don't\n").length.words, 5);
+        assert_eq!(md("one\ntwo  \nthree\n\nfour\n\n- five\n\nsix<br>seven\n").length.words, 7);
     }
 
     #[test]

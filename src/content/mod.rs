@@ -18,7 +18,7 @@ use crate::diag::{self, Diagnostic};
 use crate::url;
 pub use bundle::{Asset, Bundles, Stray, Tree};
 pub use frontmatter::{At, Date, FrontMatter, Kind, Period, Source, iso_date};
-pub use markdown::{Heading, MarkdownOptions, PageIds};
+pub use markdown::{Heading, MarkdownOptions, PageIds, TextLength};
 
 /// One entry: an incident or an article, fully parsed and rendered.
 #[derive(Debug, Clone)]
@@ -30,7 +30,8 @@ pub struct Entry {
     pub slug: String,
     pub html: String,
     pub summary_html: String,
-    pub char_count: usize,
+    /// How long the body's text is: its reading time, and the counts templates get.
+    pub length: TextLength,
     /// The body's headings: the ids `#` links may name, and the table of contents.
     pub headings: Vec<markdown::Heading>,
     /// Link destinations in the body with their (file) line and column.
@@ -52,9 +53,10 @@ impl Entry {
         self.meta.kind == Kind::Incident
     }
 
-    /// Reading time in minutes: Japanese is counted by characters, about 600 a minute.
+    /// Reading time in minutes: Japanese is counted by characters, about 600 a minute, and
+    /// English (any text with spaces between words) by words, about 240 a minute.
     pub fn reading_minutes(&self) -> usize {
-        self.char_count.div_ceil(600).max(1)
+        self.length.reading_minutes()
     }
 }
 
@@ -501,7 +503,7 @@ pub fn parse_entry(
         slug,
         html: body.html,
         summary_html,
-        char_count: body.char_count,
+        length: body.length,
         headings: body.headings,
         links,
         assets: Vec::new(),
@@ -691,7 +693,9 @@ mod tests {
     fn reading_time_rounds_up() {
         let mut e = parse("a.md", "---\ntitle: t\ndate: 2024-01-30\n---\n").unwrap().unwrap();
         assert_eq!(e.reading_minutes(), 1);
-        e.char_count = 601;
+        e.length.single_chars = 601;
+        assert_eq!(e.reading_minutes(), 2);
+        e.length = TextLength { chars: 0, single_chars: 0, words: 241 };
         assert_eq!(e.reading_minutes(), 2);
     }
 }

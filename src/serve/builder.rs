@@ -480,7 +480,7 @@ fn update_content(
                 let old = &state.loaded.site.entries[i];
                 if old.html != new.html
                     || old.summary_html != new.summary_html
-                    || old.char_count != new.char_count
+                    || old.length != new.length
                     || old.headings != new.headings
                     || old.links != new.links
                 {
