@@ -15,7 +15,10 @@ const BASE_SEGMENT: &AsciiSet = &SEGMENT.remove(b'%');
 const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
 
 /// The key of a term or a slug: NFKC, ASCII-lowercased, with characters that cannot stand in a
-/// path segment turned into `-`. Never empty, `.` or `..`.
+/// path segment turned into `-`. Never empty, and never begins with `.`: each leading `.` becomes
+/// `-` (`.` → `-`, `..` → `--`, `.NET` → `-net`), since a directory named `.…` is hidden, and
+/// hosts and deploy tools skip hidden files (GitHub Pages' Jekyll, rsync and upload filters),
+/// which would leave the term's page unpublished and every link to it broken.
 ///
 /// `ＤＤｏＳ`, `DDoS` and `ddos` share the key `ddos`; Japanese text is kept as written.
 pub fn key(text: &str) -> String {
@@ -45,11 +48,14 @@ pub fn key(text: &str) -> String {
         }
         out = format!("{}-{hash:016x}", &out[..cut]);
     }
+    if out.starts_with('.') {
+        let dots = out.len() - out.trim_start_matches('.').len();
+        out.replace_range(..dots, &"-".repeat(dots));
+    }
     match out.as_str() {
         "" => "-".into(),
         // The index page of a taxonomy is `<path>/index.html`: a term may not take that name.
         "index.html" => "index.html-".into(),
-        "." | ".." => out.replace('.', "-"),
         _ => out,
     }
 }
@@ -91,6 +97,11 @@ pub fn check_segment(slug: &str) -> Result<(), &'static str> {
     }
     if slug == "." || slug == ".." {
         return Err("is `.` or `..`");
+    }
+    // Refused rather than made `-…` as a term's key is: the author wrote this URL, and should
+    // learn that it cannot be it.
+    if slug.starts_with('.') {
+        return Err("begins with `.`, which makes a hidden directory that hosts and deploy tools skip");
     }
     if slug.chars().any(|c| matches!(c, '/' | '\\' | '?' | '#' | '%') || c.is_whitespace() || c.is_control()) {
         return Err("contains `/`, `\\`, `?`, `#`, `%`, whitespace or a control character");
@@ -429,6 +440,19 @@ mod tests {
         assert_eq!(key(".."), "--");
         assert_eq!(key("．．"), "--");
         assert_eq!(key("a.b"), "a.b");
+        // Nor begins with `.`, which would make a hidden directory.
+        assert_eq!(key(".NET"), "-net");
+        assert_eq!(key("．ＮＥＴ"), "-net");
+        assert_eq!(key(" ..hidden."), "--hidden.");
+        assert_eq!(key("..."), "---");
+        assert_eq!(key(".net/core"), "-net-core");
+        assert_eq!(key("ASP.NET"), "asp.net");
+        let long = format!(".{}", "a".repeat(300));
+        assert!(key(&long).starts_with("-a") && key(&long).len() <= MAX_KEY_BYTES, "{}", key(&long));
+        for s in [".NET", "..", "．．x", ".", " .a", &long] {
+            assert!(!key(s).starts_with('.'), "{s:?}");
+            assert_eq!(key(&key(s)), key(s), "a key is its own key: {s:?}");
+        }
         assert_eq!(key("index.html"), "index.html-");
         let long = "組織".repeat(100);
         let k = key(&long);
@@ -451,6 +475,8 @@ mod tests {
         assert!(check_segment("東京ヴェルディ").is_ok());
         assert!(check_segment("a/b").is_err());
         assert!(check_segment("..").is_err());
+        assert!(check_segment(".hidden").unwrap_err().contains("begins with `.`"));
+        assert!(check_segment("a.b.").is_ok());
         assert!(check_segment("").is_err());
         assert!(check_segment("a b").is_err());
     }

@@ -1386,3 +1386,39 @@ fn a_summary_written_over_lines_joins_them_between_japanese_characters() {
     assert!(read(&out, "index.html").contains("決済画面が改ざんされ、カード情報が漏えいした。"));
     assert!(read(&out, "feed.xml").contains("決済画面が改ざんされ、カード情報が漏えいした。"));
 }
+
+/// A term that begins with `.` (`.NET`) gets a visible directory: `tags/.net/` would be hidden,
+/// and hosts and deploy tools skip hidden files (GitHub Pages' Jekyll, rsync filters).
+#[test]
+fn a_term_that_begins_with_a_dot_gets_a_visible_directory() {
+    let (_tmp, root) = site_from_fixture("dotted");
+    build(&root, &[]).success();
+    let out = root.join("public");
+    let tree = read_tree(&out);
+    let hidden: Vec<&String> = tree.keys().filter(|p| p.split('/').any(|s| s.starts_with('.'))).collect();
+    assert!(hidden.is_empty(), "hidden output paths: {hidden:?}");
+    // `.NET` and `.net` are one term, at `-net`, shown as first written, with its text (found at
+    // `content/tags/-net/`, the term's key); `..hidden` is at `--hidden`; `ASP.NET` keeps its dot.
+    let term = read(&out, "tags/-net/index.html");
+    assert!(term.contains(".NET") && term.contains("Microsoft の開発基盤"), "{term}");
+    assert!(term.contains("/cb/incidents/2024-001/") && term.contains("/cb/articles/dotnet-upgrade/"), "{term}");
+    assert!(tree.contains_key("tags/-net/feed.xml"));
+    assert!(tree.contains_key("tags/--hidden/index.html"));
+    assert!(tree.contains_key("tags/asp.net/index.html"));
+    // Entry pages link to it, and every link of the site resolves.
+    for page in ["incidents/2024-001/index.html", "articles/dotnet-upgrade/index.html"] {
+        assert!(read(&out, page).contains("href=\"/cb/tags/-net/\""), "{page}");
+    }
+    assert!(read(&out, "tags/index.html").contains("href=\"/cb/tags/-net/\""));
+    assert!(read(&out, "sitemap.xml").contains("<loc>https://example.org/cb/tags/-net/</loc>"));
+    assert_links_resolve(&out, BASE, ORIGIN);
+    run_in(&root, &["check"]).success();
+    // A link written to the hidden directory is told where the term is.
+    write(&root, "content/articles/link.md", "---\ntitle: リンク\ndate: 2024-04-01\n---\n\n[一覧](/cb/tags/.NET/)\n");
+    let c = run_in(&root, &["check"]);
+    c.expect_status(1);
+    let d = c.diagnostics();
+    assert_eq!(d.len(), 1, "{}", c.stderr);
+    assert_eq!((d[0].path.as_str(), d[0].line), ("content/articles/link.md", 6));
+    assert!(d[0].message.ends_with("(did you mean `/cb/tags/-net/`?)"), "{}", d[0].message);
+}

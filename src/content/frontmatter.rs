@@ -1033,6 +1033,19 @@ impl Checker<'_> {
             let (line, column) = self.at(&item);
             match url::alias::parse(&item.value) {
                 Ok(path) => {
+                    // Kept as written, as an alias answers an old URL byte for byte (a term's key
+                    // or a slug would be made `-…`), but told: where the host skips it, the old
+                    // URL stays broken.
+                    if let Some(hidden) = path.split('/').find(|s| s.starts_with('.')) {
+                        self.warnings.push((
+                            line,
+                            column,
+                            format!(
+                                "`aliases` item `{}` has the segment `{hidden}`, which begins with `.`: hosts and deploy tools that skip hidden files (GitHub Pages' Jekyll, rsync and upload filters) leave its redirect page out",
+                                item.value.trim()
+                            ),
+                        ));
+                    }
                     out.push(At { value: Alias { path, written: item.value.trim().to_string() }, line, column })
                 }
                 Err(why) => {
@@ -2813,6 +2826,15 @@ mod tests {
             ["old/index.html", "2019/index.html"]
         );
         assert!(fm("---\ntitle: t\ndate: 2024-01-30\norganization: X\n---\n").unwrap().aliases.is_empty());
+        // A segment that begins with `.` is kept as written, with a warning at the item.
+        let m = fm("---\ntitle: t\ndate: 2024-01-30\norganization: X\naliases:\n  - /tags/.net/\n  - /a.b/\n---\n")
+            .unwrap();
+        assert_eq!(m.aliases[0].value.path, "tags/.net/index.html");
+        assert_eq!(m.warnings.len(), 1, "{:?}", m.warnings);
+        assert_eq!((m.warnings[0].0, m.warnings[0].1), (6, 5));
+        assert!(
+            m.warnings[0].2.starts_with("`aliases` item `/tags/.net/` has the segment `.net`, which begins with `.`")
+        );
     }
 
     #[test]
@@ -3080,6 +3102,13 @@ mod tests {
     fn slug_and_id_rules() {
         let e = first_error("---\ntitle: t\ndate: 2024-01-30\norganization: X\nslug: a/b\n---\n");
         assert!(e.2.starts_with("`slug`"));
+        // A slug written with a leading `.` would be a hidden directory: refused where it is.
+        let e = first_error("---\ntitle: t\ndate: 2024-01-30\norganization: X\nslug: .hidden\n---\n");
+        assert_eq!((e.0, e.1), (5, 7));
+        assert!(e.2.starts_with("`slug` begins with `.`, which makes a hidden directory"), "{}", e.2);
+        // One that only NFKC makes begin with `.` is made a key as terms are.
+        let f = fm("---\ntitle: t\ndate: 2024-01-30\norganization: X\nslug: ．NET\n---\n").unwrap();
+        assert_eq!(f.slug.map(|s| s.value).as_deref(), Some("-net"));
         let e = first_error("---\ntitle: t\ndate: 2024-01-30\norganization: X\nid: 2024-33\n---\n");
         assert!(e.2.contains("expected YYYY-NNN"));
     }
