@@ -122,6 +122,8 @@ fn check_links(
     for (file, own, links) in sources {
         for link in links.iter() {
             let Some(target) = resolve_in_site(&link.value, &origin, root, own) else { continue };
+            // A file of the site the message names: shown from where the diagnostic's own path is.
+            let mut named: Option<&Path> = None;
             // The id `fragment` names, when `page` has no element with it: (the id, what to expect).
             let no_such_id = |page: &str, fragment: Option<String>| {
                 let f = fragment?;
@@ -187,11 +189,14 @@ fn check_links(
                         // A directory's link without its slash may be a draft's page or alias.
                         let draft = drafts.get(&path).or_else(|| drafts.get(&format!("{path}/index.html")));
                         Some(match draft {
-                            Some(((what, expected), file)) => format!(
-                                "links to `{}`, {what} ({}), which is published only with `--drafts`, expected a published {expected}",
-                                link.value,
-                                file.display(),
-                            ),
+                            Some(((what, expected), file)) => {
+                                named = Some(file);
+                                format!(
+                                    "links to `{}`, {what} ({}), which is published only with `--drafts`, expected a published {expected}",
+                                    link.value,
+                                    file.display(),
+                                )
+                            }
                             None => format!(
                                 "links to `{}`, which the site does not have, expected a page, feed or static file of this site{hint}",
                                 link.value
@@ -208,7 +213,11 @@ fn check_links(
                 }
             };
             if let Some(message) = problem {
-                diags.push(Diagnostic::new(*file, link.line, link.column, message));
+                let d = Diagnostic::new(*file, link.line, link.column, message);
+                diags.push(match named {
+                    Some(draft) => d.naming(draft),
+                    None => d,
+                });
             }
         }
     }

@@ -22,11 +22,47 @@ pub struct Diagnostic {
     pub source_line: Option<String>,
     /// Whether it is a warning: the run goes on and succeeds.
     pub warning: bool,
+    /// The files of the site the message names besides `path` (a draft, the entry that has an id
+    /// first), written there as `path` is, relative to the site root: shown from elsewhere, they
+    /// move with it ([`Diagnostic::rebased`]), so that every path of one diagnostic leads from
+    /// the same place.
+    pub named: Vec<PathBuf>,
 }
 
 impl Diagnostic {
     pub fn new(path: impl Into<PathBuf>, line: usize, column: usize, message: impl Into<String>) -> Self {
-        Diagnostic { path: path.into(), line, column, message: message.into(), source_line: None, warning: false }
+        Diagnostic {
+            path: path.into(),
+            line,
+            column,
+            message: message.into(),
+            source_line: None,
+            warning: false,
+            named: Vec::new(),
+        }
+    }
+
+    /// Says that the message names `file` (relative to the site root, written as its `display()`).
+    pub fn naming(mut self, file: impl Into<PathBuf>) -> Self {
+        self.named.push(file.into());
+        self
+    }
+
+    /// The same, with its path and the files its message names shown under `base` (`site/` for
+    /// `--root site`), those of them that `of_site` takes for files of the site: a name that is
+    /// no file (the built-in theme's) stays as it is.
+    pub fn rebased(mut self, base: &Path, of_site: impl Fn(&Path) -> bool) -> Self {
+        if of_site(&self.path) {
+            self.path = base.join(&self.path);
+        }
+        for named in &mut self.named {
+            if of_site(named) {
+                let moved = base.join(&*named);
+                self.message = replace_path(&self.message, &named.display().to_string(), &moved.display().to_string());
+                *named = moved;
+            }
+        }
+        self
     }
 
     /// The same, as a warning.
@@ -102,6 +138,38 @@ impl fmt::Display for Diagnostic {
         }
         Ok(())
     }
+}
+
+/// `message` with every place that names the path `from` naming `to`: where `from` stands whole,
+/// between a start (the message's, a blank, `(` or a quote) and an end (the message's, a blank,
+/// `)`, `,`, `:`, `;`, a quote, or a `.` that ends a sentence), so that `content/a.md` in
+/// `content/a.md.bak` or `/cb/content/a.md` is left alone.
+fn replace_path(message: &str, from: &str, to: &str) -> String {
+    if from.is_empty() {
+        return message.to_string();
+    }
+    let starts = |c: Option<char>| c.is_none_or(|c| c == ' ' || c == '(' || "`'\"".contains(c));
+    let ends = |rest: &str| {
+        let mut chars = rest.chars();
+        match chars.next() {
+            None => true,
+            Some('.') => chars.next().is_none_or(char::is_whitespace),
+            Some(c) => c.is_whitespace() || "),:;`'\"".contains(c),
+        }
+    };
+    let mut out = String::with_capacity(message.len() + to.len());
+    let mut done = 0;
+    for (at, _) in message.match_indices(from) {
+        let end = at + from.len();
+        if at < done || !starts(message[..at].chars().next_back()) || !ends(&message[end..]) {
+            continue;
+        }
+        out.push_str(&message[done..at]);
+        out.push_str(to);
+        done = end;
+    }
+    out.push_str(&message[done..]);
+    out
 }
 
 /// A source line as it can be printed to a terminal: without the line end, and with each control
@@ -375,5 +443,27 @@ mod tests {
         sort(&mut v);
         let got: Vec<_> = v.iter().map(|d| d.location()).collect();
         assert_eq!(got, ["a.md:2:9", "a.md:5:1", "b.md:1:1"]);
+    }
+
+    #[test]
+    fn rebasing_moves_the_files_a_message_names_with_its_own() {
+        let message =
+            "links to `/cb/content/a.md`, the page of a draft (content/a.md), see content/a.md.bak and content/a.md.";
+        let d = Diagnostic::new("content/b.md", 3, 1, message).naming("content/a.md");
+        let moved = d.clone().rebased(Path::new("site"), |_| true);
+        assert_eq!(moved.location(), "site/content/b.md:3:1");
+        assert_eq!(
+            moved.message,
+            "links to `/cb/content/a.md`, the page of a draft (site/content/a.md), see content/a.md.bak and site/content/a.md."
+        );
+        assert_eq!(moved.named, [PathBuf::from("site/content/a.md")]);
+        // Names that are no file of the site stay as they are, the diagnostic's own too.
+        let kept = d.clone().rebased(Path::new("site"), |p| p != Path::new("content/a.md"));
+        assert_eq!((kept.location().as_str(), kept.message.as_str()), ("site/content/b.md:3:1", message));
+        let d = Diagnostic::new("templates/x.html", 1, 1, "x (rendered from `templates/y.html:4`, from t:2)")
+            .naming("templates/y.html")
+            .naming("t");
+        let moved = d.rebased(Path::new("s"), |p| p != Path::new("t"));
+        assert_eq!(moved.message, "x (rendered from `s/templates/y.html:4`, from t:2)");
     }
 }

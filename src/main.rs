@@ -356,13 +356,12 @@ impl Here {
         Here(root.filter(|r| r.is_relative() && *r != std::path::Path::new(".")).map(std::path::Path::to_path_buf))
     }
 
-    fn paths(&self, mut diags: Vec<casebook::diag::Diagnostic>) -> Vec<casebook::diag::Diagnostic> {
-        if let Some(root) = &self.0 {
-            for d in diags.iter_mut().filter(|d| names_a_file(root, &d.path)) {
-                d.path = root.join(&d.path);
-            }
+    /// `diags` with their paths, and the paths of files their messages name, shown from here.
+    fn paths(&self, diags: Vec<casebook::diag::Diagnostic>) -> Vec<casebook::diag::Diagnostic> {
+        match &self.0 {
+            Some(root) => diags.into_iter().map(|d| d.rebased(root, |p| names_a_file(root, p))).collect(),
+            None => diags,
         }
-        diags
     }
 }
 

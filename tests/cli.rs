@@ -1280,6 +1280,48 @@ fn paths_in_diagnostics_lead_from_the_working_directory() {
     );
 }
 
+/// A path a message names (a draft's file, the entry that has an id first) leads from where the
+/// diagnostic's own path does: under `--root site`, `site/content/...` in both.
+#[test]
+fn paths_in_messages_lead_from_where_the_diagnostics_own_path_does() {
+    let (tmp, root) = site_from_fixture("basic");
+    let draft = "content/incidents/2024/2024-004.md";
+    write(
+        &root,
+        "content/articles/to-draft.md",
+        "---\ntitle: 下書きへ\ndate: 2024-05-01\n---\n\n[下書き](/cb/incidents/2024-004/)\n",
+    );
+    write(
+        &root,
+        "content/incidents/2024/2024-005.md",
+        "---\ntitle: 続報\nid: \"2024-005\"\ndate: 2024-05-02\norganization: 続報株式会社\nfollows: \"2024-004\"\n---\n\n本文。\n",
+    );
+    let r = run_in(tmp.path(), &["check", "--root", "site"]);
+    r.expect_status(1);
+    let d = r.diagnostics();
+    let link = d.iter().find(|d| d.path == "site/content/articles/to-draft.md").expect(&r.stderr);
+    assert!(
+        link.message.contains(&format!("the page of a draft (site/{draft}), which is published only with `--drafts`")),
+        "{}",
+        link.message
+    );
+    let follows = d.iter().find(|d| d.path == "site/content/incidents/2024/2024-005.md").expect(&r.stderr);
+    assert!(follows.message.contains(&format!("a draft (site/{draft})")), "{}", follows.message);
+    // GitHub's annotations carry the same paths.
+    let r = run_in(tmp.path(), &["check", "--root", "site", "--format", "github"]);
+    assert!(r.stdout.contains("file=site/content/articles/to-draft.md,"), "{}", r.stdout);
+    assert!(r.stdout.contains(&format!("(site/{draft})")), "{}", r.stdout);
+    // From the site root, both are relative to it.
+    let r = run_in(&root, &["check"]);
+    assert!(
+        r.stderr.contains(&format!(
+            "content/articles/to-draft.md:6:1: error: links to `/cb/incidents/2024-004/`, the page of a draft ({draft})"
+        )),
+        "{}",
+        r.stderr
+    );
+}
+
 /// `check` follows the links of raw HTML in a body (an `<a href>`, an `<img srcset>`) and links
 /// to the site's own address, as it follows Markdown's.
 #[test]

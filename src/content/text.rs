@@ -55,7 +55,7 @@ pub fn load(root: &Path, content_dir: &Path, files: &[PathBuf], opts: MarkdownOp
                 "is a second text for the term of {} (`{dir}` and its directory name one term), expected one text for each term",
                 shown(root, earlier).display()
             );
-            diags.push(Diagnostic::file(shown(root, file), message));
+            diags.push(Diagnostic::file(shown(root, file), message).naming(shown(root, earlier)));
             continue;
         }
         first.insert(key, file);

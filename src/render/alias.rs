@@ -50,6 +50,8 @@ fn accepted<'s>(r: &Renderer<'s>, written: Vec<String>) -> (Vec<(usize, &'s At<A
         for a in &e.meta.aliases {
             let shown = |p: &str| alias::shown(p);
             let (path, written) = (&a.value.path, &a.value.written);
+            // The file of the site the problem names, if any: moved with the diagnostic's path.
+            let mut named = None;
             let problem = match clash::in_the_way(&taken, path) {
                 _ if *path == own => "is this entry's own URL".to_string(),
                 _ if !base_dir.is_empty() && path.starts_with(base_dir) => {
@@ -77,6 +79,7 @@ fn accepted<'s>(r: &Renderer<'s>, written: Vec<String>) -> (Vec<(usize, &'s At<A
                     format!("is this entry's alias at line {} again", first.line)
                 }
                 Some((_, overlap, Taken::Alias(j, first))) => {
+                    named = Some(site.entries[*j].path.clone());
                     let (path, line) = (site.entries[*j].path.display(), first.line);
                     let how = if overlap == Overlap::Same { "also" } else { "in the way of" };
                     format!("is {how} the alias `{}` of {path}:{line}", first.value.written)
@@ -88,7 +91,8 @@ fn accepted<'s>(r: &Renderer<'s>, written: Vec<String>) -> (Vec<(usize, &'s At<A
                         _ if p.ends_with(".html") => "page",
                         _ => "file",
                     };
-                    let source = source_of(site, p, taken).map(|f| format!(" ({})", f.display())).unwrap_or_default();
+                    named = source_of(site, p, taken);
+                    let source = named.as_ref().map(|f| format!(" ({})", f.display())).unwrap_or_default();
                     let p = if p.ends_with(".html") { shown(p) } else { format!("/{p}") };
                     match overlap {
                         Overlap::Same => format!("is the site's {noun} `{p}`{source}"),
@@ -100,7 +104,8 @@ fn accepted<'s>(r: &Renderer<'s>, written: Vec<String>) -> (Vec<(usize, &'s At<A
             let message = format!(
                 "`aliases` item `{written}` {problem}, expected an old path that no page, file or other alias of the site has"
             );
-            diags.push(Diagnostic::new(&e.path, a.line, a.column, message));
+            let d = Diagnostic::new(&e.path, a.line, a.column, message);
+            diags.push(named.into_iter().fold(d, Diagnostic::naming));
         }
     }
     (accepted, diags)
@@ -121,8 +126,9 @@ fn source_of(site: &crate::site::Site, p: &str, taken: &Taken) -> Option<std::pa
 }
 
 impl Renderer<'_> {
-    /// The redirect page of one alias of entry `i`, or the template error and the alias's URL.
-    fn alias(&self, i: usize, a: &At<Alias>) -> Result<Page, (Diagnostic, String)> {
+    /// The redirect page of one alias of entry `i`, or the template error and the alias's URL
+    /// (boxed: the error path is rare, and a large `Err` would widen every result).
+    fn alias(&self, i: usize, a: &At<Alias>) -> Result<Page, Box<(Diagnostic, String)>> {
         let e = &self.site.entries[i];
         let url = alias::url(&self.links.base, &a.value.path);
         let mut ctx = Context::new();
@@ -147,7 +153,7 @@ impl Renderer<'_> {
         ctx.insert_value("page_title", format!("{label}{}", e.meta.title).into());
         ctx.insert_value("page_url", url.as_str().into());
         ctx.insert_value("page_permalink", permalink.into());
-        let bytes = self.tera.render("alias.html", &ctx).map_err(|err| (self.theme.diagnostic(&err), url))?;
+        let bytes = self.tera.render("alias.html", &ctx).map_err(|err| Box::new((self.theme.diagnostic(&err), url)))?;
         Ok(Page { path: a.value.path.clone(), bytes: bytes.into_bytes() })
     }
 }
@@ -170,7 +176,8 @@ pub(super) fn render(
             pages.fetch_add(1, Ordering::Relaxed);
             emit(page);
         }
-        Err((e, url)) => {
+        Err(failed) => {
+            let (e, url) = *failed;
             if let Ok(mut v) = errors.lock() {
                 v.push((first + k, e, url));
             }

@@ -34,16 +34,25 @@ pub struct Clashes<'a> {
 
 /// The diagnostic at an asset copied to `path` that meets `other` (described as `what`, such as
 /// "the static file `static/x`") as `meets` says.
-fn asset_clash(source: &Path, path: &str, other: &str, meets: Overlap, what: &str) -> Diagnostic {
+/// `what` is the other thing at `path`; `named`, the file of the site it names, if any.
+fn asset_clash(
+    source: &Path,
+    path: &str,
+    other: &str,
+    meets: Overlap,
+    what: &str,
+    named: Option<PathBuf>,
+) -> Diagnostic {
     let how = match meets {
         Overlap::Same => format!("where {what} goes too"),
         Overlap::Under => format!("below `{other}`, which is {what}"),
         Overlap::Over => format!("which must be a directory for `{other}`, which is {what}"),
     };
-    Diagnostic::file(
+    let d = Diagnostic::file(
         source,
         format!("is copied to `{path}`, {how}, expected a file or directory of another name in its bundle"),
-    )
+    );
+    named.into_iter().fold(d, Diagnostic::naming)
 }
 
 impl<'a> Clashes<'a> {
@@ -63,11 +72,13 @@ impl<'a> Clashes<'a> {
         for (path, source) in assets::placed(site) {
             let shown = clashes.shown(source);
             if let Some((k, meets, _)) = in_the_way(&theme.statics, &path) {
-                let what = format!("the static file `{}`", clashes.static_shown(k).display());
-                found.push((path.clone(), asset_clash(&shown, &path, k, meets, &what)));
+                let file = clashes.static_shown(k);
+                let what = format!("the static file `{}`", file.display());
+                found.push((path.clone(), asset_clash(&shown, &path, k, meets, &what, Some(file))));
             } else if let Some((k, meets, other)) = in_the_way(&clashes.assets, &path) {
-                let what = format!("the asset `{}`", clashes.shown(other).display());
-                found.push((path.clone(), asset_clash(&shown, &path, k, meets, &what)));
+                let file = clashes.shown(other);
+                let what = format!("the asset `{}`", file.display());
+                found.push((path.clone(), asset_clash(&shown, &path, k, meets, &what, Some(file))));
             } else {
                 clashes.asset_tops.insert(path.split('/').next().unwrap_or(&path).to_string());
                 clashes.assets.insert(path, source);
@@ -100,7 +111,7 @@ impl<'a> Clashes<'a> {
                 Overlap::Under => Overlap::Over,
                 Overlap::Over => Overlap::Under,
             };
-            (key.clone(), asset_clash(&self.shown(source), key, path, meets, "a page the site writes"))
+            (key.clone(), asset_clash(&self.shown(source), key, path, meets, "a page the site writes", None))
         } else {
             return false;
         };

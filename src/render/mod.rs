@@ -195,7 +195,8 @@ pub fn render_selected(
                     emit(page)
                 }
             }
-            Err((e, url)) => {
+            Err(failed) => {
+                let (e, url) = *failed;
                 if let Ok(mut v) = errors.lock() {
                     v.push((n, e, url));
                 }
@@ -294,8 +295,9 @@ fn text_values(text: Option<&crate::content::text::Text>) -> (Value, Value) {
 }
 
 impl Renderer<'_> {
-    /// The pages of `job`, or the template error and the URL of the page it happened on.
-    fn job(&self, job: &Job) -> Result<Vec<Page>, (Diagnostic, String)> {
+    /// The pages of `job`, or the template error and the URL of the page it happened on (boxed:
+    /// the error path is rare, and a large `Err` would widen every result).
+    fn job(&self, job: &Job) -> Result<Vec<Page>, Box<(Diagnostic, String)>> {
         let site = self.site;
         let base = &self.links.base;
         let per_page = self.config.build.per_page;
@@ -464,7 +466,7 @@ impl Renderer<'_> {
         ctx.insert_value("page_permalink", self.links.permalink(&url).into());
         ctx.insert_value("page_url", url.as_str().into());
         let mut bytes = Vec::with_capacity(self.sizes.hint(template));
-        self.tera.render_to(template, &ctx, &mut bytes).map_err(|e| (self.theme.diagnostic(&e), url))?;
+        self.tera.render_to(template, &ctx, &mut bytes).map_err(|e| Box::new((self.theme.diagnostic(&e), url)))?;
         self.sizes.record(template, bytes.len());
         Ok(vec![Page { path, bytes }])
     }

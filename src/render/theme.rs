@@ -373,11 +373,14 @@ impl Theme {
                     // Innermost caller first: a card inside a fragment names the fragment's
                     // line, then the page template's.
                     let shown = |name: &str| self.templates.get(name).map_or_else(|| name.into(), |(_, p)| p.clone());
-                    let mut callers: Vec<String> =
-                        vias.iter().map(|(name, line)| format!("{}:{line}", shown(name).display())).collect();
-                    callers.push(format!("{}:{}", path.display(), r.span().start_line));
+                    let mut files: Vec<(PathBuf, usize)> =
+                        vias.iter().map(|(name, line)| (shown(name), *line)).collect();
+                    files.push((path, r.span().start_line));
+                    let callers: Vec<String> =
+                        files.iter().map(|(f, line)| format!("{}:{line}", f.display())).collect();
                     let caller = callers.join(", from ");
-                    return self.at_template(name, line, col, &format!("{inner} (rendered from {caller})"));
+                    let d = self.at_template(name, line, col, &format!("{inner} (rendered from {caller})"));
+                    return files.into_iter().map(|(f, _)| f).fold(d, Diagnostic::naming);
                 }
                 let message = format!("template error: {}, expected a template that renders", r.message());
                 let d = Diagnostic::new(path, r.span().start_line, r.span().start_col + 1, message);

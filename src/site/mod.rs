@@ -184,16 +184,19 @@ fn check_unique(entries: &[Entry]) -> Vec<Diagnostic> {
         {
             let other = first.id().unwrap_or_default();
             let written = if other == id.value { String::new() } else { format!(" as `{other}`") };
-            diags.push(Diagnostic::new(
-                &e.path,
-                id.line,
-                id.column,
-                format!(
-                    "`id` `{}` is already used by {}{written}, expected a unique id",
-                    id.value,
-                    first.path.display()
-                ),
-            ));
+            diags.push(
+                Diagnostic::new(
+                    &e.path,
+                    id.line,
+                    id.column,
+                    format!(
+                        "`id` `{}` is already used by {}{written}, expected a unique id",
+                        id.value,
+                        first.path.display()
+                    ),
+                )
+                .naming(&first.path),
+            );
         }
         if let Some(first) = slugs.get(&(e.kind(), e.slug.as_str())).filter(|f| !std::ptr::eq(**f, e)) {
             // A slug that defaults to a duplicate id was reported with the id already.
@@ -210,7 +213,8 @@ fn check_unique(entries: &[Entry]) -> Vec<Diagnostic> {
                     e.slug,
                     first.path.display()
                 ),
-            ));
+            )
+            .naming(&first.path));
         }
     }
     diags
@@ -248,6 +252,7 @@ pub fn draft_id_clashes(entries: &[Entry], absent: &[Absent]) -> Vec<Diagnostic>
                         e.path.display()
                     ),
                 )
+                .naming(&e.path)
                 .as_warning(),
             )
         })
@@ -314,7 +319,8 @@ fn resolve_follows(entries: &[Entry], absent: &[Absent], diags: &mut Vec<Diagnos
                         f.value,
                         a.path.display()
                     ),
-                )),
+                )
+                .naming(&a.path)),
                 Some(_) => {}
                 None => diags.push(unknown(&e.path, &[e.id().unwrap_or_default(), e.slug.as_str()], f)),
             },
