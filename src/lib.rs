@@ -240,10 +240,12 @@ pub fn load_lenient(
 
     let t = Instant::now();
     let (mut site, site_diags) = Site::build_lenient(&config, entries, &absent);
+    let read_warnings: Vec<Diagnostic> = texts.iter().flat_map(|t| t.warnings.iter().cloned()).collect();
     let (text_errors, text_warnings) = site::attach_texts(&mut site.taxonomies, texts);
     diags.extend(text_errors);
     let mut warnings = site::draft_id_clashes(&site.entries, &absent);
     warnings.extend(content::entry_warnings(&site.entries));
+    warnings.extend(read_warnings);
     warnings.extend(text_warnings);
     warnings.extend(tree.stray_warnings(root));
     if !tree.outside.is_empty() {

@@ -1252,3 +1252,23 @@ fn slips_inside_fields_are_each_named_at_their_line() {
     expect(&r, "content/tags/_index.md", 2, &["a tab indents `description`"]);
     assert_eq!(r.diagnostics().len(), 6, "{}", r.stderr);
 }
+
+/// A value a ` #` cuts short is built as YAML reads it, but told: in an entry's field, a source's
+/// title and a term text's description, each a warning at its `#`, and the build succeeds.
+#[test]
+fn values_cut_short_by_a_comment_are_warned_of() {
+    let a = inc("sources:\n  - title: 報告書 #2\n    url: https://e.org/a\n")
+        .replace("title: 事件", "title: ランサムウェア被害 #2 続報");
+    let t = "---\ndescription: 一覧 #ランサムウェア など\n---\n\n本文。\n";
+    let (_tmp, root) = site(&[("incidents/2024/a.md", &a), ("tags/_index.md", t)]);
+    let r = build(&root, &[]);
+    r.expect_status(0);
+    for (path, line, column, what) in [
+        ("content/incidents/2024/a.md", line_of(&a, "続報"), 18, "`title` stops before `#2 続報`"),
+        ("content/incidents/2024/a.md", line_of(&a, "報告書"), 16, "`title` in `sources` stops before `#2`"),
+        ("content/tags/_index.md", 2, 17, "`description` stops before `#ランサムウェア など`"),
+    ] {
+        let expected = format!("{path}:{line}:{column}: warning: {what}, which YAML reads as a comment");
+        assert!(r.stderr.contains(&expected), "{expected}\n{}", r.stderr);
+    }
+}

@@ -327,10 +327,10 @@ pub fn parse(split: &Split<'_>, default_kind: Kind) -> Result<FrontMatter, Faile
 }
 
 /// Parses the front matter of a taxonomy's or a term's text (`_index.md`): its `description`,
-/// the one field it has (the text itself is the Markdown below).
-pub fn parse_text(split: &Split<'_>) -> Result<Option<String>, Vec<Problem>> {
-    let Read { positions, pairs, errors, dropped, warnings: _ } = fields(split, "description: ...")?;
-    let mut checker = Checker { positions, problems: errors, warnings: Vec::new(), dropped };
+/// the one field it has (the text itself is the Markdown below), with the warnings about it.
+pub fn parse_text(split: &Split<'_>) -> Result<(Option<String>, Vec<Problem>), Vec<Problem>> {
+    let Read { positions, pairs, errors, dropped, warnings } = fields(split, "description: ...")?;
+    let mut checker = Checker { positions, problems: errors, warnings, dropped };
     let mut description = None;
     let mut first: Option<usize> = None;
     for (k, v) in pairs {
@@ -353,7 +353,7 @@ pub fn parse_text(split: &Split<'_>) -> Result<Option<String>, Vec<Problem>> {
             }
         }
     }
-    if checker.problems.is_empty() { Ok(description) } else { Err(checker.problems) }
+    if checker.problems.is_empty() { Ok((description, checker.warnings)) } else { Err(checker.problems) }
 }
 
 /// A front matter's fields as written: each key and value with their positions.
@@ -1871,7 +1871,21 @@ fn syntax_culprit(yaml: &str, error_line: usize) -> Option<Culprit> {
                     }
                 })
             });
-        if !inside_open_value && let Some((column, message)) = colon_slip(line) {
+        if !inside_open_value && let Some((column, mut message)) = colon_slip(line) {
+            // `description: 一覧の説明` / `その続き`: text meant to go on from the field above.
+            let above = lines[..i].iter().rev().map(|(_, l)| *l).find(|l| !l.trim().is_empty());
+            let goes_on = above.filter(|a| !a.starts_with([' ', '\t', '#', '-'])).and_then(|a| a.split_once(": "));
+            if message.starts_with("this line has no `:`")
+                && let Some((key, value)) = goes_on
+                && matches!(key.trim(), "title" | "summary" | "organization" | "attack" | "sector" | "description")
+                && !value.trim().is_empty()
+                && !value.trim_start().starts_with(['"', '\'', '[', '{', '|', '>', '#'])
+            {
+                let key = key.trim();
+                message = format!(
+                    "this line has no `:`, expected it indented under `{key}` to go on with its value (or joined to the line above)"
+                );
+            }
             return Some((number, column, message, None));
         }
         if !inside_open_value
@@ -1908,8 +1922,11 @@ fn syntax_culprit(yaml: &str, error_line: usize) -> Option<Culprit> {
                 .map(|(_, l)| *l)
                 .find(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
                 .is_some_and(|prev| {
-                    !prev.starts_with([' ', '\t', '-'])
-                        && prev.split_once(':').is_some_and(|(_, v)| !v.trim().is_empty() && !v.trim().starts_with('#'))
+                    (!prev.starts_with([' ', '\t', '-'])
+                        && prev.split_once(':').is_some_and(|(_, v)| !v.trim().is_empty() && !v.trim().starts_with('#')))
+                        // Or after a list of text, where no key can be (`data:` / `  - 氏名` / ` tags: [a]`).
+                        || (prev.trim_start().starts_with("- ")
+                            && matches!(field_at(yaml, number), Some("tags" | "data" | "aliases")))
                 })
         {
             let spaces = if indent == 1 { "1 space".to_string() } else { format!("{indent} spaces") };
@@ -2647,6 +2664,23 @@ mod tests {
             "---\ntitle: t\ndate: 2024-01-30\norganization: X\ntags: [C#, 被害 #LockBit, b]\nsector: x\n---\n",
         );
         assert!(e.2.contains("(YAML reads `#LockBit, b]` as a comment"), "{e:?}");
+    }
+
+    /// A line of text meant to go on from the field above is told to be indented, in an entry and
+    /// in a term's text.
+    #[test]
+    fn a_line_that_goes_on_from_a_field_is_told_to_indent() {
+        let text = split("---\ndescription: ランサムウェア\n被害の記録\n---\n").unwrap();
+        let errors = parse_text(&text).unwrap_err();
+        assert_eq!((errors[0].0, errors[0].1), (3, 1), "{errors:?}");
+        assert!(errors[0].2.contains("expected it indented under `description` to go on with its value"), "{errors:?}");
+        let e = first_error("---\ntitle: t\ndate: 2024-01-30\norganization: X\ndata:\n  - 氏名\n tags: [a]\n---\n");
+        assert!(
+            e.0 == 7 && e.2.contains("`tags` is indented by 1 space, expected it at the start of the line"),
+            "{e:?}"
+        );
+        let e = first_error("---\ntitle: t\ndate: 2024-01-30\norganization: X\nsummary: 長い\n要約\n---\n");
+        assert!(e.0 == 6 && e.2.contains("indented under `summary`"), "{e:?}");
     }
 
     /// A `sources` item's key without its colon is named on its own line, and the slips after the

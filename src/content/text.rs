@@ -33,6 +33,8 @@ pub struct Text {
     pub html: String,
     /// Link destinations with their (file) line and column, for `check`.
     pub links: Vec<At<String>>,
+    /// What its front matter reads other than as written (a description a ` #` cut short).
+    pub warnings: Vec<Diagnostic>,
 }
 
 /// Reads and renders every text (few, and small: one thread). Returns those that parsed and
@@ -103,13 +105,13 @@ fn load_one(
         let split = frontmatter::split(&text).map_err(|(line, msg)| vec![problem((line, 1, msg))])?;
         (frontmatter::parse_text(&split), split.body, split.body_line)
     } else {
-        (Ok(None), text.strip_prefix('\u{feff}').unwrap_or(&text), 1)
+        (Ok((None, Vec::new())), text.strip_prefix('\u{feff}').unwrap_or(&text), 1)
     };
     let rendered = markdown::render_list_text(body, opts);
     // The front matter's problems and the body's are reported together, in one run.
     let body_problems = super::body_problems(body, body_line, rendered.problems);
-    let description = match (description, body_problems) {
-        (Ok(description), Ok(())) => description,
+    let (description, warnings) = match (description, body_problems) {
+        (Ok(read), Ok(())) => read,
         (description, body) => {
             let ps = description.err().unwrap_or_default().into_iter().chain(body.err().unwrap_or_default());
             return Err(ps.map(problem).collect());
@@ -119,7 +121,8 @@ fn load_one(
         .into_iter()
         .map(|(value, l, column)| At { value, line: l + body_line - 1, column })
         .collect();
-    Ok(Text { path, taxonomy, term, description, html: rendered.html, links })
+    let warnings = warnings.into_iter().map(|w| problem(w).as_warning()).collect();
+    Ok(Text { path, taxonomy, term, description, html: rendered.html, links, warnings })
 }
 
 /// The taxonomy directory and term directory of a text below `content_dir`; `None` when it is
