@@ -218,7 +218,19 @@ fn slugs_must_be_unique_within_a_kind() {
 #[test]
 fn summary_must_be_a_string() {
     bad_article(&art("summary: [a, b]\n"), "summary:", "summary");
-    bad_article(&art("summary: \"\"\n"), "summary:", "summary");
+}
+
+/// An optional text field written as empty text (`summary: ""`, an empty `summary: |`) is absent,
+/// as `summary:` is; a required one is an error.
+#[test]
+fn empty_text_in_an_optional_field_is_absent() {
+    let (_tmp, root) = site(&[
+        ("incidents/2024/a.md", &inc("summary: \"\"\nsector: ''\n")),
+        ("articles/b.md", &art("summary: |\ntags: [x]\n")),
+    ]);
+    build(&root, &[]).expect_status(0);
+    let d = bad_article(&art("").replace("title: 記事", "title: \"\""), "title:", "title");
+    assert!(d.message.contains("`title` is empty"), "{}", d.message);
 }
 
 #[test]

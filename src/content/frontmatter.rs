@@ -526,6 +526,24 @@ fn cut_by_comments(positions: &Positions<'_>, yaml: &str) -> Vec<Problem> {
         let kept = value[..at.0].trim();
         let cut = value[at.0..].trim_end();
         let field = field_at(yaml, i + 1);
+        // Only text loses anything: `date: 2024-05-01 #JST`, `url: https://… #top` and `v: 1 #x`
+        // end in the comment they mean, and after a flow list's `]` (`  b] #n`) no item is cut.
+        let text_field = match (field, key) {
+            (Some("title" | "summary" | "organization" | "attack" | "sector" | "description"), _) => {
+                !line.starts_with([' ', '-'])
+            }
+            (Some("tags" | "data"), None) => true,
+            (Some("sources"), Some("title")) => true,
+            (Some("extra"), _) => {
+                kept.parse::<f64>().is_err()
+                    && !matches!(kept, "true" | "false" | "null" | "~")
+                    && parse_date(kept).is_none()
+            }
+            _ => false,
+        };
+        if !text_field || kept.contains(['[', ']', '{', '}']) || kept.ends_with(',') {
+            continue;
+        }
         let name = match (key, field) {
             (Some(k), Some(f)) if line.starts_with([' ', '-']) => format!("`{k}` in `{f}`"),
             (Some(k), _) => format!("`{k}`"),
@@ -975,7 +993,10 @@ impl Checker<'_> {
     fn text(&mut self, field: &str, v: Option<Spanned<String>>) -> Option<String> {
         let v = v?;
         if v.value.trim().is_empty() {
-            self.report(&v, format!("`{field}` is empty, expected a non-empty string"));
+            // `summary: ""` is left empty as `summary:` is: absent, unless the field is required.
+            if REQUIRED.contains(&field) {
+                self.report(&v, format!("`{field}` is empty, expected a non-empty string"));
+            }
             return None;
         }
         if let Some(c) = control(&v.value) {
@@ -2660,6 +2681,10 @@ mod tests {
         );
         assert!(m.warnings[1].2.contains("`title` in `sources`"), "{:?}", m.warnings);
         assert!(m.warnings[2].2.contains("an item in `tags`"), "{:?}", m.warnings);
+        // What is no text, or after a flow list's end, means its comment.
+        let text = "---\ntitle: t\ndate: 2024-01-30 #JST\norganization: X\naffected: 2726 #概数\ndraft: false #公開\nsources:\n  - title: 発表\n    url: https://e.org/ #top\ntags: [a,\n  b] #n\nextra:\n  v: 1 #x\n---\n";
+        let m = parse(&split(text).unwrap(), Kind::Incident).unwrap();
+        assert!(m.warnings.is_empty(), "{:?}", m.warnings);
         let e = first_error(
             "---\ntitle: t\ndate: 2024-01-30\norganization: X\ntags: [C#, 被害 #LockBit, b]\nsector: x\n---\n",
         );
