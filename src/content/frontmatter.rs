@@ -1730,7 +1730,7 @@ fn plain_account(yaml: &str, line: usize, column: usize, message: &str) -> Optio
     let text = lines.get(line.checked_sub(1)?).map_or("", |(_, l)| *l);
     let indent = |l: &str| l.len() - l.trim_start_matches(' ').len();
     // The line above, and whether it is a key with its value on the same line.
-    let above = lines[..line - 1].iter().rev().map(|(_, l)| *l).find(|l| {
+    let above = lines[..(line - 1).min(lines.len())].iter().rev().map(|(_, l)| *l).find(|l| {
         let t = l.trim();
         !t.is_empty() && !t.starts_with('#')
     });
